@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * gsched: Go-style goroutine scheduling with the scheduler in the kernel.
+ *
+ * The only header shared by the module and user space. Conventions:
+ *
+ *  - One ioctl magic (GSCHED_IOC_MAGIC). The size encoded in each ioctl
+ *    number is the size of the caller's struct: the kernel reads it with
+ *    copy_struct_from_user(), so an older caller (shorter struct) keeps
+ *    working and a newer caller (longer struct) gets -E2BIG unless the tail
+ *    it does not know about is zero. Structs only ever grow at the end.
+ *  - Every struct is a multiple of 8 bytes, uses only __u32/__u64 (or
+ *    signed variants), has explicit padding, and keeps its output fields
+ *    last. "flags" and every "__reserved"/"__pad" field must be zero on
+ *    input, otherwise the call fails with -EINVAL.
+ *  - Objects are named by 32-bit handles local to one open file (one
+ *    runtime instance). Handle 0 is never valid. An unknown handle gives
+ *    -EBADF, a handle of the wrong type gives -EINVAL.
+ *  - Unknown ioctl numbers give -ENOTTY.
+ */
+#ifndef _UAPI_GSCHED_H
+#define _UAPI_GSCHED_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define GSCHED_DEVICE		"/dev/gsched"
+#define GSCHED_ABI_VERSION	1
+
+/* Feature bits reported by GSCHED_IOC_VERSION. */
+#define GSCHED_FEAT_TASKS	(1ULL << 0)	/* tasks, run queues, stealing */
+#define GSCHED_FEAT_PARK	(1ULL << 1)	/* park/unpark with permit */
+#define GSCHED_FEAT_JOIN	(1ULL << 2)	/* join a task */
+#define GSCHED_FEAT_DEADLOCK	(1ULL << 3)	/* all-asleep detection */
+
+/* Limits that are part of the ABI. */
+#define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
+#define GSCHED_RUNQ_SIZE	256	/* per-P local ring */
+
+/**
+ * struct gsched_version - GSCHED_IOC_VERSION: what this module speaks
+ * @flags:		in: must be 0
+ * @__pad:		in: must be 0
+ * @abi_version:	out: GSCHED_ABI_VERSION of the module
+ * @max_procs:		out: largest nprocs GSCHED_IOC_SETUP accepts
+ * @features:		out: GSCHED_FEAT_* bits
+ * @max_tasks:		out: module-wide cap on live tasks per instance
+ * @size_setup:		out: sizeof(struct gsched_setup) known to the module
+ * @size_worker:	out: sizeof(struct gsched_worker_reg)
+ * @size_spawn:		out: sizeof(struct gsched_spawn)
+ * @size_switch:	out: sizeof(struct gsched_switch)
+ * @size_task:		out: sizeof(struct gsched_task_op)
+ * @size_info:		out: sizeof(struct gsched_task_info)
+ */
+struct gsched_version {
+	__u32 flags;
+	__u32 __pad;
+	/* output */
+	__u32 abi_version;
+	__u32 max_procs;
+	__u64 features;
+	__u32 max_tasks;
+	__u32 size_setup;
+	__u32 size_worker;
+	__u32 size_spawn;
+	__u32 size_switch;
+	__u32 size_task;
+	__u32 size_info;
+	__u32 __pad2;
+};
+
+/**
+ * struct gsched_setup - GSCHED_IOC_SETUP: configure the instance, once
+ * @flags:	in: must be 0
+ * @nprocs:	in: number of Ps (run queues and workers), 1..max_procs
+ * @max_tasks:	in: cap on live tasks, 0 = module default; larger than the
+ *		module's cap is clamped to it
+ * @__pad:	in: must be 0
+ * @__reserved:	in: must be 0
+ * @instance_id: out: the id of this instance in /sys/kernel/gsched/
+ * @max_tasks_out: out: the cap in force
+ *
+ * Return: 0, -EBUSY if the instance is already set up, -EINVAL for bad
+ * arguments.
+ */
+struct gsched_setup {
+	__u32 flags;
+	__u32 nprocs;
+	__u32 max_tasks;
+	__u32 __pad;
+	__u64 __reserved[2];
+	/* output */
+	__u32 instance_id;
+	__u32 max_tasks_out;
+};
+
+/**
+ * struct gsched_worker_reg - GSCHED_IOC_WORKER: register the calling thread
+ * @flags:	in: must be 0
+ * @index:	in: the P this worker serves, 0..nprocs-1
+ * @__reserved:	in: must be 0
+ *
+ * Each worker index is registered once, by one thread. Every later call
+ * that names a worker must come from that thread (-EPERM otherwise).
+ */
+struct gsched_worker_reg {
+	__u32 flags;
+	__u32 index;
+	__u64 __reserved;
+};
+
+/* Worker index to pass before any worker exists (spawning the main task). */
+#define GSCHED_NO_WORKER	0xffffffffU
+
+#define GSCHED_SPAWN_MAIN	(1U << 0) /* its exit ends the runtime */
+#define GSCHED_SPAWN_DETACHED	(1U << 1) /* freed on exit, not joinable */
+#define GSCHED_SPAWN_FLAGS	(GSCHED_SPAWN_MAIN | GSCHED_SPAWN_DETACHED)
+
+/**
+ * struct gsched_spawn - GSCHED_IOC_SPAWN: create a runnable task
+ * @flags:	in: GSCHED_SPAWN_*
+ * @worker:	in: caller's worker index (the new task goes to that P's
+ *		runnext, Go's newproc), or GSCHED_NO_WORKER before the
+ *		first worker registered (the task goes to the global queue)
+ * @cookie:	in: opaque user value returned when the task is to run
+ *		(libgsched: pointer to its task struct); must not be 0
+ * @__reserved:	in: must be 0
+ * @id:		out: the task's handle
+ * @__pad:	out: 0
+ *
+ * Return: 0; -EAGAIN when the instance's task cap is reached; -ENOMEM.
+ */
+struct gsched_spawn {
+	__u32 flags;
+	__u32 worker;
+	__u64 cookie;
+	__u64 __reserved;
+	/* output */
+	__u32 id;
+	__u32 __pad;
+};
+
+/*
+ * Scheduling operations for GSCHED_IOC_SWITCH. The calling worker's
+ * current task (if any) does @op, then the worker is given the next task to
+ * run. Every op except GSCHED_OP_NONE needs a current task.
+ */
+#define GSCHED_OP_NONE		0 /* no current task: just pick the next */
+#define GSCHED_OP_YIELD		1 /* runnable again, to the global queue */
+#define GSCHED_OP_EXIT		2 /* task ends; arg64 = exit value */
+#define GSCHED_OP_PARK		3 /* wait for unpark; arg32 = wait reason */
+#define GSCHED_OP_JOIN		4 /* wait for task arg32 to end */
+#define GSCHED_OP_MAX		4
+
+/* Wait reasons, as shown in sysfs/debugfs and the deadlock report. */
+#define GSCHED_WAIT_NONE	0
+#define GSCHED_WAIT_PARK	1 /* gsched_park() */
+#define GSCHED_WAIT_JOIN	2 /* gsched_join() */
+#define GSCHED_WAIT_USER	3 /* user-defined parking lot */
+#define GSCHED_WAIT_MAX		3
+
+/* Set in gsched_switch.next_flags. */
+#define GSCHED_NEXT_EXIT	(1U << 0) /* runtime over: worker must return */
+#define GSCHED_NEXT_DEADLOCK	(1U << 1) /* with EXIT: every task was asleep */
+
+/**
+ * struct gsched_switch - GSCHED_IOC_SWITCH: one scheduling event
+ * @flags:	in: must be 0
+ * @worker:	in: the caller's worker index
+ * @op:		in: GSCHED_OP_*
+ * @arg32:	in: wait reason (PARK), task handle (JOIN), else 0
+ * @arg64:	in: exit value (EXIT), else 0
+ * @__reserved:	in: must be 0
+ * @next_cookie: out: cookie of the task to run next (0 with NEXT_EXIT)
+ * @next_id:	out: its handle
+ * @next_flags:	out: GSCHED_NEXT_*
+ * @next_result: out: result of the operation the next task blocked in
+ *		(JOIN: the joined task's exit value; PARK/YIELD: 0), or,
+ *		with GSCHED_NEXT_EXIT, the main task's exit value (0 with
+ *		GSCHED_NEXT_DEADLOCK)
+ *
+ * The op is applied before the call can sleep. If the worker is
+ * interrupted by a signal while idle, the call returns -EINTR after the op
+ * was applied: call again with GSCHED_OP_NONE.
+ * Return: 0 (the next task is in the out fields); -EINTR; -EINVAL/-EBADF
+ * when the op's arguments are bad (the op was not applied and the current
+ * task keeps running).
+ */
+struct gsched_switch {
+	__u32 flags;
+	__u32 worker;
+	__u32 op;
+	__u32 arg32;
+	__s64 arg64;
+	__u64 __reserved[2];
+	/* output */
+	__u64 next_cookie;
+	__u32 next_id;
+	__u32 next_flags;
+	__s64 next_result;
+};
+
+/**
+ * struct gsched_task_op - GSCHED_IOC_UNPARK, GSCHED_IOC_DETACH
+ * @flags:	in: must be 0
+ * @worker:	in: caller's worker index (UNPARK: the woken task goes to
+ *		this P's runnext, Go's ready())
+ * @id:		in: task handle
+ * @__pad:	in: must be 0
+ * @__reserved:	in: must be 0
+ *
+ * UNPARK wakes a task parked with GSCHED_OP_PARK, or leaves a permit so
+ * that its next park returns at once (like futex wake before wait).
+ * DETACH makes a task free itself on exit (a dead task is freed now);
+ * joining a detached task is -EINVAL.
+ */
+struct gsched_task_op {
+	__u32 flags;
+	__u32 worker;
+	__u32 id;
+	__u32 __pad;
+	__u64 __reserved;
+};
+
+/* Task states (struct gsched_task_info.state). */
+#define GSCHED_TASK_RUNNABLE	1
+#define GSCHED_TASK_RUNNING	2
+#define GSCHED_TASK_WAITING	3
+#define GSCHED_TASK_DEAD	4
+
+/**
+ * struct gsched_task_info - GSCHED_IOC_TASK_INFO: inspect a task
+ * @flags:	in: must be 0
+ * @id:		in: task handle
+ * @__reserved:	in: must be 0
+ * @state:	out: GSCHED_TASK_*
+ * @wait_reason: out: GSCHED_WAIT_* while waiting
+ * @last_cpu:	out: the P it last ran on, or -1
+ * @__pad:	out: 0
+ * @exit_value:	out: valid when DEAD
+ */
+struct gsched_task_info {
+	__u32 flags;
+	__u32 id;
+	__u64 __reserved;
+	/* output */
+	__u32 state;
+	__u32 wait_reason;
+	__s32 last_cpu;
+	__u32 __pad;
+	__s64 exit_value;
+};
+
+#define GSCHED_IOC_MAGIC	0xe7	/* unassigned in ioctl-number.rst */
+
+#define GSCHED_IOC_VERSION	_IOWR(GSCHED_IOC_MAGIC, 0x00, struct gsched_version)
+#define GSCHED_IOC_SETUP	_IOWR(GSCHED_IOC_MAGIC, 0x01, struct gsched_setup)
+#define GSCHED_IOC_WORKER	_IOW(GSCHED_IOC_MAGIC, 0x02, struct gsched_worker_reg)
+#define GSCHED_IOC_SPAWN	_IOWR(GSCHED_IOC_MAGIC, 0x03, struct gsched_spawn)
+#define GSCHED_IOC_SWITCH	_IOWR(GSCHED_IOC_MAGIC, 0x04, struct gsched_switch)
+#define GSCHED_IOC_UNPARK	_IOW(GSCHED_IOC_MAGIC, 0x05, struct gsched_task_op)
+#define GSCHED_IOC_DETACH	_IOW(GSCHED_IOC_MAGIC, 0x06, struct gsched_task_op)
+#define GSCHED_IOC_TASK_INFO	_IOWR(GSCHED_IOC_MAGIC, 0x07, struct gsched_task_info)
+
+#endif /* _UAPI_GSCHED_H */
