@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gsched: build the module, the library and the selftests; run them in a
+# QEMU guest.
+#
+#   make                 module (for KDIR), libgsched, selftests, examples
+#   make check           selftests in the Debian 6.1 guest (KVER=6.12 too)
+#   make check-all       both kernels
+#   make demo            the examples in the guest
+#   make lint            checkpatch + sparse on the module
+#
+# KDIR: the kernel build tree. Default: the running kernel's, when it has
+# one and KVER was not given; otherwise the Debian headers of KVER (6.1).
+
+ROOT      := $(CURDIR)
+KVER      ?= 6.1
+BUILD     := $(ROOT)/build
+
+ifeq ($(origin KDIR),undefined)
+  ifeq ($(origin KVER),file)
+    KDIR := $(wildcard /lib/modules/$(shell uname -r)/build)
+  endif
+  ifeq ($(KDIR),)
+    KVER_FULL := $(shell $(ROOT)/tools/kernel-version $(KVER) 2>/dev/null)
+    KDIR := /usr/src/linux-headers-$(KVER_FULL)
+  endif
+endif
+KREL      := $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
+KMOD_DIR  := $(BUILD)/kmod/$(KREL)
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+	     -Wmissing-prototypes
+LIB_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
+	      -I$(ROOT)/lib/include -I$(ROOT) -D_GNU_SOURCE
+
+LIB_VERSION := 0.2.0
+LIB_SONAME  := libgsched.so.0
+LIB_OUT     := $(BUILD)/lib
+LIB_SRCS    := $(wildcard lib/src/*.c)
+LIB_ASM     := lib/arch/x86_64/switch.S
+LIB_OBJS    := $(patsubst lib/%.c,$(LIB_OUT)/obj/%.o,$(LIB_SRCS)) \
+	       $(patsubst lib/%.S,$(LIB_OUT)/obj/%.o,$(LIB_ASM))
+LIB_HDRS    := lib/include/gsched.h uapi/gsched.h $(wildcard lib/src/*.h)
+
+# kselftest_harness.h comes from Debian's linux-source package, extracted
+# at build time and never copied into the repository.
+KSFT_TAR  := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz) \
+	       $(wildcard /usr/src/linux-source-*.tar.xz))
+KSFT_DIR  := $(BUILD)/kselftest
+KSFT_HDR  := $(KSFT_DIR)/kselftest_harness.h
+
+TEST_SRCS := $(wildcard selftests/*_test.c)
+TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
+TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+	       -D_GNU_SOURCE -I$(KSFT_DIR) -I$(ROOT)/lib/include -I$(ROOT) \
+	       -pthread
+
+EX_SRCS   := $(wildcard examples/*.c)
+EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
+
+.PHONY: all module lib selftests examples check check-all demo clean lint \
+	deps help
+
+all: module lib selftests examples
+
+help:
+	@sed -n '3,13p' Makefile
+
+# ---- module --------------------------------------------------------------
+# Kbuild writes objects next to the sources, so each kernel gets its own
+# copy of the tree under build/kmod/<release>/ (cp -p keeps timestamps, so
+# unchanged files are not rebuilt).
+module:
+	@test -n "$(KREL)" || { echo "no kernel build tree at '$(KDIR)':" \
+		"run tools/install-deps --kernel $(KVER) or set KDIR" >&2; exit 1; }
+	@mkdir -p $(KMOD_DIR)/module $(KMOD_DIR)/uapi
+	@cp -p Kbuild $(KMOD_DIR)/Kbuild
+	@cp -p module/*.c module/*.h $(KMOD_DIR)/module/
+	@cp -p uapi/gsched.h $(KMOD_DIR)/uapi/
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 modules
+	@echo "module: $(KMOD_DIR)/gsched.ko"
+
+# ---- library -------------------------------------------------------------
+lib: $(LIB_OUT)/libgsched.so $(LIB_OUT)/libgsched.a $(LIB_OUT)/gsched.pc
+
+$(LIB_OUT)/obj/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_OUT)/obj/%.o: lib/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_OUT)/libgsched.so.$(LIB_VERSION): $(LIB_OBJS) lib/libgsched.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=lib/libgsched.map -Wl,-z,noexecstack \
+		-o $@ $(LIB_OBJS) -pthread
+
+$(LIB_OUT)/libgsched.so: $(LIB_OUT)/libgsched.so.$(LIB_VERSION)
+	ln -sf libgsched.so.$(LIB_VERSION) $(LIB_OUT)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
+
+$(LIB_OUT)/libgsched.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_OUT)/gsched.pc: lib/gsched.pc.in
+	sed -e 's|@PREFIX@|$(BUILD)|; s|@VERSION@|$(LIB_VERSION)|' \
+		-e 's|@LIBDIR@|$(LIB_OUT)|; s|@INCDIR@|$(ROOT)/lib/include|' \
+		$< > $@
+
+# ---- selftests -----------------------------------------------------------
+$(KSFT_HDR):
+	@test -n "$(KSFT_TAR)" || { echo "linux-source-6.1 is not installed:" \
+		"run tools/install-deps" >&2; exit 1; }
+	@mkdir -p $(KSFT_DIR)
+	tar -xJf $(KSFT_TAR) -C $(KSFT_DIR) --strip-components=4 --wildcards \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+	@touch $@
+
+selftests: $(TEST_BINS)
+
+$(BUILD)/selftests/%: selftests/%.c selftests/common.h $(KSFT_HDR) \
+		$(LIB_OUT)/libgsched.a $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_OUT)/libgsched.a
+
+# ---- examples ------------------------------------------------------------
+examples: $(EX_BINS)
+
+$(BUILD)/examples/%: examples/%.c $(LIB_OUT)/libgsched.a $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -I$(ROOT)/lib/include -I$(ROOT) \
+		-o $@ $< $(LIB_OUT)/libgsched.a -pthread
+
+# ---- guest runs ----------------------------------------------------------
+deps:
+	tools/install-deps --kernel $(KVER)
+
+check: deps
+	$(MAKE) all KVER=$(KVER)
+	tools/gsched-vm --kernel $(KVER) -- tools/run-tests
+
+check-all:
+	$(MAKE) check KVER=6.1
+	$(MAKE) check KVER=6.12
+
+demo: deps
+	$(MAKE) all KVER=$(KVER)
+	tools/gsched-vm --kernel $(KVER) -- tools/demo
+
+# ---- style ---------------------------------------------------------------
+lint: module
+	tools/lint
+
+clean:
+	rm -rf $(BUILD)

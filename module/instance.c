@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: runtime instances (one per open file), setup and workers.
+ */
+#include "gsched.h"
+
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+/**
+ * gsched_inst_create() - allocate the instance behind a new open file
+ *
+ * Context: process context, may sleep.
+ * Return: the instance, or an ERR_PTR.
+ */
+struct gsched_inst *gsched_inst_create(void)
+{
+	struct gsched_inst *inst;
+	int ret;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
+	if (!inst)
+		return ERR_PTR(-ENOMEM);
+	inst->pid = task_tgid_nr(current);
+	mutex_init(&inst->setup_mutex);
+	xa_init_flags(&inst->handles, XA_FLAGS_ALLOC1);
+	spin_lock_init(&inst->sched_lock);
+	INIT_LIST_HEAD(&inst->runq);
+	INIT_LIST_HEAD(&inst->pidle);
+	inst->state = GSCHED_INST_NEW;
+
+	/* On success the kobject owns inst: it is freed by its release. */
+	ret = gsched_sysfs_add_inst(inst);
+	if (ret)
+		return ERR_PTR(ret);
+	return inst;
+}
+
+/**
+ * gsched_inst_destroy() - tear down an instance when its file is released
+ * @inst: the instance
+ *
+ * No ioctl can be running: the file's last reference is gone. Every task,
+ * run queue and worker record is freed here.
+ *
+ * Context: process context, may sleep.
+ */
+void gsched_inst_destroy(struct gsched_inst *inst)
+{
+	u32 i;
+
+	/* Drains sysfs readers, so nothing below races with show(). */
+	gsched_sysfs_del_inst(inst);
+	gsched_tasks_free_all(inst);
+	if (inst->ps) {
+		for (i = 0; i < inst->nprocs; i++)
+			kfree(inst->ps[i]);
+		kfree(inst->ps);
+	}
+	if (inst->workers) {
+		for (i = 0; i < inst->nprocs; i++)
+			if (inst->workers[i].thread)
+				put_task_struct(inst->workers[i].thread);
+		kfree(inst->workers);
+	}
+	xa_destroy(&inst->handles);
+	kobject_put(&inst->kobj);
+}
+
+/**
+ * gsched_setup() - size the instance: Ps, workers, limits
+ * @inst: the instance
+ * @s: the caller's request, validated for flags and reserved fields
+ *
+ * Context: process context, takes setup_mutex.
+ * Return: 0, -EBUSY when already set up, -EINVAL, -ENOMEM.
+ */
+long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
+{
+	struct gsched_worker *workers;
+	struct gsched_p **ps;
+	u32 i, max = READ_ONCE(gsched_max_tasks);
+	long ret = 0;
+
+	if (s->nprocs < 1 || s->nprocs > GSCHED_MAX_PROCS)
+		return -EINVAL;
+
+	mutex_lock(&inst->setup_mutex);
+	if (inst->state != GSCHED_INST_NEW) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	ps = kcalloc(s->nprocs, sizeof(*ps), GFP_KERNEL_ACCOUNT);
+	workers = kcalloc(s->nprocs, sizeof(*workers), GFP_KERNEL_ACCOUNT);
+	if (!ps || !workers)
+		goto err_free;
+	for (i = 0; i < s->nprocs; i++) {
+		ps[i] = kzalloc(sizeof(*ps[i]), GFP_KERNEL_ACCOUNT);
+		if (!ps[i])
+			goto err_free;
+		ps[i]->id = i;
+		ps[i]->rnd = get_random_u32() | 1;
+		INIT_LIST_HEAD(&ps[i]->idle_node);
+		workers[i].p = ps[i];
+		workers[i].inst = inst;
+		init_waitqueue_head(&workers[i].wq);
+	}
+
+	inst->ps = ps;
+	inst->workers = workers;
+	inst->max_tasks = s->max_tasks && s->max_tasks < max ? s->max_tasks : max;
+	/*
+	 * A P counts as busy until its worker registers and finds nothing
+	 * to run: only then does it join the idle list. So wakep() never
+	 * picks a P without a thread, and the deadlock check (all Ps idle)
+	 * cannot fire before every worker has arrived.
+	 */
+	spin_lock(&inst->sched_lock);
+	/* nprocs is read locklessly once state says READY */
+	inst->nprocs = s->nprocs;
+	smp_store_release(&inst->state, GSCHED_INST_READY);
+	spin_unlock(&inst->sched_lock);
+
+	s->instance_id = inst->id;
+	s->max_tasks_out = inst->max_tasks;
+	goto out_unlock;
+
+err_free:
+	if (ps)
+		for (i = 0; i < s->nprocs; i++)
+			kfree(ps[i]);
+	kfree(ps);
+	kfree(workers);
+	ret = -ENOMEM;
+out_unlock:
+	mutex_unlock(&inst->setup_mutex);
+	return ret;
+}
+
+/**
+ * gsched_worker_register() - make the calling thread worker @index
+ * @inst: the instance
+ * @index: its P
+ *
+ * The worker's P is busy (not idle) until its first SWITCH call finds
+ * nothing to run.
+ *
+ * Context: process context, takes setup_mutex and sched_lock.
+ * Return: 0, -ENXIO before setup, -EINVAL for a bad index, -EBUSY when the
+ * index or the thread is already registered, -ESHUTDOWN once stopped.
+ */
+long gsched_worker_register(struct gsched_inst *inst, u32 index)
+{
+	struct gsched_worker *w;
+	long ret = 0;
+	u32 i;
+
+	mutex_lock(&inst->setup_mutex);
+	if (inst->state == GSCHED_INST_NEW) {
+		ret = -ENXIO;
+		goto out;
+	}
+	if (index >= inst->nprocs) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < inst->nprocs; i++) {
+		if (inst->workers[i].thread == current) {
+			ret = -EBUSY;
+			goto out;
+		}
+	}
+	w = &inst->workers[index];
+	if (w->thread) {
+		ret = -EBUSY;
+		goto out;
+	}
+	spin_lock(&inst->sched_lock);
+	if (inst->state == GSCHED_INST_STOPPED) {
+		spin_unlock(&inst->sched_lock);
+		ret = -ESHUTDOWN;
+		goto out;
+	}
+	get_task_struct(current);
+	w->thread = current;
+	inst->nthreads++;
+	inst->state = GSCHED_INST_RUNNING;
+	spin_unlock(&inst->sched_lock);
+out:
+	mutex_unlock(&inst->setup_mutex);
+	return ret;
+}
+
+/**
+ * gsched_worker_get() - the worker record of the calling thread
+ * @inst: the instance
+ * @index: the index the caller claims
+ *
+ * Context: any; lockless (thread is set once under sched_lock before the
+ * thread itself can call in with that index).
+ * Return: the worker, or ERR_PTR(-ENXIO/-EINVAL/-EPERM).
+ */
+struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
+{
+	struct gsched_worker *w;
+
+	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
+		return ERR_PTR(-ENXIO);
+	if (index >= inst->nprocs)
+		return ERR_PTR(-EINVAL);
+	w = &inst->workers[index];
+	if (READ_ONCE(w->thread) != current)
+		return ERR_PTR(-EPERM);
+	return w;
+}
+
+/**
+ * gsched_inst_stopped() - has the runtime ended (main exit or deadlock)?
+ * @inst: the instance
+ *
+ * Context: any.
+ * Return: true once stopped.
+ */
+bool gsched_inst_stopped(struct gsched_inst *inst)
+{
+	return READ_ONCE(inst->state) == GSCHED_INST_STOPPED;
+}

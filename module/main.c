@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: module entry, /dev/gsched and ioctl dispatch.
+ *
+ * This file only parses and dispatches: every ioctl's struct is copied in
+ * with copy_struct_from_user() (the size comes from the ioctl number),
+ * checked for unknown flags and non-zero reserved fields, handed to the
+ * file that implements it, and copied back out.
+ */
+#include "gsched.h"
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+unsigned int gsched_max_tasks = 1U << 20;
+module_param_named(max_tasks, gsched_max_tasks, uint, 0644);
+MODULE_PARM_DESC(max_tasks, "Cap on live tasks per instance (default 1048576)");
+
+static bool gsched_all_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_version *v = arg;
+
+	if (v->flags || v->__pad)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	v->abi_version = GSCHED_ABI_VERSION;
+	v->max_procs = GSCHED_MAX_PROCS;
+	v->features = GSCHED_FEAT_TASKS | GSCHED_FEAT_PARK | GSCHED_FEAT_JOIN |
+		      GSCHED_FEAT_DEADLOCK;
+	v->max_tasks = READ_ONCE(gsched_max_tasks);
+	v->size_setup = sizeof(struct gsched_setup);
+	v->size_worker = sizeof(struct gsched_worker_reg);
+	v->size_spawn = sizeof(struct gsched_spawn);
+	v->size_switch = sizeof(struct gsched_switch);
+	v->size_task = sizeof(struct gsched_task_op);
+	v->size_info = sizeof(struct gsched_task_info);
+	v->__pad2 = 0;
+	return 0;
+}
+
+static long gsched_ioc_setup(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_setup *s = arg;
+
+	if (s->flags || s->__pad || !gsched_all_zero(s->__reserved,
+						 sizeof(s->__reserved)))
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	return gsched_setup(inst, s);
+}
+
+static long gsched_ioc_worker(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_worker_reg *wk = arg;
+
+	if (wk->flags || wk->__reserved)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	return gsched_worker_register(inst, wk->index);
+}
+
+static long gsched_ioc_spawn(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_spawn *sp = arg;
+
+	if ((sp->flags & ~GSCHED_SPAWN_FLAGS) || sp->__reserved || sp->__pad)
+		return -EINVAL;
+	return gsched_task_spawn(inst, sp);
+}
+
+static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_switch *sw = arg;
+	struct gsched_worker *w;
+	struct gsched_task *next;
+	long err = 0;
+
+	if (sw->flags || !gsched_all_zero(sw->__reserved, sizeof(sw->__reserved)))
+		return -EINVAL;
+	if (sw->op > GSCHED_OP_MAX)
+		return -EINVAL;
+	w = gsched_worker_get(inst, sw->worker);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+
+	err = gsched_task_do_op(w, sw, &next);
+	if (err)
+		return err;
+	if (!next)
+		next = gsched_find_runnable(w, &err);
+	if (!next) {
+		if (err)
+			return err;
+		/* runtime over */
+		sw->next_cookie = 0;
+		sw->next_id = 0;
+		spin_lock(&inst->sched_lock);
+		sw->next_flags = GSCHED_NEXT_EXIT;
+		if (inst->deadlocked)
+			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
+		sw->next_result = inst->status;
+		spin_unlock(&inst->sched_lock);
+		return 0;
+	}
+	w->curr = next;
+	sw->next_cookie = next->cookie;
+	sw->next_id = next->obj.handle;
+	sw->next_flags = 0;
+	sw->next_result = next->result;
+	WRITE_ONCE(w->p->stat.switches, w->p->stat.switches + 1);
+	return 0;
+}
+
+/*
+ * SWITCH picked a task but its result could not be written back: the
+ * worker will never run it, so put it where another worker finds it.
+ */
+static void gsched_ioc_switch_undo(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_switch *sw = arg;
+	struct gsched_worker *w;
+	struct gsched_task *t;
+
+	if (sw->next_flags & GSCHED_NEXT_EXIT)
+		return;
+	w = gsched_worker_get(inst, sw->worker);
+	if (WARN_ON_ONCE(IS_ERR(w)) || !w->curr)
+		return;
+	t = w->curr;
+	w->curr = NULL;
+	spin_lock(&t->lock);
+	t->state = GSCHED_TASK_RUNNABLE;
+	spin_unlock(&t->lock);
+	gsched_globrunq_put(inst, t);
+	gsched_wakep(inst);
+}
+
+static long gsched_ioc_unpark(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_task_op *op = arg;
+	struct gsched_worker *w;
+
+	if (op->flags || op->__pad || op->__reserved)
+		return -EINVAL;
+	w = gsched_worker_get(inst, op->worker);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	return gsched_task_unpark(inst, w, op->id);
+}
+
+static long gsched_ioc_detach(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_task_op *op = arg;
+
+	if (op->flags || op->__pad || op->__reserved || op->worker)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	return gsched_task_detach(inst, op->id);
+}
+
+static long gsched_ioc_task_info(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_task_info *ti = arg;
+
+	if (ti->flags || ti->__reserved)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	return gsched_task_info(inst, ti);
+}
+
+struct gsched_ioc_def {
+	unsigned int cmd;	/* with the kernel's struct size */
+	size_t size;		/* smallest struct accepted (ABI v1) */
+	long (*fn)(struct gsched_inst *inst, void *arg);
+	void (*undo)(struct gsched_inst *inst, void *arg);
+};
+
+#define GSCHED_IOC(_cmd, _type, _fn, _undo) \
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .size = sizeof(_type), \
+			    .fn = _fn, .undo = _undo }
+
+static const struct gsched_ioc_def gsched_ioc_table[] = {
+	GSCHED_IOC(GSCHED_IOC_VERSION, struct gsched_version,
+		   gsched_ioc_version, NULL),
+	GSCHED_IOC(GSCHED_IOC_SETUP, struct gsched_setup,
+		   gsched_ioc_setup, NULL),
+	GSCHED_IOC(GSCHED_IOC_WORKER, struct gsched_worker_reg,
+		   gsched_ioc_worker, NULL),
+	GSCHED_IOC(GSCHED_IOC_SPAWN, struct gsched_spawn,
+		   gsched_ioc_spawn, NULL),
+	GSCHED_IOC(GSCHED_IOC_SWITCH, struct gsched_switch,
+		   gsched_ioc_switch, gsched_ioc_switch_undo),
+	GSCHED_IOC(GSCHED_IOC_UNPARK, struct gsched_task_op,
+		   gsched_ioc_unpark, NULL),
+	GSCHED_IOC(GSCHED_IOC_DETACH, struct gsched_task_op,
+		   gsched_ioc_detach, NULL),
+	GSCHED_IOC(GSCHED_IOC_TASK_INFO, struct gsched_task_info,
+		   gsched_ioc_task_info, NULL),
+};
+
+/* Largest struct any ioctl takes; the on-stack buffer must hold it. */
+#define GSCHED_IOC_BUF	64
+
+static long gsched_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct gsched_inst *inst = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct gsched_ioc_def *def;
+	unsigned int nr = _IOC_NR(cmd);
+	size_t usize = _IOC_SIZE(cmd);
+	u64 buf[GSCHED_IOC_BUF / sizeof(u64)];
+	long ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
+		     _IOC_NR(GSCHED_IOC_TASK_INFO) + 1);
+	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
+	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
+
+	if (_IOC_TYPE(cmd) != GSCHED_IOC_MAGIC || nr >= ARRAY_SIZE(gsched_ioc_table))
+		return -ENOTTY;
+	def = &gsched_ioc_table[nr];
+	if (_IOC_DIR(cmd) != _IOC_DIR(def->cmd))
+		return -ENOTTY;
+	if (usize < def->size)
+		return -EINVAL;
+
+	ret = copy_struct_from_user(buf, def->size, uarg, usize);
+	if (ret)
+		return ret;
+	ret = def->fn(inst, buf);
+	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
+		return ret;
+	if (copy_to_user(uarg, buf, def->size)) {
+		if (def->undo)
+			def->undo(inst, buf);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int gsched_open(struct inode *inode, struct file *file)
+{
+	struct gsched_inst *inst;
+
+	inst = gsched_inst_create();
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	file->private_data = inst;
+	return 0;
+}
+
+static int gsched_release(struct inode *inode, struct file *file)
+{
+	gsched_inst_destroy(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gsched_fops = {
+	.owner		= THIS_MODULE,
+	.open		= gsched_open,
+	.release	= gsched_release,
+	.unlocked_ioctl	= gsched_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice gsched_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "gsched",
+	.fops	= &gsched_fops,
+	.mode	= 0666,
+};
+
+static int __init gsched_init(void)
+{
+	int ret;
+
+	ret = gsched_task_cache_init();
+	if (ret)
+		return ret;
+	ret = gsched_sysfs_init();
+	if (ret)
+		goto err_cache;
+	ret = misc_register(&gsched_misc);
+	if (ret)
+		goto err_sysfs;
+	pr_info("version %s, ABI %d loaded\n", GSCHED_VERSION, GSCHED_ABI_VERSION);
+	return 0;
+
+err_sysfs:
+	gsched_sysfs_exit();
+err_cache:
+	gsched_task_cache_exit();
+	return ret;
+}
+
+static void __exit gsched_exit(void)
+{
+	misc_deregister(&gsched_misc);
+	gsched_sysfs_exit();
+	gsched_task_cache_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(gsched_init);
+module_exit(gsched_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Go-style goroutine scheduler with kernel run queues");
+MODULE_VERSION(GSCHED_VERSION);

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: run queues, work stealing and the worker's find-runnable loop.
+ *
+ * This is Go's scheduler (runtime/proc.go: runqput, runqget, runqsteal,
+ * globrunqget, findrunnable, wakep, resetspinning) moved into the kernel.
+ *
+ * Run queue of a P
+ * ----------------
+ * A ring of GSCHED_RUNQ_SIZE task pointers plus a one-task "runnext" slot.
+ * Only the P's owner (its worker) produces: it writes a slot, then
+ * publishes it with a release store of runqtail (A). Consumers (the owner
+ * and thieves) read runqhead with acquire, read slots, and claim them with
+ * cmpxchg on runqhead (B). A thief may read a slot the owner is rewriting;
+ * that value is used only if its cmpxchg (B) succeeds, which proves the
+ * slot was still in [head, tail). The owner's own slots past the tail are
+ * written only by the owner, so after a successful cmpxchg by the owner it
+ * may read the slots it just removed (runq_put_slow).
+ *
+ *   owner (put)                      thief (grab)
+ *   ring[t] = task                   h = load_acquire(head)
+ *   store_release(tail, t + 1) (A)   t = load_acquire(tail)
+ *                                    copy ring[h..h+n)
+ *                                    cmpxchg(head, h, h + n) (B)
+ *
+ * Sleeping and waking workers
+ * ---------------------------
+ * A worker that finds nothing puts its P on the idle list (sched_lock) and
+ * sleeps on its wait queue. wakep() takes an idle P, marks its worker
+ * spinning and wakes it. A spinning worker that gives up must drop
+ * nmspinning *before* rechecking every run queue (C); a producer adds work
+ * *before* reading nmspinning in wakep() (D). One of the two sees the
+ * other, so work submitted while the last spinner parks is never stranded
+ * (seed scenario 35):
+ *
+ *   spinner                          producer
+ *   atomic_dec(nmspinning)           runq_put(task)
+ *   smp_mb() (C)                     smp_mb() (D)
+ *   recheck all run queues           if (!nmspinning && npidle) wakep()
+ */
+#include "gsched.h"
+
+#include <linux/gcd.h>
+#include <linux/sched/signal.h>
+
+#define RUNQ_MASK	(GSCHED_RUNQ_SIZE - 1)
+
+static u32 gsched_rand(struct gsched_p *p)
+{
+	u32 x = p->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	p->rnd = x;
+	return x;
+}
+
+static void pstat_add(u64 *ctr, u64 n)
+{
+	WRITE_ONCE(*ctr, *ctr + n);
+}
+
+/* Move a batch already removed from a ring to the global queue's tail. */
+static void globrunq_put_batch(struct gsched_inst *inst, struct list_head *batch,
+			       u32 n)
+{
+	spin_lock(&inst->sched_lock);
+	list_splice_tail(batch, &inst->runq);
+	inst->runqsize += n;
+	spin_unlock(&inst->sched_lock);
+}
+
+/*
+ * The ring is full: move half of it plus @t to the global queue in one
+ * batch (Go's runqputslow). Fails if a thief moved the head meanwhile.
+ */
+static bool runq_put_slow(struct gsched_p *p, struct gsched_task *t, u32 h,
+			  u32 tail)
+{
+	u32 i, n = (tail - h) / 2;
+	LIST_HEAD(batch);
+
+	if (WARN_ON_ONCE(n != GSCHED_RUNQ_SIZE / 2))
+		return false;
+	if (cmpxchg(&p->runqhead, h, h + n) != h)
+		return false;
+	/* The owner alone writes slots: [h, h + n) still hold our tasks. */
+	for (i = 0; i < n; i++)
+		list_add_tail(&p->runq[(h + i) & RUNQ_MASK]->node, &batch);
+	list_add_tail(&t->node, &batch);
+	globrunq_put_batch(t->inst, &batch, n + 1);
+	pstat_add(&p->stat.global_moves, n + 1);
+	return true;
+}
+
+/**
+ * gsched_runq_put() - queue @t on P @p (Go's runqput)
+ * @p: the caller's own P
+ * @t: a runnable task
+ * @next: put it in runnext, kicking the old runnext to the tail
+ *
+ * Context: the owner of @p only; no lock held (the overflow path takes
+ * sched_lock).
+ */
+void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next)
+{
+	struct gsched_task *old;
+	u32 h, tail;
+
+	if (next) {
+		old = xchg(&p->runnext, t);
+		if (!old)
+			return;
+		t = old;
+	}
+	for (;;) {
+		h = smp_load_acquire(&p->runqhead);
+		tail = p->runqtail;
+		if (tail - h < GSCHED_RUNQ_SIZE) {
+			WRITE_ONCE(p->runq[tail & RUNQ_MASK], t);
+			smp_store_release(&p->runqtail, tail + 1);	/* (A) */
+			return;
+		}
+		if (runq_put_slow(p, t, h, tail))
+			return;
+	}
+}
+
+/* Queue at the tail if there is room; never spills to the global queue. */
+static bool runq_put_tail_room(struct gsched_p *p, struct gsched_task *t)
+{
+	u32 h = smp_load_acquire(&p->runqhead);
+	u32 tail = p->runqtail;
+
+	if (tail - h >= GSCHED_RUNQ_SIZE)
+		return false;
+	WRITE_ONCE(p->runq[tail & RUNQ_MASK], t);
+	smp_store_release(&p->runqtail, tail + 1);
+	return true;
+}
+
+/* Go's runqget: runnext first (it inherits the time slice), then the ring. */
+static struct gsched_task *runq_get(struct gsched_p *p, bool *inherit)
+{
+	struct gsched_task *t = READ_ONCE(p->runnext);
+	u32 h, tail;
+
+	if (t && cmpxchg(&p->runnext, t, NULL) == t) {
+		*inherit = true;
+		return t;
+	}
+	*inherit = false;
+	for (;;) {
+		h = smp_load_acquire(&p->runqhead);
+		tail = p->runqtail;
+		if (tail == h)
+			return NULL;
+		t = READ_ONCE(p->runq[h & RUNQ_MASK]);
+		if (cmpxchg(&p->runqhead, h, h + 1) == h)	/* (B) */
+			return t;
+	}
+}
+
+static bool runq_empty(struct gsched_p *p)
+{
+	u32 h = smp_load_acquire(&p->runqhead);
+	u32 tail = smp_load_acquire(&p->runqtail);
+
+	return h == tail && !READ_ONCE(p->runnext);
+}
+
+/**
+ * gsched_runq_len() - tasks queued on @p, runnext included (racy snapshot)
+ * @p: a P
+ *
+ * Context: any.
+ * Return: the length.
+ */
+u32 gsched_runq_len(struct gsched_p *p)
+{
+	u32 h = smp_load_acquire(&p->runqhead);
+	u32 tail = smp_load_acquire(&p->runqtail);
+	u32 n = tail - h;
+
+	if (n > GSCHED_RUNQ_SIZE)
+		n = 0;
+	return n + !!READ_ONCE(p->runnext);
+}
+
+/*
+ * Go's runqgrab: copy half of @victim's ring into @p's ring starting at
+ * @bh (past @p's tail, where only @p's owner writes). With @stealnext and
+ * an empty ring, take the victim's runnext instead.
+ */
+static u32 runq_grab(struct gsched_p *victim, struct gsched_p *p, u32 bh,
+		     bool stealnext)
+{
+	struct gsched_task *next;
+	u32 h, tail, n, i;
+
+	for (;;) {
+		h = smp_load_acquire(&victim->runqhead);
+		tail = smp_load_acquire(&victim->runqtail);
+		n = tail - h;
+		n = n - n / 2;
+		if (n == 0) {
+			if (!stealnext)
+				return 0;
+			next = READ_ONCE(victim->runnext);
+			if (!next)
+				return 0;
+			if (cmpxchg(&victim->runnext, next, NULL) != next)
+				continue;
+			WRITE_ONCE(p->runq[bh & RUNQ_MASK], next);
+			return 1;
+		}
+		if (n > GSCHED_RUNQ_SIZE / 2)	/* inconsistent h and tail */
+			continue;
+		for (i = 0; i < n; i++)
+			WRITE_ONCE(p->runq[(bh + i) & RUNQ_MASK],
+				   READ_ONCE(victim->runq[(h + i) & RUNQ_MASK]));
+		if (cmpxchg(&victim->runqhead, h, h + n) == h)	/* (B) */
+			return n;
+	}
+}
+
+/* Go's runqsteal: grab from @victim, return one task, queue the rest. */
+static struct gsched_task *runq_steal(struct gsched_p *p,
+				      struct gsched_p *victim, bool stealnext)
+{
+	u32 tail = p->runqtail, h, n;
+	struct gsched_task *t;
+
+	n = runq_grab(victim, p, tail, stealnext);
+	if (!n)
+		return NULL;
+	pstat_add(&p->stat.steals, n);
+	n--;
+	t = READ_ONCE(p->runq[(tail + n) & RUNQ_MASK]);
+	if (!n)
+		return t;
+	h = smp_load_acquire(&p->runqhead);
+	WARN_ON_ONCE(tail - h + n >= GSCHED_RUNQ_SIZE);
+	smp_store_release(&p->runqtail, tail + n);
+	return t;
+}
+
+/**
+ * gsched_globrunq_put() - queue @t at the tail of the global run queue
+ * @inst: the instance
+ * @t: a runnable task no P holds
+ *
+ * Context: takes sched_lock.
+ */
+void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t)
+{
+	spin_lock(&inst->sched_lock);
+	list_add_tail(&t->node, &inst->runq);
+	inst->runqsize++;
+	spin_unlock(&inst->sched_lock);
+}
+
+/*
+ * Go's globrunqget: take min(len/nprocs + 1, len, @max, ring/2) tasks,
+ * return the first, queue the rest locally.
+ */
+static struct gsched_task *globrunq_get(struct gsched_inst *inst,
+					struct gsched_p *p, u32 max)
+{
+	struct gsched_task *t, *x;
+	u32 n;
+
+	lockdep_assert_held(&inst->sched_lock);
+	if (!inst->runqsize)
+		return NULL;
+	n = min(inst->runqsize / inst->nprocs + 1, inst->runqsize);
+	if (max && n > max)
+		n = max;
+	n = min_t(u32, n, GSCHED_RUNQ_SIZE / 2);
+
+	t = list_first_entry(&inst->runq, struct gsched_task, node);
+	list_del_init(&t->node);
+	inst->runqsize--;
+	while (--n) {
+		x = list_first_entry(&inst->runq, struct gsched_task, node);
+		if (!runq_put_tail_room(p, x))
+			break;
+		list_del_init(&x->node);
+		inst->runqsize--;
+	}
+	return t;
+}
+
+static void pidle_put(struct gsched_inst *inst, struct gsched_p *p)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	WRITE_ONCE(p->idle, true);
+	list_add(&p->idle_node, &inst->pidle);
+	WRITE_ONCE(inst->npidle, inst->npidle + 1);
+}
+
+static void pidle_del(struct gsched_inst *inst, struct gsched_p *p)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	list_del_init(&p->idle_node);
+	WRITE_ONCE(p->idle, false);
+	WRITE_ONCE(inst->npidle, inst->npidle - 1);
+}
+
+/**
+ * gsched_wakep() - wake an idle worker to spin, if nobody spins (Go's wakep)
+ * @inst: the instance
+ *
+ * Called after work was added. At most one worker is woken per call, and
+ * none while another is already spinning: that spinner will find the work
+ * and, when it stops spinning, wake the next (reset_spinning).
+ *
+ * Context: no lock held.
+ */
+void gsched_wakep(struct gsched_inst *inst)
+{
+	struct gsched_worker *w;
+	struct gsched_p *p;
+
+	smp_mb();	/* (D): work is queued before we look at spinners */
+	if (!READ_ONCE(inst->npidle) || atomic_read(&inst->nmspinning) ||
+	    atomic_cmpxchg(&inst->nmspinning, 0, 1) != 0)
+		return;
+	spin_lock(&inst->sched_lock);
+	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
+	if (!p || inst->state == GSCHED_INST_STOPPED) {
+		spin_unlock(&inst->sched_lock);
+		atomic_dec(&inst->nmspinning);
+		return;
+	}
+	pidle_del(inst, p);
+	w = &inst->workers[p->id];
+	w->spinning = true;	/* the nmspinning count we took is its own */
+	w->wakeup = true;
+	spin_unlock(&inst->sched_lock);
+	wake_up(&w->wq);
+}
+
+/**
+ * gsched_ready() - make a waiting task runnable in the waker's runnext
+ * @w: the waker's worker
+ * @t: the task, already marked RUNNABLE by the caller under its lock
+ *
+ * Go's ready(): the woken task runs next on the waker's P; the waker keeps
+ * running (no immediate switch), and an idle P is woken to steal.
+ *
+ * Context: the worker @w's own thread, no lock held.
+ */
+void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
+{
+	gsched_runq_put(w->p, t, true);
+	gsched_wakep(t->inst);
+}
+
+static void reset_spinning(struct gsched_inst *inst, struct gsched_worker *w)
+{
+	w->spinning = false;
+	if (WARN_ON_ONCE(atomic_dec_return(&inst->nmspinning) < 0))
+		atomic_set(&inst->nmspinning, 0);
+	gsched_wakep(inst);
+}
+
+/*
+ * Go's stealWork: four rounds over the other Ps in a random order (start
+ * and stride coprime to nprocs), taking half of a victim's ring; only the
+ * last round may take a victim's runnext.
+ */
+static struct gsched_task *steal_work(struct gsched_inst *inst,
+				      struct gsched_p *p)
+{
+	u32 n = inst->nprocs, round, k, pos, stride;
+	struct gsched_p *victim;
+	struct gsched_task *t;
+
+	if (n < 2)
+		return NULL;
+	for (round = 0; round < 4; round++) {
+		pos = gsched_rand(p) % n;
+		do {
+			stride = gsched_rand(p) % n + 1;
+		} while (gcd(stride, n) != 1);
+		for (k = 0; k < n; k++, pos = (pos + stride) % n) {
+			victim = inst->ps[pos];
+			if (victim == p || READ_ONCE(victim->idle))
+				continue;
+			t = runq_steal(p, victim, round == 3);
+			if (t)
+				return t;
+		}
+	}
+	return NULL;
+}
+
+static void report_deadlock(struct gsched_inst *inst)
+{
+	unsigned long idx;
+	struct gsched_obj *obj;
+	struct gsched_task *t;
+	unsigned int shown = 0, total = 0;
+
+	pr_info("instance %u (pid %d): all goroutines are asleep - deadlock!\n",
+		inst->id, inst->pid);
+	rcu_read_lock();
+	xa_for_each(&inst->handles, idx, obj) {
+		if (obj->type != GSCHED_OBJ_TASK)
+			continue;
+		t = container_of(obj, struct gsched_task, obj);
+		if (READ_ONCE(t->state) != GSCHED_TASK_WAITING)
+			continue;
+		total++;
+		if (shown >= 32)
+			continue;
+		shown++;
+		pr_info("instance %u: task %u waiting (%s)%s\n", inst->id,
+			obj->handle,
+			gsched_wait_reason_name(READ_ONCE(t->wait_reason)),
+			t->is_main ? " [main]" : "");
+	}
+	rcu_read_unlock();
+	if (total > shown)
+		pr_info("instance %u: ... and %u more waiting tasks\n",
+			inst->id, total - shown);
+}
+
+/**
+ * gsched_stop() - end the runtime: every worker leaves at its next switch
+ * @inst: the instance
+ * @status: what the workers report (main's exit value)
+ *
+ * Context: sched_lock held.
+ */
+void gsched_stop(struct gsched_inst *inst, s64 status)
+{
+	u32 i;
+
+	lockdep_assert_held(&inst->sched_lock);
+	if (inst->state == GSCHED_INST_STOPPED)
+		return;
+	WRITE_ONCE(inst->status, status);
+	WRITE_ONCE(inst->state, GSCHED_INST_STOPPED);
+	for (i = 0; i < inst->nprocs; i++)
+		wake_up(&inst->workers[i].wq);
+}
+
+/*
+ * Is every task asleep with nothing that could wake it? Called by the
+ * last worker to go idle. In this version only tasks wake tasks, so all Ps
+ * idle with an empty global queue and live tasks is Go's checkdead().
+ */
+static bool check_dead(struct gsched_inst *inst)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	return inst->state == GSCHED_INST_RUNNING &&
+	       inst->npidle == inst->nprocs && !inst->runqsize &&
+	       atomic_read(&inst->nr_live) > 0;
+}
+
+static void drop_spinning(struct gsched_inst *inst, struct gsched_worker *w)
+{
+	if (w->spinning) {
+		w->spinning = false;
+		atomic_dec(&inst->nmspinning);
+	}
+}
+
+/**
+ * gsched_find_runnable() - the next task for worker @w (Go's findrunnable)
+ * @w: the calling worker, with no current task
+ * @err: set to -EINTR when a signal interrupted an idle wait
+ *
+ * Order: every 61st tick the global queue; runnext and the local ring; the
+ * global queue; stealing (only while spinning is allowed); the global
+ * queue again under the lock; then the P goes idle, a spinning worker
+ * rechecks every ring, and the worker sleeps until wakep() or stop.
+ *
+ * Context: the worker's own thread, no lock held; may sleep.
+ * Return: the task, now RUNNING on @w's P; NULL when the runtime stopped
+ * (@err 0) or on a signal (@err -EINTR, the P stays idle and the next call
+ * resumes the wait).
+ */
+struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err)
+{
+	struct gsched_p *p = w->p;
+	struct gsched_task *t = NULL;
+	struct gsched_inst *inst = w->inst;
+	bool inherit = false, dead = false;
+	u32 i;
+	int ret;
+
+	*err = 0;
+	if (w->parked)
+		goto wait;
+top:
+	if (gsched_inst_stopped(inst))
+		goto stopped;
+	if (p->schedtick % 61 == 0 && READ_ONCE(inst->runqsize)) {
+		spin_lock(&inst->sched_lock);
+		t = globrunq_get(inst, p, 1);
+		spin_unlock(&inst->sched_lock);
+		if (t)
+			goto found;
+	}
+	t = runq_get(p, &inherit);
+	if (t)
+		goto found;
+	if (READ_ONCE(inst->runqsize)) {
+		spin_lock(&inst->sched_lock);
+		t = globrunq_get(inst, p, 0);
+		spin_unlock(&inst->sched_lock);
+		if (t)
+			goto found;
+	}
+	/* A6: spin only while 2*spinning < busy Ps, as Go does. */
+	if (w->spinning || 2 * atomic_read(&inst->nmspinning) <
+	    inst->nprocs - READ_ONCE(inst->npidle)) {
+		if (!w->spinning) {
+			w->spinning = true;
+			atomic_inc(&inst->nmspinning);
+		}
+		t = steal_work(inst, p);
+		if (t)
+			goto found;
+	}
+
+	spin_lock(&inst->sched_lock);
+	if (inst->state == GSCHED_INST_STOPPED) {
+		spin_unlock(&inst->sched_lock);
+		goto stopped;
+	}
+	t = globrunq_get(inst, p, 0);
+	if (t) {
+		spin_unlock(&inst->sched_lock);
+		goto found;
+	}
+	pidle_put(inst, p);
+	spin_unlock(&inst->sched_lock);
+
+	if (w->spinning) {
+		w->spinning = false;
+		atomic_dec(&inst->nmspinning);
+		smp_mb__after_atomic();	/* (C) */
+		for (i = 0; i < inst->nprocs; i++) {
+			if (runq_empty(inst->ps[i]))
+				continue;
+			spin_lock(&inst->sched_lock);
+			if (p->idle) {
+				pidle_del(inst, p);
+				w->spinning = true;
+				atomic_inc(&inst->nmspinning);
+				spin_unlock(&inst->sched_lock);
+				goto top;
+			}
+			/* wakep() already took our P: the wait ends at once */
+			spin_unlock(&inst->sched_lock);
+			break;
+		}
+	}
+
+	spin_lock(&inst->sched_lock);
+	if (check_dead(inst)) {
+		inst->deadlocked = true;
+		gsched_stop(inst, 0);
+		dead = true;
+	}
+	spin_unlock(&inst->sched_lock);
+	if (dead)
+		report_deadlock(inst);
+wait:
+	spin_lock(&inst->sched_lock);
+	inst->nidle_workers++;
+	spin_unlock(&inst->sched_lock);
+	ret = wait_event_interruptible(w->wq, READ_ONCE(w->wakeup) ||
+				       gsched_inst_stopped(inst));
+	spin_lock(&inst->sched_lock);
+	inst->nidle_workers--;
+	if (w->wakeup) {
+		w->wakeup = false;
+		w->parked = false;
+		spin_unlock(&inst->sched_lock);
+		goto top;
+	}
+	spin_unlock(&inst->sched_lock);
+	if (gsched_inst_stopped(inst)) {
+		w->parked = false;
+		goto stopped;
+	}
+	WARN_ON_ONCE(!ret);
+	w->parked = true;
+	*err = -EINTR;
+	return NULL;
+
+found:
+	if (w->spinning)
+		reset_spinning(inst, w);
+	if (!inherit)
+		p->schedtick++;
+	spin_lock(&t->lock);
+	t->state = GSCHED_TASK_RUNNING;
+	t->last_cpu = p->id;
+	spin_unlock(&t->lock);
+	return t;
+
+stopped:
+	drop_spinning(inst, w);
+	return NULL;
+}

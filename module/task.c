@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: tasks (Go's G): spawn, exit, join, park/unpark, handles.
+ *
+ * A task's handle holds the one long-lived reference. Lookups take a
+ * temporary one under RCU; the task is freed after an RCU grace period
+ * once the handle is gone (reaped) and the last lookup dropped its
+ * reference. A task is reaped exactly once: when it is dead and either
+ * joined or detached (t->reaped, under t->lock, elects the reaper), or at
+ * instance teardown.
+ *
+ * State changes of a task happen under t->lock. A task that blocks has its
+ * state set to WAITING before it is published to its waker (the joiner is
+ * stored in the target under both tasks' locks), so a waker always finds
+ * it WAITING and never wakes a task that is still on its way to sleep.
+ * The task's registers are already saved in user memory when its worker
+ * makes the SWITCH call (DESIGN.md section 1), so another worker may run
+ * it as soon as it is queued.
+ */
+#include "gsched.h"
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+static struct kmem_cache *gsched_task_cache;
+
+static const char *const gsched_wait_names[] = {
+	[GSCHED_WAIT_NONE] = "none",
+	[GSCHED_WAIT_PARK] = "park",
+	[GSCHED_WAIT_JOIN] = "join",
+	[GSCHED_WAIT_USER] = "user",
+};
+
+/**
+ * gsched_wait_reason_name() - printable name of a GSCHED_WAIT_* value
+ * @reason: the wait reason
+ *
+ * Context: any.
+ * Return: a static string.
+ */
+const char *gsched_wait_reason_name(u32 reason)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(gsched_wait_names) != GSCHED_WAIT_MAX + 1);
+	if (reason > GSCHED_WAIT_MAX)
+		return "?";
+	return gsched_wait_names[reason];
+}
+
+static void gsched_task_free_rcu(struct rcu_head *rcu)
+{
+	struct gsched_task *t = container_of(rcu, struct gsched_task, obj.rcu);
+
+	kmem_cache_free(gsched_task_cache, t);
+}
+
+/**
+ * gsched_task_put() - drop a reference taken by gsched_task_lookup()
+ * @t: the task
+ *
+ * Context: any.
+ */
+void gsched_task_put(struct gsched_task *t)
+{
+	if (refcount_dec_and_test(&t->obj.ref))
+		call_rcu(&t->obj.rcu, gsched_task_free_rcu);
+}
+
+/**
+ * gsched_task_lookup() - find a task by handle and take a reference
+ * @inst: the instance
+ * @handle: the handle from user space
+ * @err: -EBADF for no such handle, -EINVAL for another object type
+ *
+ * Context: any.
+ * Return: the task, or NULL with @err set.
+ */
+struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle,
+				       long *err)
+{
+	struct gsched_obj *obj;
+
+	rcu_read_lock();
+	obj = xa_load(&inst->handles, handle);
+	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
+		rcu_read_unlock();
+		*err = -EBADF;
+		return NULL;
+	}
+	rcu_read_unlock();
+	if (obj->type != GSCHED_OBJ_TASK) {
+		if (refcount_dec_and_test(&obj->ref))
+			WARN_ON_ONCE(1);	/* only handles hold the last ref */
+		*err = -EINVAL;
+		return NULL;
+	}
+	return container_of(obj, struct gsched_task, obj);
+}
+
+/* Remove the handle and drop its reference. The caller won t->reaped. */
+static void gsched_task_reap(struct gsched_task *t)
+{
+	struct gsched_inst *inst = t->inst;
+
+	xa_erase(&inst->handles, t->obj.handle);
+	atomic_dec(&inst->nr_tasks);
+	gsched_task_put(t);
+}
+
+/*
+ * Lock two tasks in address order: join is the only place that needs two
+ * task locks, and two tasks may try to join each other at once.
+ */
+static void task_lock2(struct gsched_task *a, struct gsched_task *b)
+{
+	if (a > b)
+		swap(a, b);
+	spin_lock(&a->lock);
+	spin_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
+}
+
+static void task_unlock2(struct gsched_task *a, struct gsched_task *b)
+{
+	spin_unlock(&a->lock);
+	spin_unlock(&b->lock);
+}
+
+/**
+ * gsched_task_spawn() - create a runnable task (Go's newproc)
+ * @inst: the instance
+ * @sp: the request, flags and reserved fields checked
+ *
+ * With a worker, the task goes into that worker's runnext and an idle P is
+ * woken; before the first worker registers (GSCHED_NO_WORKER), into the
+ * global queue.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 with @sp->id set; -ENXIO before setup; -EPERM for a thread
+ * that is not the named worker or GSCHED_NO_WORKER once workers run;
+ * -EINVAL for a zero cookie or a second main task; -ESHUTDOWN once
+ * stopped; -EAGAIN at the task cap; -ENOMEM.
+ */
+long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
+{
+	struct gsched_worker *w = NULL;
+	struct gsched_task *t;
+	u32 id;
+	int ret;
+
+	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
+		return -ENXIO;
+	if (sp->worker != GSCHED_NO_WORKER) {
+		w = gsched_worker_get(inst, sp->worker);
+		if (IS_ERR(w))
+			return PTR_ERR(w);
+		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+		if (sp->flags & GSCHED_SPAWN_MAIN)
+			return -EINVAL;
+	} else {
+		atomic64_inc(&inst->syscalls_nw);
+		if (READ_ONCE(inst->state) != GSCHED_INST_READY)
+			return -EPERM;
+	}
+	if (!sp->cookie)
+		return -EINVAL;
+	if (gsched_inst_stopped(inst))
+		return -ESHUTDOWN;
+	if (atomic_inc_return(&inst->nr_tasks) > inst->max_tasks) {
+		atomic_dec(&inst->nr_tasks);
+		return -EAGAIN;
+	}
+
+	t = kmem_cache_zalloc(gsched_task_cache, GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		atomic_dec(&inst->nr_tasks);
+		return -ENOMEM;
+	}
+	t->obj.type = GSCHED_OBJ_TASK;
+	refcount_set(&t->obj.ref, 1);
+	t->inst = inst;
+	t->cookie = sp->cookie;
+	spin_lock_init(&t->lock);
+	t->state = GSCHED_TASK_RUNNABLE;
+	t->detached = sp->flags & GSCHED_SPAWN_DETACHED;
+	t->last_cpu = -1;
+	INIT_LIST_HEAD(&t->node);
+
+	ret = xa_alloc_cyclic(&inst->handles, &id, &t->obj, XA_LIMIT(1, INT_MAX),
+			      &inst->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kmem_cache_free(gsched_task_cache, t);
+		atomic_dec(&inst->nr_tasks);
+		return ret == -EBUSY ? -EAGAIN : ret;
+	}
+	t->obj.handle = id;
+	sp->id = id;
+	atomic_inc(&inst->nr_live);
+	atomic64_inc(&inst->spawned);
+
+	if (w) {
+		gsched_runq_put(w->p, t, true);
+		gsched_wakep(inst);
+		return 0;
+	}
+	/* Before any worker: the main task waits in the global queue. */
+	spin_lock(&inst->sched_lock);
+	if (inst->state != GSCHED_INST_READY ||
+	    ((sp->flags & GSCHED_SPAWN_MAIN) && inst->has_main)) {
+		spin_unlock(&inst->sched_lock);
+		atomic_dec(&inst->nr_live);
+		atomic64_dec(&inst->spawned);
+		spin_lock(&t->lock);
+		t->reaped = true;
+		spin_unlock(&t->lock);
+		gsched_task_reap(t);
+		return inst->state != GSCHED_INST_READY ? -EPERM : -EINVAL;
+	}
+	if (sp->flags & GSCHED_SPAWN_MAIN) {
+		t->is_main = true;
+		inst->has_main = true;
+	}
+	list_add_tail(&t->node, &inst->runq);
+	inst->runqsize++;
+	spin_unlock(&inst->sched_lock);
+	return 0;
+}
+
+/* The current task ends: wake its joiner or free it if detached. */
+static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
+{
+	struct gsched_inst *inst = w->inst;
+	struct gsched_task *joiner;
+	bool reap, is_main = t->is_main;
+
+	spin_lock(&t->lock);
+	t->state = GSCHED_TASK_DEAD;
+	t->exit_value = v;
+	joiner = t->joiner;
+	t->joiner = NULL;
+	reap = t->detached || joiner;
+	if (reap)
+		t->reaped = true;
+	spin_unlock(&t->lock);
+	w->curr = NULL;
+	atomic_dec(&inst->nr_live);
+	atomic64_inc(&inst->exited);
+
+	if (joiner) {
+		spin_lock(&joiner->lock);
+		joiner->state = GSCHED_TASK_RUNNABLE;
+		joiner->result = v;
+		spin_unlock(&joiner->lock);
+		gsched_ready(w, joiner);
+	}
+	if (reap)
+		gsched_task_reap(t);
+	if (is_main) {
+		spin_lock(&inst->sched_lock);
+		gsched_stop(inst, v);
+		spin_unlock(&inst->sched_lock);
+	}
+}
+
+/* The current task @t waits for @target to end (pthread_join, one joiner). */
+static long task_join(struct gsched_worker *w, struct gsched_task *t,
+		      u32 target, struct gsched_task **cont)
+{
+	struct gsched_task *u;
+	long err = 0;
+	bool reap = false;
+
+	u = gsched_task_lookup(w->inst, target, &err);
+	if (!u)
+		return err;
+	if (u == t) {
+		gsched_task_put(u);
+		return -EDEADLK;
+	}
+	task_lock2(t, u);
+	if (u->detached || u->joiner || u->reaped) {
+		err = -EINVAL;
+	} else if (u->state == GSCHED_TASK_DEAD) {
+		t->result = u->exit_value;
+		u->reaped = true;
+		reap = true;
+		*cont = t;
+	} else {
+		t->state = GSCHED_TASK_WAITING;
+		t->wait_reason = GSCHED_WAIT_JOIN;
+		t->wait_since = ktime_get_ns();
+		u->joiner = t;
+		w->curr = NULL;
+		*cont = NULL;
+	}
+	task_unlock2(t, u);
+	if (reap)
+		gsched_task_reap(u);
+	gsched_task_put(u);
+	return err;
+}
+
+/**
+ * gsched_task_do_op() - apply the current task's scheduling operation
+ * @w: the calling worker
+ * @sw: the SWITCH request (op, arg32, arg64)
+ * @cont: set to the task the worker runs next without queueing (the same
+ *	  task when the op completed at once), or NULL to find one
+ *
+ * Context: the worker's own thread, no lock held.
+ * Return: 0 when the op was applied; a negative errno when its arguments
+ * are bad, in which case nothing changed and the current task continues.
+ */
+long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
+		       struct gsched_task **cont)
+{
+	struct gsched_task *t = w->curr;
+
+	*cont = NULL;
+	if (sw->op == GSCHED_OP_NONE) {
+		if (t || sw->arg32 || sw->arg64)
+			return -EINVAL;
+		return 0;
+	}
+	if (!t)
+		return -EINVAL;
+
+	switch (sw->op) {
+	case GSCHED_OP_YIELD:
+		if (sw->arg32 || sw->arg64)
+			return -EINVAL;
+		spin_lock(&t->lock);
+		t->state = GSCHED_TASK_RUNNABLE;
+		t->result = 0;
+		spin_unlock(&t->lock);
+		w->curr = NULL;
+		/* Go's Gosched: to the global queue's tail. */
+		gsched_globrunq_put(w->inst, t);
+		return 0;
+	case GSCHED_OP_EXIT:
+		if (sw->arg32)
+			return -EINVAL;
+		task_exit(w, t, sw->arg64);
+		return 0;
+	case GSCHED_OP_PARK:
+		if (sw->arg64 || sw->arg32 == GSCHED_WAIT_NONE ||
+		    sw->arg32 == GSCHED_WAIT_JOIN || sw->arg32 > GSCHED_WAIT_MAX)
+			return -EINVAL;
+		spin_lock(&t->lock);
+		t->result = 0;
+		if (t->permit) {
+			t->permit = false;
+			spin_unlock(&t->lock);
+			*cont = t;
+			return 0;
+		}
+		t->state = GSCHED_TASK_WAITING;
+		t->wait_reason = sw->arg32;
+		t->wait_since = ktime_get_ns();
+		spin_unlock(&t->lock);
+		w->curr = NULL;
+		return 0;
+	case GSCHED_OP_JOIN:
+		if (sw->arg64)
+			return -EINVAL;
+		return task_join(w, t, sw->arg32, cont);
+	}
+	return -EINVAL;
+}
+
+/**
+ * gsched_task_unpark() - wake a parked task, or leave it a permit
+ * @inst: the instance
+ * @w: the calling worker (the task goes to its runnext)
+ * @id: the task's handle
+ *
+ * Context: the worker's own thread, no lock held.
+ * Return: 0; -EBADF/-EINVAL for a bad handle; -ESRCH for a dead task.
+ */
+long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
+			u32 id)
+{
+	struct gsched_task *t;
+	long err = 0;
+	bool wake = false;
+
+	t = gsched_task_lookup(inst, id, &err);
+	if (!t)
+		return err;
+	spin_lock(&t->lock);
+	if (t->state == GSCHED_TASK_DEAD) {
+		err = -ESRCH;
+	} else if (t->state == GSCHED_TASK_WAITING &&
+		   t->wait_reason != GSCHED_WAIT_JOIN) {
+		t->state = GSCHED_TASK_RUNNABLE;
+		t->result = 0;
+		wake = true;
+	} else {
+		t->permit = true;
+	}
+	spin_unlock(&t->lock);
+	if (wake)
+		gsched_ready(w, t);
+	gsched_task_put(t);
+	return err;
+}
+
+/**
+ * gsched_task_detach() - let a task free itself on exit
+ * @inst: the instance
+ * @id: the task's handle
+ *
+ * Context: process context.
+ * Return: 0; -EBADF/-EINVAL for a bad handle; -EINVAL when already
+ * detached or being joined.
+ */
+long gsched_task_detach(struct gsched_inst *inst, u32 id)
+{
+	struct gsched_task *t;
+	long err = 0;
+	bool reap = false;
+
+	t = gsched_task_lookup(inst, id, &err);
+	if (!t)
+		return err;
+	spin_lock(&t->lock);
+	if (t->detached || t->joiner || t->reaped) {
+		err = -EINVAL;
+	} else {
+		t->detached = true;
+		if (t->state == GSCHED_TASK_DEAD) {
+			t->reaped = true;
+			reap = true;
+		}
+	}
+	spin_unlock(&t->lock);
+	if (reap)
+		gsched_task_reap(t);
+	gsched_task_put(t);
+	return err;
+}
+
+/**
+ * gsched_task_info() - fill @ti from the task it names
+ * @inst: the instance
+ * @ti: in: id; out: state and friends
+ *
+ * Context: process context.
+ * Return: 0, -EBADF or -EINVAL.
+ */
+long gsched_task_info(struct gsched_inst *inst, struct gsched_task_info *ti)
+{
+	struct gsched_task *t;
+	long err = 0;
+
+	t = gsched_task_lookup(inst, ti->id, &err);
+	if (!t)
+		return err;
+	spin_lock(&t->lock);
+	ti->state = t->state;
+	ti->wait_reason = t->state == GSCHED_TASK_WAITING ? t->wait_reason : 0;
+	ti->last_cpu = t->last_cpu;
+	ti->__pad = 0;
+	ti->exit_value = t->state == GSCHED_TASK_DEAD ? t->exit_value : 0;
+	spin_unlock(&t->lock);
+	gsched_task_put(t);
+	return 0;
+}
+
+/**
+ * gsched_tasks_free_all() - free every task of a dying instance
+ * @inst: the instance, with no ioctl running and no worker left
+ *
+ * Context: process context.
+ */
+void gsched_tasks_free_all(struct gsched_inst *inst)
+{
+	struct gsched_obj *obj;
+	unsigned long idx;
+
+	xa_for_each(&inst->handles, idx, obj) {
+		xa_erase(&inst->handles, idx);
+		if (obj->type == GSCHED_OBJ_TASK)
+			gsched_task_put(container_of(obj, struct gsched_task,
+						     obj));
+	}
+}
+
+/**
+ * gsched_task_cache_init() - create the task slab cache
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int gsched_task_cache_init(void)
+{
+	gsched_task_cache = KMEM_CACHE(gsched_task, SLAB_ACCOUNT);
+	return gsched_task_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * gsched_task_cache_exit() - destroy the task slab cache
+ *
+ * Waits for pending RCU frees first.
+ *
+ * Context: module exit.
+ */
+void gsched_task_cache_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(gsched_task_cache);
+}
