@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* libgsched internals shared by the source files; not installed. */
+#ifndef GSCHED_INTERNAL_H
+#define GSCHED_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gsched.h"
+
+#define GS_API __attribute__((visibility("default")))
+
+/*
+ * User half of a task. Lives at the top of its own stack mapping:
+ *   [guard page][stack ... grows down][struct gs_task]
+ * The kernel knows it only as an opaque cookie.
+ */
+struct gs_task {
+	void *sp;		/* saved stack pointer while switched out */
+	gsched_fn_t fn;
+	void *arg;
+	void *map;		/* the whole mapping, guard page included */
+	size_t map_len;
+	uint32_t id;		/* written by the worker before each resume */
+	int saved_errno;	/* errno of the task while switched out */
+	int op_err;		/* 0, or -errno when its last op was refused */
+	int64_t result;		/* result of its last blocking op */
+	struct gs_task *prev, *next;	/* live list, gs_rt.lock */
+};
+
+/* One worker thread (Go's M with its g0). */
+struct gs_worker {
+	unsigned int index;
+	int cpu;		/* pinned CPU, -1 when not pinned */
+	void *g0_sp;		/* scheduler context while a task runs */
+	struct gs_task *curr;
+	/* the op the current task asks for when it switches to g0 */
+	uint32_t op;
+	uint32_t arg32;
+	int64_t arg64;
+	int64_t status;		/* main's exit value when the worker left */
+	bool deadlock;		/* the runtime ended in a deadlock */
+};
+
+/* stack.c */
+struct gs_task *gs_stack_alloc(size_t stack_size);
+void gs_stack_free(struct gs_task *t);
+void gs_stack_cache_drain(void);
+
+/* arch */
+void gs_switch(void **save_sp, void *load_sp);
+void gs_task_entry(void);
+
+#endif
