@@ -154,8 +154,9 @@ static void gs_stack_init(struct gs_task *t)
 {
 	uint64_t *sp = (uint64_t *)((uintptr_t)t & ~(uintptr_t)15);
 
-	*--sp = 0;				/* keeps 16-byte alignment */
-	*--sp = (uint64_t)(uintptr_t)gs_task_entry;	/* return address */
+	/* gs_switch's ret pops this and leaves %rsp 16-byte aligned, as
+	 * gs_task_entry's call needs. */
+	*--sp = (uint64_t)(uintptr_t)gs_task_entry;
 	sp -= 6;				/* rbp rbx r12 r13 r14 r15 */
 	memset(sp, 0, 6 * sizeof(*sp));
 	*--sp = 0x1f80 | ((uint64_t)0x037f << 32);	/* MXCSR, x87 CW */
@@ -426,6 +427,8 @@ static void *gs_worker_thread(void *arg)
 
 	gs_pin(w);
 	ret = gs_ioctl(GSCHED_IOC_WORKER, &reg);
+	if (ret == -ESHUTDOWN)
+		return NULL;	/* main already returned */
 	if (ret)
 		gs_fatal("worker registration", ret);
 	gs_worker_loop(w);
