@@ -79,7 +79,7 @@ module:
 	@cp -p Kbuild $(KMOD_DIR)/Kbuild
 	@cp -p module/*.c module/*.h $(KMOD_DIR)/module/
 	@cp -p uapi/gsched.h $(KMOD_DIR)/uapi/
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 $(if $(C),C=$(C) CHECK="$(CHECK)") modules
 	@echo "module: $(KMOD_DIR)/gsched.ko"
 
 # ---- library -------------------------------------------------------------

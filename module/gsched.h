@@ -73,9 +73,12 @@ struct gsched_task {
 	bool is_main;		/* set once */
 	struct gsched_task *joiner;	/* task blocked in join on us */
 	s64 exit_value;
-	s64 result;		/* handed to user space when it next runs;
-				 * written by the waker before the task is
-				 * queued, read by the worker that dequeues it */
+	/*
+	 * Result handed to user space when the task next runs: written by
+	 * the waker before the task is queued, read by the worker that
+	 * dequeues it.
+	 */
+	s64 result;
 	int last_cpu;		/* P index it last ran on, -1 before */
 	u64 wait_since;		/* ktime_get_ns() when it parked */
 	struct list_head node;	/* global run queue */
@@ -142,15 +145,16 @@ enum gsched_inst_state {
  * struct gsched_inst - one runtime instance, one open file (Go's sched)
  *
  * @sched_lock protects the global run queue, the idle P list, @npidle,
- * @nthreads, @nidle_workers, @state, @status, @has_main and @deadlocked. @nmspinning is atomic because the
- * fast paths read it without the lock, like Go's sched.nmspinning.
+ * @nthreads, @nidle_workers, @state, @status, @has_main and @deadlocked.
+ * @nmspinning is atomic because the fast paths read it without the lock,
+ * like Go's sched.nmspinning.
  * @setup_mutex serialises SETUP and WORKER registration.
  */
 struct gsched_inst {
 	struct kobject kobj;
 	u32 id;
 	pid_t pid;
-	struct mutex setup_mutex;
+	struct mutex setup_mutex;	/* SETUP and WORKER; outside sched_lock */
 
 	/* set once by SETUP, then read-only */
 	u32 nprocs;
@@ -167,7 +171,7 @@ struct gsched_inst {
 	atomic64_t spawned;
 	atomic64_t exited;
 
-	spinlock_t sched_lock;
+	spinlock_t sched_lock;		/* see above; inside task locks */
 	enum gsched_inst_state state;
 	s64 status;		/* runtime status once STOPPED */
 	bool has_main;		/* a GSCHED_SPAWN_MAIN task exists */

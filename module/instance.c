@@ -119,8 +119,8 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 	 * cannot fire before every worker has arrived.
 	 */
 	spin_lock(&inst->sched_lock);
-	/* nprocs is read locklessly once state says READY */
 	inst->nprocs = s->nprocs;
+	/* publishes nprocs, ps and workers to lockless readers of state */
 	smp_store_release(&inst->state, GSCHED_INST_READY);
 	spin_unlock(&inst->sched_lock);
 
@@ -207,6 +207,7 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
 {
 	struct gsched_worker *w;
 
+	/* pairs with SETUP's release: nprocs and workers are valid */
 	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
 		return ERR_PTR(-ENXIO);
 	if (index >= inst->nprocs)

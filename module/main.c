@@ -50,8 +50,8 @@ static long gsched_ioc_setup(struct gsched_inst *inst, void *arg)
 {
 	struct gsched_setup *s = arg;
 
-	if (s->flags || s->__pad || !gsched_all_zero(s->__reserved,
-						 sizeof(s->__reserved)))
+	if (s->flags || s->__pad ||
+	    !gsched_all_zero(s->__reserved, sizeof(s->__reserved)))
 		return -EINVAL;
 	atomic64_inc(&inst->syscalls_nw);
 	return gsched_setup(inst, s);
@@ -185,9 +185,9 @@ struct gsched_ioc_def {
 	void (*undo)(struct gsched_inst *inst, void *arg);
 };
 
+/* Entries in ioctl-number order; gsched_ioc_table_ok() checks it. */
 #define GSCHED_IOC(_cmd, _type, _fn, _undo) \
-	[_IOC_NR(_cmd)] = { .cmd = _cmd, .size = sizeof(_type), \
-			    .fn = _fn, .undo = _undo }
+	{ .cmd = _cmd, .size = sizeof(_type), .fn = _fn, .undo = _undo }
 
 static const struct gsched_ioc_def gsched_ioc_table[] = {
 	GSCHED_IOC(GSCHED_IOC_VERSION, struct gsched_version,
@@ -207,6 +207,17 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 	GSCHED_IOC(GSCHED_IOC_TASK_INFO, struct gsched_task_info,
 		   gsched_ioc_task_info, NULL),
 };
+
+static bool gsched_ioc_table_ok(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gsched_ioc_table); i++)
+		if (_IOC_NR(gsched_ioc_table[i].cmd) != i ||
+		    _IOC_SIZE(gsched_ioc_table[i].cmd) != gsched_ioc_table[i].size)
+			return false;
+	return true;
+}
 
 /* Largest struct any ioctl takes; the on-stack buffer must hold it. */
 #define GSCHED_IOC_BUF	64
@@ -286,6 +297,8 @@ static int __init gsched_init(void)
 {
 	int ret;
 
+	if (WARN_ON(!gsched_ioc_table_ok()))
+		return -EINVAL;
 	ret = gsched_task_cache_init();
 	if (ret)
 		return ret;

@@ -115,6 +115,7 @@ void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next)
 		t = old;
 	}
 	for (;;) {
+		/* pairs with (B) */
 		h = smp_load_acquire(&p->runqhead);
 		tail = p->runqtail;
 		if (tail - h < GSCHED_RUNQ_SIZE) {
@@ -130,12 +131,14 @@ void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next)
 /* Queue at the tail if there is room; never spills to the global queue. */
 static bool runq_put_tail_room(struct gsched_p *p, struct gsched_task *t)
 {
+	/* pairs with (B) */
 	u32 h = smp_load_acquire(&p->runqhead);
 	u32 tail = p->runqtail;
 
 	if (tail - h >= GSCHED_RUNQ_SIZE)
 		return false;
 	WRITE_ONCE(p->runq[tail & RUNQ_MASK], t);
+	/* (A) */
 	smp_store_release(&p->runqtail, tail + 1);
 	return true;
 }
@@ -152,6 +155,7 @@ static struct gsched_task *runq_get(struct gsched_p *p, bool *inherit)
 	}
 	*inherit = false;
 	for (;;) {
+		/* pairs with (B) */
 		h = smp_load_acquire(&p->runqhead);
 		tail = p->runqtail;
 		if (tail == h)
@@ -164,8 +168,9 @@ static struct gsched_task *runq_get(struct gsched_p *p, bool *inherit)
 
 static bool runq_empty(struct gsched_p *p)
 {
+	/* pairs with (A), (B) */
 	u32 h = smp_load_acquire(&p->runqhead);
-	u32 tail = smp_load_acquire(&p->runqtail);
+	u32 tail = smp_load_acquire(&p->runqtail);	/* ditto */
 
 	return h == tail && !READ_ONCE(p->runnext);
 }
@@ -179,8 +184,9 @@ static bool runq_empty(struct gsched_p *p)
  */
 u32 gsched_runq_len(struct gsched_p *p)
 {
+	/* pairs with (A), (B) */
 	u32 h = smp_load_acquire(&p->runqhead);
-	u32 tail = smp_load_acquire(&p->runqtail);
+	u32 tail = smp_load_acquire(&p->runqtail);	/* ditto */
 	u32 n = tail - h;
 
 	if (n > GSCHED_RUNQ_SIZE)
@@ -200,8 +206,9 @@ static u32 runq_grab(struct gsched_p *victim, struct gsched_p *p, u32 bh,
 	u32 h, tail, n, i;
 
 	for (;;) {
+		/* pairs with (A), (B) */
 		h = smp_load_acquire(&victim->runqhead);
-		tail = smp_load_acquire(&victim->runqtail);
+		tail = smp_load_acquire(&victim->runqtail);	/* ditto */
 		n = tail - h;
 		n = n - n / 2;
 		if (n == 0) {
@@ -240,8 +247,10 @@ static struct gsched_task *runq_steal(struct gsched_p *p,
 	t = READ_ONCE(p->runq[(tail + n) & RUNQ_MASK]);
 	if (!n)
 		return t;
+	/* pairs with (B) */
 	h = smp_load_acquire(&p->runqhead);
 	WARN_ON_ONCE(tail - h + n >= GSCHED_RUNQ_SIZE);
+	/* (A) */
 	smp_store_release(&p->runqtail, tail + n);
 	return t;
 }

@@ -65,17 +65,25 @@ static struct gsched_inst *to_inst(struct kobject *k)
 /* nprocs is 0 until SETUP published it with a release store of state. */
 static u32 inst_nprocs(struct gsched_inst *inst)
 {
+	/* pairs with SETUP's release: nprocs and ps are valid */
 	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
 		return 0;
 	return inst->nprocs;
 }
 
-#define PSTAT_SUM(inst, field) ({					\
-	u32 __i, __n = inst_nprocs(inst);				\
-	u64 __s = 0;							\
-	for (__i = 0; __i < __n; __i++)					\
-		__s += READ_ONCE((inst)->ps[__i]->stat.field);		\
-	__s; })
+/* Sum one u64 counter of struct gsched_pstat over all Ps. */
+static u64 pstat_sum(struct gsched_inst *inst, size_t off)
+{
+	u32 i, n = inst_nprocs(inst);
+	u64 s = 0;
+
+	for (i = 0; i < n; i++)
+		s += READ_ONCE(*(u64 *)((char *)&inst->ps[i]->stat + off));
+	return s;
+}
+
+#define PSTAT_SUM(inst, field) \
+	pstat_sum(inst, offsetof(struct gsched_pstat, field))
 
 #define INST_ATTR(_name, _fmt, _expr)					\
 static ssize_t _name##_show(struct kobject *k, struct kobj_attribute *a, \

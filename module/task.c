@@ -111,6 +111,7 @@ static void gsched_task_reap(struct gsched_task *t)
  * task locks, and two tasks may try to join each other at once.
  */
 static void task_lock2(struct gsched_task *a, struct gsched_task *b)
+	__acquires(&a->lock) __acquires(&b->lock)
 {
 	if (a > b)
 		swap(a, b);
@@ -119,6 +120,7 @@ static void task_lock2(struct gsched_task *a, struct gsched_task *b)
 }
 
 static void task_unlock2(struct gsched_task *a, struct gsched_task *b)
+	__releases(&a->lock) __releases(&b->lock)
 {
 	spin_unlock(&a->lock);
 	spin_unlock(&b->lock);
@@ -146,6 +148,7 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	u32 id;
 	int ret;
 
+	/* pairs with SETUP's release: nprocs and workers are valid */
 	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
 		return -ENXIO;
 	if (sp->worker != GSCHED_NO_WORKER) {
