@@ -187,7 +187,7 @@ long gsched_worker_register(struct gsched_inst *inst, u32 index)
 	get_task_struct(current);
 	w->thread = current;
 	inst->nthreads++;
-	inst->state = GSCHED_INST_RUNNING;
+	WRITE_ONCE(inst->state, GSCHED_INST_RUNNING);
 	spin_unlock(&inst->sched_lock);
 out:
 	mutex_unlock(&inst->setup_mutex);
