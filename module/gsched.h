@@ -12,8 +12,11 @@
  *   sched -> struct gsched_inst   one per open file of /dev/gsched
  *
  * Lock order (outermost first):
- *   gsched_task.lock  ->  gsched_inst.sched_lock
- * Two task locks are never held together. The handle xarray's own lock
+ *   gsched_sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
+ *   gsched_chan.lock -> gsched_task.lock -> gsched_inst.sched_lock
+ * Several channel locks are held together only by a select, under
+ * gsched_sel_mutex, in address order. Two task locks are held together
+ * only by join, in address order. The handle xarray's own lock
  * nests inside both. Run-queue rings and runnext take no lock at all: the
  * owner produces, the owner and thieves consume with cmpxchg on the head
  * (Go's runq, see sched.c).
@@ -29,8 +32,11 @@
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/hrtimer.h>
 #include <linux/spinlock.h>
+#include <linux/timerqueue.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "../uapi/gsched.h"
@@ -38,10 +44,64 @@
 #define GSCHED_VERSION		"0.2.0"
 
 struct gsched_inst;
+struct gsched_task;
+struct gsched_chan;
+struct gsched_wait;
 
+/*
+ * A timer of an instance: a task's sleep or select timeout (embedded in the
+ * task), or a timer channel's ticks. Queued in inst->timers under
+ * inst->timer_lock; fired by inst->timer_work in process context.
+ */
+struct gsched_tmr {
+	struct timerqueue_node node;	/* timer_lock */
+	bool queued;			/* timer_lock */
+	u64 period;			/* timer_lock; 0 = one shot */
+	struct gsched_task *task;	/* set once: sleep/select timeout */
+	struct gsched_chan *ch;		/* set once: timer channel */
+	struct gsched_inst *inst;	/* set once */
+};
+
+/**
+ * struct gsched_waiter - one blocked channel operation of a task (sudog)
+ *
+ * @node is on its channel's sendq or recvq while queued (channel lock);
+ * whoever dequeues it must first claim its wait (wait->done), and only
+ * the claimer writes @ok, @kbuf (receive) and the wait's result.
+ */
+struct gsched_waiter {
+	struct list_head node;
+	struct gsched_wait *wait;
+	struct gsched_chan *ch;		/* holds a channel reference */
+	u32 idx;			/* case index */
+	bool send;
+	bool ok;			/* receive: a value arrived */
+	u64 ubuf;			/* receive: user destination */
+	void *kbuf;			/* send: the value; recv: landing slot */
+};
+
+/**
+ * struct gsched_wait - the blocking operation a task is parked in
+ *
+ * Owned by the task; freed by the worker that resumes it
+ * (gsched_wait_finish), after the task is off every queue. @done is the
+ * select claim (Go's selectDone): the first channel operation or timer to
+ * cmpxchg it from 0 to 1 completes the wait, everyone else skips it.
+ */
+struct gsched_wait {
+	struct gsched_task *task;
+	atomic_t done;
+	int fired;			/* case index, -1 for the timer */
+	s64 result;
+	u64 usel;			/* user struct gsched_select, or 0 */
+	bool plain_recv;		/* result is ok (1/0) */
+	u32 n;
+	struct gsched_waiter w[];
+};
 /* Handle types stored in gsched_inst.handles. */
 enum gsched_obj_type {
 	GSCHED_OBJ_TASK = 1,
+	GSCHED_OBJ_CHAN = 2,
 };
 
 /* Common head of every object named by a handle. */
@@ -82,6 +142,38 @@ struct gsched_task {
 	int last_cpu;		/* P index it last ran on, -1 before */
 	u64 wait_since;		/* ktime_get_ns() when it parked */
 	struct list_head node;	/* global run queue */
+	struct gsched_wait *wait;	/* set by its worker before it parks,
+					 * cleared by the one that resumes it */
+	struct gsched_tmr tmr;		/* sleep and select timeouts */
+};
+
+/**
+ * struct gsched_chan - a channel (Go's hchan), possibly shared by several
+ * instances (each names it through its own struct gsched_chan_ref)
+ *
+ * @lock protects everything below it. References: one per handle, one per
+ * queued waiter, one per in-flight operation.
+ */
+struct gsched_chan {
+	refcount_t ref;
+	u32 elem_size;			/* set once */
+	u32 cap;			/* set once */
+	u8 *buf;			/* cap * elem_size ring, set once */
+	struct gsched_inst *acct;	/* charged for buf; holds its kobject */
+	struct gsched_tmr *timer;	/* timer channel, set once */
+	spinlock_t lock;
+	u32 qcount;
+	u32 sendx;
+	u32 recvx;
+	bool closed;
+	struct list_head sendq;
+	struct list_head recvq;
+};
+
+/* A handle's view of a channel. */
+struct gsched_chan_ref {
+	struct gsched_obj obj;
+	struct gsched_chan *ch;		/* holds a channel reference */
 };
 
 /* Counters of one P, written only by its owner, summed by sysfs. */
@@ -182,10 +274,22 @@ struct gsched_inst {
 	u32 npidle;
 	u32 nthreads;		/* registered workers */
 	u32 nidle_workers;	/* workers asleep in the module */
+
+	atomic_long_t chan_bytes;	/* buffered bytes of its channels */
+	atomic_t nr_chans;
+
+	/* timers: see timer.c */
+	spinlock_t timer_lock;		/* inside chan locks, no other lock */
+	struct timerqueue_head timers;	/* timer_lock */
+	bool timers_dead;		/* timer_lock: teardown started */
+	atomic_t nr_timers;		/* queued or firing: not a deadlock */
+	struct hrtimer hrt;
+	struct work_struct timer_work;
 };
 
 /* main.c */
 extern unsigned int gsched_max_tasks;
+extern unsigned long gsched_max_chan_bytes;
 
 /* instance.c */
 struct gsched_inst *gsched_inst_create(void);
@@ -210,6 +314,35 @@ void gsched_tasks_free_all(struct gsched_inst *inst);
 int gsched_task_cache_init(void);
 void gsched_task_cache_exit(void);
 const char *gsched_wait_reason_name(u32 reason);
+
+void gsched_wake(struct gsched_worker *w, struct gsched_task *t);
+void gsched_task_park_locked(struct gsched_task *t, u32 reason);
+u32 gsched_worker_rand(struct gsched_worker *w);
+
+/* chan.c */
+long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m);
+long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op);
+long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
+		       struct gsched_task **cont);
+void gsched_wait_finish(struct gsched_task *t);
+void gsched_wait_abandon(struct gsched_task *t);
+void gsched_chan_put(struct gsched_chan *ch);
+struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
+				      u32 cap, long *err);
+struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
+					    struct gsched_chan *ch, long *err);
+bool gsched_chan_send_now(struct gsched_chan *ch, const void *val);
+void gsched_chan_ref_put(struct gsched_chan_ref *ref);
+struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
+					   long *err);
+
+/* timer.c */
+void gsched_timers_init(struct gsched_inst *inst);
+void gsched_timers_destroy(struct gsched_inst *inst);
+void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns);
+bool gsched_tmr_cancel(struct gsched_tmr *tm);
+long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op);
+void gsched_timer_chan_free(struct gsched_chan *ch);
 
 /* sched.c */
 void gsched_ready(struct gsched_worker *w, struct gsched_task *t);

@@ -31,6 +31,7 @@ struct gsched_inst *gsched_inst_create(void)
 	INIT_LIST_HEAD(&inst->runq);
 	INIT_LIST_HEAD(&inst->pidle);
 	inst->state = GSCHED_INST_NEW;
+	gsched_timers_init(inst);
 
 	/* On success the kobject owns inst: it is freed by its release. */
 	ret = gsched_sysfs_add_inst(inst);
@@ -54,6 +55,7 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 
 	/* Drains sysfs readers, so nothing below races with show(). */
 	gsched_sysfs_del_inst(inst);
+	gsched_timers_destroy(inst);
 	gsched_tasks_free_all(inst);
 	if (inst->ps) {
 		for (i = 0; i < inst->nprocs; i++)

@@ -19,6 +19,11 @@ unsigned int gsched_max_tasks = 1U << 20;
 module_param_named(max_tasks, gsched_max_tasks, uint, 0644);
 MODULE_PARM_DESC(max_tasks, "Cap on live tasks per instance (default 1048576)");
 
+unsigned long gsched_max_chan_bytes = 64UL << 20;
+module_param_named(max_chan_bytes, gsched_max_chan_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_chan_bytes,
+		 "Cap on channel buffer bytes per instance (default 64 MiB)");
+
 static bool gsched_all_zero(const void *p, size_t n)
 {
 	return !memchr_inv(p, 0, n);
@@ -34,7 +39,8 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->abi_version = GSCHED_ABI_VERSION;
 	v->max_procs = GSCHED_MAX_PROCS;
 	v->features = GSCHED_FEAT_TASKS | GSCHED_FEAT_PARK | GSCHED_FEAT_JOIN |
-		      GSCHED_FEAT_DEADLOCK;
+		      GSCHED_FEAT_DEADLOCK | GSCHED_FEAT_CHAN |
+		      GSCHED_FEAT_TIMER;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);
@@ -42,7 +48,12 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->size_switch = sizeof(struct gsched_switch);
 	v->size_task = sizeof(struct gsched_task_op);
 	v->size_info = sizeof(struct gsched_task_info);
-	v->__pad2 = 0;
+	v->size_chan_make = sizeof(struct gsched_chan_make);
+	v->size_chan_op = sizeof(struct gsched_chan_op);
+	v->size_select = sizeof(struct gsched_select);
+	v->size_timer = sizeof(struct gsched_timer_op);
+	v->max_elem_size = GSCHED_CHAN_MAX_ELEM;
+	v->max_select_cases = GSCHED_SELECT_MAX;
 	return 0;
 }
 
@@ -112,6 +123,8 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 		return 0;
 	}
 	w->curr = next;
+	if (next->wait)
+		gsched_wait_finish(next);
 	sw->next_cookie = next->cookie;
 	sw->next_id = next->obj.handle;
 	sw->next_flags = 0;
@@ -178,6 +191,41 @@ static long gsched_ioc_task_info(struct gsched_inst *inst, void *arg)
 	return gsched_task_info(inst, ti);
 }
 
+static long gsched_ioc_chan_make(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_chan_make *m = arg;
+
+	if (m->flags || m->__pad || m->__reserved || m->__pad2)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	return gsched_chan_make(inst, m);
+}
+
+static long gsched_ioc_chan(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_chan_op *op = arg;
+
+	if (op->flags || op->__reserved)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->ok = 0;
+	op->len = 0;
+	op->cap = 0;
+	op->elem_size = 0;
+	return gsched_chan_ioc(inst, op);
+}
+
+static long gsched_ioc_timer(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_timer_op *op = arg;
+
+	if (op->flags || op->__pad || op->__reserved || op->__pad2)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->ok = 0;
+	return gsched_timer_ioc(inst, op);
+}
+
 struct gsched_ioc_def {
 	unsigned int cmd;	/* with the kernel's struct size */
 	size_t size;		/* smallest struct accepted (ABI v1) */
@@ -206,6 +254,12 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_detach, NULL),
 	GSCHED_IOC(GSCHED_IOC_TASK_INFO, struct gsched_task_info,
 		   gsched_ioc_task_info, NULL),
+	GSCHED_IOC(GSCHED_IOC_CHAN_MAKE, struct gsched_chan_make,
+		   gsched_ioc_chan_make, NULL),
+	GSCHED_IOC(GSCHED_IOC_CHAN, struct gsched_chan_op,
+		   gsched_ioc_chan, NULL),
+	GSCHED_IOC(GSCHED_IOC_TIMER, struct gsched_timer_op,
+		   gsched_ioc_timer, NULL),
 };
 
 static bool gsched_ioc_table_ok(void)
@@ -220,7 +274,7 @@ static bool gsched_ioc_table_ok(void)
 }
 
 /* Largest struct any ioctl takes; the on-stack buffer must hold it. */
-#define GSCHED_IOC_BUF	64
+#define GSCHED_IOC_BUF	96
 
 static long gsched_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -234,9 +288,11 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
-		     _IOC_NR(GSCHED_IOC_TASK_INFO) + 1);
+		     _IOC_NR(GSCHED_IOC_TIMER) + 1);
 	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
+	BUILD_BUG_ON(sizeof(struct gsched_chan_op) > GSCHED_IOC_BUF);
+	BUILD_BUG_ON(sizeof(struct gsched_timer_op) > GSCHED_IOC_BUF);
 
 	if (_IOC_TYPE(cmd) != GSCHED_IOC_MAGIC || nr >= ARRAY_SIZE(gsched_ioc_table))
 		return -ENOTTY;

@@ -41,6 +41,7 @@
 #include "gsched.h"
 
 #include <linux/gcd.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
 
 #define RUNQ_MASK	(GSCHED_RUNQ_SIZE - 1)
@@ -367,6 +368,42 @@ void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
 	gsched_wakep(t->inst);
 }
 
+/**
+ * gsched_wake() - make a task claimed from a wait runnable
+ * @w: the waker's worker (NULL from a timer): a waker of the same instance
+ *     puts the task in its runnext; anything else uses the task's global
+ *     queue
+ * @t: the task; its wait is claimed by the caller, so nobody else wakes it
+ *
+ * Context: process context, no lock held.
+ */
+void gsched_wake(struct gsched_worker *w, struct gsched_task *t)
+{
+	struct gsched_inst *inst = t->inst;
+
+	spin_lock(&t->lock);
+	t->state = GSCHED_TASK_RUNNABLE;
+	spin_unlock(&t->lock);
+	if (w && w->p && w->inst == inst && w->thread == current) {
+		gsched_ready(w, t);
+		return;
+	}
+	gsched_globrunq_put(inst, t);
+	gsched_wakep(inst);
+}
+
+/**
+ * gsched_worker_rand() - a pseudo-random number from the worker's P
+ * @w: the calling worker (a stand-in without a P gets a real random number)
+ *
+ * Context: the worker's own thread.
+ * Return: 32 random bits.
+ */
+u32 gsched_worker_rand(struct gsched_worker *w)
+{
+	return w->p ? gsched_rand(w->p) : get_random_u32();
+}
+
 static void reset_spinning(struct gsched_inst *inst, struct gsched_worker *w)
 {
 	w->spinning = false;
@@ -459,14 +496,16 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
 
 /*
  * Is every task asleep with nothing that could wake it? Called by the
- * last worker to go idle. In this version only tasks wake tasks, so all Ps
- * idle with an empty global queue and live tasks is Go's checkdead().
+ * last worker to go idle. Only tasks and timers wake tasks, so all Ps idle
+ * with an empty global queue, no timer pending and live tasks is Go's
+ * checkdead().
  */
 static bool check_dead(struct gsched_inst *inst)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	return inst->state == GSCHED_INST_RUNNING &&
 	       inst->npidle == inst->nprocs && !inst->runqsize &&
+	       !atomic_read(&inst->nr_timers) &&
 	       atomic_read(&inst->nr_live) > 0;
 }
 

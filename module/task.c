@@ -29,6 +29,12 @@ static const char *const gsched_wait_names[] = {
 	[GSCHED_WAIT_PARK] = "park",
 	[GSCHED_WAIT_JOIN] = "join",
 	[GSCHED_WAIT_USER] = "user",
+	[GSCHED_WAIT_CHAN_SEND] = "chan send",
+	[GSCHED_WAIT_CHAN_RECV] = "chan receive",
+	[GSCHED_WAIT_SELECT] = "select",
+	[GSCHED_WAIT_SELECT_NONE] = "select (no cases)",
+	[GSCHED_WAIT_CHAN_NIL] = "chan send/receive (nil chan)",
+	[GSCHED_WAIT_SLEEP] = "sleep",
 };
 
 /**
@@ -127,6 +133,21 @@ static void task_unlock2(struct gsched_task *a, struct gsched_task *b)
 }
 
 /**
+ * gsched_task_park_locked() - mark the current task WAITING
+ * @t: the task, its lock held
+ * @reason: GSCHED_WAIT_*
+ *
+ * Context: t->lock held; the caller then publishes the task to its waker.
+ */
+void gsched_task_park_locked(struct gsched_task *t, u32 reason)
+{
+	lockdep_assert_held(&t->lock);
+	t->state = GSCHED_TASK_WAITING;
+	t->wait_reason = reason;
+	t->wait_since = ktime_get_ns();
+}
+
+/**
  * gsched_task_spawn() - create a runnable task (Go's newproc)
  * @inst: the instance
  * @sp: the request, flags and reserved fields checked
@@ -186,6 +207,8 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	t->detached = sp->flags & GSCHED_SPAWN_DETACHED;
 	t->last_cpu = -1;
 	INIT_LIST_HEAD(&t->node);
+	t->tmr.task = t;
+	t->tmr.inst = inst;
 
 	ret = xa_alloc_cyclic(&inst->handles, &id, &t->obj, XA_LIMIT(1, INT_MAX),
 			      &inst->next_handle, GFP_KERNEL_ACCOUNT);
@@ -287,9 +310,7 @@ static long task_join(struct gsched_worker *w, struct gsched_task *t,
 		reap = true;
 		*cont = t;
 	} else {
-		t->state = GSCHED_TASK_WAITING;
-		t->wait_reason = GSCHED_WAIT_JOIN;
-		t->wait_since = ktime_get_ns();
+		gsched_task_park_locked(t, GSCHED_WAIT_JOIN);
 		u->joiner = t;
 		w->curr = NULL;
 		*cont = NULL;
@@ -355,9 +376,7 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 			*cont = t;
 			return 0;
 		}
-		t->state = GSCHED_TASK_WAITING;
-		t->wait_reason = sw->arg32;
-		t->wait_since = ktime_get_ns();
+		gsched_task_park_locked(t, sw->arg32);
 		spin_unlock(&t->lock);
 		w->curr = NULL;
 		return 0;
@@ -365,6 +384,11 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		if (sw->arg64)
 			return -EINVAL;
 		return task_join(w, t, sw->arg32, cont);
+	case GSCHED_OP_SEND:
+	case GSCHED_OP_RECV:
+	case GSCHED_OP_SELECT:
+	case GSCHED_OP_SLEEP:
+		return gsched_chan_do_op(w, sw, cont);
 	}
 	return -EINVAL;
 }
@@ -479,11 +503,19 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 	struct gsched_obj *obj;
 	unsigned long idx;
 
+	/* waits first: they hold channel references */
+	xa_for_each(&inst->handles, idx, obj)
+		if (obj->type == GSCHED_OBJ_TASK)
+			gsched_wait_abandon(container_of(obj,
+						struct gsched_task, obj));
 	xa_for_each(&inst->handles, idx, obj) {
 		xa_erase(&inst->handles, idx);
 		if (obj->type == GSCHED_OBJ_TASK)
 			gsched_task_put(container_of(obj, struct gsched_task,
 						     obj));
+		else if (obj->type == GSCHED_OBJ_CHAN)
+			gsched_chan_ref_put(container_of(obj,
+					struct gsched_chan_ref, obj));
 	}
 }
 

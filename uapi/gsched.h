@@ -32,6 +32,8 @@
 #define GSCHED_FEAT_PARK	(1ULL << 1)	/* park/unpark with permit */
 #define GSCHED_FEAT_JOIN	(1ULL << 2)	/* join a task */
 #define GSCHED_FEAT_DEADLOCK	(1ULL << 3)	/* all-asleep detection */
+#define GSCHED_FEAT_CHAN	(1ULL << 4)	/* channels and select */
+#define GSCHED_FEAT_TIMER	(1ULL << 5)	/* sleep, timeouts, timer channels */
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -51,6 +53,12 @@
  * @size_switch:	out: sizeof(struct gsched_switch)
  * @size_task:		out: sizeof(struct gsched_task_op)
  * @size_info:		out: sizeof(struct gsched_task_info)
+ * @size_chan_make:	out: sizeof(struct gsched_chan_make)
+ * @size_chan_op:	out: sizeof(struct gsched_chan_op)
+ * @size_select:	out: sizeof(struct gsched_select)
+ * @size_timer:		out: sizeof(struct gsched_timer_op)
+ * @max_elem_size:	out: largest channel element size
+ * @max_select_cases:	out: largest select
  */
 struct gsched_version {
 	__u32 flags;
@@ -66,7 +74,12 @@ struct gsched_version {
 	__u32 size_switch;
 	__u32 size_task;
 	__u32 size_info;
-	__u32 __pad2;
+	__u32 size_chan_make;
+	__u32 size_chan_op;
+	__u32 size_select;
+	__u32 size_timer;
+	__u32 max_elem_size;
+	__u32 max_select_cases;
 };
 
 /**
@@ -150,14 +163,24 @@ struct gsched_spawn {
 #define GSCHED_OP_EXIT		2 /* task ends; arg64 = exit value */
 #define GSCHED_OP_PARK		3 /* wait for unpark; arg32 = wait reason */
 #define GSCHED_OP_JOIN		4 /* wait for task arg32 to end */
-#define GSCHED_OP_MAX		4
+#define GSCHED_OP_SEND		5 /* send *arg64 on channel arg32 */
+#define GSCHED_OP_RECV		6 /* receive from arg32 into *arg64 */
+#define GSCHED_OP_SELECT	7 /* select, arg64 = struct gsched_select * */
+#define GSCHED_OP_SLEEP		8 /* sleep arg64 nanoseconds */
+#define GSCHED_OP_MAX		8
 
 /* Wait reasons, as shown in sysfs/debugfs and the deadlock report. */
 #define GSCHED_WAIT_NONE	0
 #define GSCHED_WAIT_PARK	1 /* gsched_park() */
 #define GSCHED_WAIT_JOIN	2 /* gsched_join() */
 #define GSCHED_WAIT_USER	3 /* user-defined parking lot */
-#define GSCHED_WAIT_MAX		3
+#define GSCHED_WAIT_CHAN_SEND	4 /* blocked sending */
+#define GSCHED_WAIT_CHAN_RECV	5 /* blocked receiving */
+#define GSCHED_WAIT_SELECT	6 /* blocked in select */
+#define GSCHED_WAIT_SELECT_NONE	7 /* select with no cases: forever */
+#define GSCHED_WAIT_CHAN_NIL	8 /* send/receive on a nil channel */
+#define GSCHED_WAIT_SLEEP	9 /* sleeping */
+#define GSCHED_WAIT_MAX		9
 
 /* Set in gsched_switch.next_flags. */
 #define GSCHED_NEXT_EXIT	(1U << 0) /* runtime over: worker must return */
@@ -175,7 +198,10 @@ struct gsched_spawn {
  * @next_id:	out: its handle
  * @next_flags:	out: GSCHED_NEXT_*
  * @next_result: out: result of the operation the next task blocked in
- *		(JOIN: the joined task's exit value; PARK/YIELD: 0), or,
+ *		(JOIN: the joined task's exit value; PARK/YIELD/SLEEP: 0;
+ *		SEND: 0 or -EPIPE; RECV: 1 for a value, 0 when closed;
+ *		SELECT: 0, -EPIPE, -ETIMEDOUT or -EAGAIN (default), with the
+ *		case written back into the struct gsched_select), or,
  *		with GSCHED_NEXT_EXIT, the main task's exit value (0 with
  *		GSCHED_NEXT_DEADLOCK)
  *
@@ -251,6 +277,159 @@ struct gsched_task_info {
 	__s64 exit_value;
 };
 
+/* Channels. */
+#define GSCHED_CHAN_MAX_ELEM	65536	/* largest element size in bytes */
+#define GSCHED_SELECT_MAX	1024	/* largest select */
+
+/**
+ * struct gsched_chan_make - GSCHED_IOC_CHAN_MAKE: make(chan T, cap)
+ * @flags:	in: must be 0
+ * @elem_size:	in: bytes per element, 0..GSCHED_CHAN_MAX_ELEM
+ * @cap:	in: buffer slots, 0 = unbuffered (rendezvous)
+ * @__pad:	in: must be 0
+ * @__reserved:	in: must be 0
+ * @handle:	out: the channel's handle
+ * @__pad2:	out: 0
+ *
+ * Return: 0; -EINVAL for a bad size; -ENOMEM when elem_size * cap would
+ * exceed the instance's budget for buffered bytes (module parameter
+ * max_chan_bytes).
+ */
+struct gsched_chan_make {
+	__u32 flags;
+	__u32 elem_size;
+	__u32 cap;
+	__u32 __pad;
+	__u64 __reserved;
+	/* output */
+	__u32 handle;
+	__u32 __pad2;
+};
+
+/* struct gsched_chan_op.op: operations that never block. */
+#define GSCHED_CHAN_TRYSEND	1 /* send if it can complete now, else -EAGAIN */
+#define GSCHED_CHAN_TRYRECV	2 /* receive if it can complete now */
+#define GSCHED_CHAN_CLOSE	3 /* close(ch) */
+#define GSCHED_CHAN_RELEASE	4 /* drop this handle */
+#define GSCHED_CHAN_INFO	5 /* len, cap, elem_size, closed */
+#define GSCHED_CHAN_OP_MAX	5
+
+/**
+ * struct gsched_chan_op - GSCHED_IOC_CHAN: a non-blocking channel call
+ * @flags:	in: must be 0
+ * @worker:	in: caller's worker index (woken tasks go to its runnext), or
+ *		GSCHED_NO_WORKER from a thread that is not a worker
+ * @op:		in: GSCHED_CHAN_*
+ * @handle:	in: the channel (0 is the nil channel)
+ * @buf:	in: TRYSEND: the value; TRYRECV: where to store it (may be 0
+ *		to discard); else 0. A pointer (void *) as __u64.
+ * @__reserved:	in: must be 0
+ * @ok:		out: TRYRECV: 1 for a value, 0 when closed and drained;
+ *		INFO: 1 when closed
+ * @len:	out: INFO: buffered elements
+ * @cap:	out: INFO: capacity
+ * @elem_size:	out: INFO: element size
+ *
+ * Return: 0; -EAGAIN when a TRY op would block (also on the nil
+ * channel); -EPIPE for a send on a closed channel; -EINVAL for closing a
+ * closed or nil channel; -EBADF/-EINVAL for a bad handle; -EFAULT.
+ */
+struct gsched_chan_op {
+	__u32 flags;
+	__u32 worker;
+	__u32 op;
+	__u32 handle;
+	__u64 buf;
+	__u64 __reserved;
+	/* output */
+	__u32 ok;
+	__u32 len;
+	__u32 cap;
+	__u32 elem_size;
+};
+
+#define GSCHED_SEL_SEND		1
+#define GSCHED_SEL_RECV		2
+
+/**
+ * struct gsched_select_case - one case of a select
+ * @handle:	the channel; 0 (nil) makes the case never ready
+ * @dir:	GSCHED_SEL_SEND or GSCHED_SEL_RECV
+ * @buf:	SEND: the value; RECV: where to store it (0 to discard)
+ */
+struct gsched_select_case {
+	__u32 handle;
+	__u32 dir;
+	__u64 buf;
+};
+
+#define GSCHED_SELECT_DEFAULT	(1U << 0) /* never block: -EAGAIN */
+#define GSCHED_SELECT_TIMEOUT	(1U << 1) /* give up after timeout_ns */
+#define GSCHED_SELECT_FLAGS	(GSCHED_SELECT_DEFAULT | GSCHED_SELECT_TIMEOUT)
+
+/**
+ * struct gsched_select - argument of GSCHED_OP_SELECT
+ * @flags:	in: GSCHED_SELECT_*
+ * @ncases:	in: number of cases, 0..GSCHED_SELECT_MAX (0 without
+ *		default or timeout blocks forever, Go's select {})
+ * @cases:	in: struct gsched_select_case array (pointer as __u64)
+ * @timeout_ns:	in: with GSCHED_SELECT_TIMEOUT, relative timeout
+ * @__reserved:	in: must be 0
+ * @index:	out: the case that completed
+ * @ok:		out: for a receive, 1 for a value, 0 when closed
+ *
+ * Among ready cases one is chosen uniformly at random. The same channel
+ * may appear in several cases. The result (next_result of the SWITCH that
+ * resumes the task) is 0, -EPIPE (the chosen send found the channel
+ * closed), -EAGAIN (default), -ETIMEDOUT or -EFAULT.
+ */
+struct gsched_select {
+	__u32 flags;
+	__u32 ncases;
+	__u64 cases;
+	__u64 timeout_ns;
+	__u64 __reserved;
+	/* output */
+	__u32 index;
+	__u32 ok;
+};
+
+/* struct gsched_timer_op.op */
+#define GSCHED_TIMER_MAKE	1 /* new timer channel */
+#define GSCHED_TIMER_STOP	2 /* disarm; ok = 1 if it was armed */
+#define GSCHED_TIMER_RESET	3 /* re-arm with delay_ns, period_ns */
+#define GSCHED_TIMER_OP_MAX	3
+
+/**
+ * struct gsched_timer_op - GSCHED_IOC_TIMER: Go's time.NewTimer/NewTicker
+ * @flags:	in: must be 0
+ * @op:		in: GSCHED_TIMER_*
+ * @handle:	in: STOP/RESET: the timer's channel; out: MAKE: the new one
+ * @__pad:	in: must be 0
+ * @delay_ns:	in: MAKE/RESET: first expiry, relative (0 = disarmed)
+ * @period_ns:	in: MAKE/RESET: then every period_ns (0 = once)
+ * @__reserved:	in: must be 0
+ * @ok:		out: STOP/RESET: 1 when the timer was armed
+ * @__pad2:	out: 0
+ *
+ * A timer is a channel of capacity 1 and 8-byte elements: at each expiry
+ * the time (CLOCK_MONOTONIC ns) is sent without blocking; a tick that
+ * finds the buffer full is dropped, as Go's ticker does. Release the
+ * channel handle (GSCHED_CHAN_RELEASE) to free the timer.
+ */
+struct gsched_timer_op {
+	__u32 flags;
+	__u32 op;
+	__u32 handle;
+	__u32 __pad;
+	__u64 delay_ns;
+	__u64 period_ns;
+	__u64 __reserved;
+	/* output */
+	__u32 ok;
+	__u32 __pad2;
+};
+
 #define GSCHED_IOC_MAGIC	0xe7	/* unassigned in ioctl-number.rst */
 
 #define GSCHED_IOC_VERSION	_IOWR(GSCHED_IOC_MAGIC, 0x00, struct gsched_version)
@@ -261,5 +440,8 @@ struct gsched_task_info {
 #define GSCHED_IOC_UNPARK	_IOW(GSCHED_IOC_MAGIC, 0x05, struct gsched_task_op)
 #define GSCHED_IOC_DETACH	_IOW(GSCHED_IOC_MAGIC, 0x06, struct gsched_task_op)
 #define GSCHED_IOC_TASK_INFO	_IOWR(GSCHED_IOC_MAGIC, 0x07, struct gsched_task_info)
+#define GSCHED_IOC_CHAN_MAKE	_IOWR(GSCHED_IOC_MAGIC, 0x08, struct gsched_chan_make)
+#define GSCHED_IOC_CHAN		_IOWR(GSCHED_IOC_MAGIC, 0x09, struct gsched_chan_op)
+#define GSCHED_IOC_TIMER	_IOWR(GSCHED_IOC_MAGIC, 0x0a, struct gsched_timer_op)
 
 #endif /* _UAPI_GSCHED_H */

@@ -127,6 +127,109 @@ int gsched_detach(int id);
 /** State of a task (GSCHED_TASK_*, wait reason, last P). */
 int gsched_task_info(int id, struct gsched_task_info *info);
 
+/* ---- channels ------------------------------------------------------- */
+
+/** A channel handle. 0 is Go's nil channel. */
+typedef uint32_t gsched_chan_t;
+
+/**
+ * gsched_chan_make() - make(chan T, cap)
+ * @ch: where to store the new channel
+ * @elem_size: sizeof(T), 0..65536 (0: a channel of signals)
+ * @cap: 0 for unbuffered (rendezvous), else the buffer size
+ *
+ * Return: 0; -EINVAL for a bad size; -ENOMEM when the buffer would exceed
+ * the instance's budget (module parameter max_chan_bytes).
+ */
+int gsched_chan_make(gsched_chan_t *ch, size_t elem_size, unsigned int cap);
+
+/**
+ * gsched_chan_send() - ch <- *val, blocking until a receiver or room
+ *
+ * Return: 0; -EPIPE when the channel is (or gets) closed (Go panics);
+ * blocks forever on the nil channel; -EBADF for a bad handle.
+ */
+int gsched_chan_send(gsched_chan_t ch, const void *val);
+
+/**
+ * gsched_chan_recv() - *val = <-ch, blocking until a value or close
+ * @val: where to store the value (may be NULL to discard)
+ *
+ * Return: 1 with a value, 0 when the channel is closed and drained (*val
+ * zeroed, Go's ok == false), or a negative errno.
+ */
+int gsched_chan_recv(gsched_chan_t ch, void *val);
+
+/** Non-blocking send: -EAGAIN when it would block (Go's select default). */
+int gsched_chan_trysend(gsched_chan_t ch, const void *val);
+
+/** Non-blocking receive: 1, 0 (closed), or -EAGAIN when it would block. */
+int gsched_chan_tryrecv(gsched_chan_t ch, void *val);
+
+/**
+ * gsched_chan_close() - close(ch): receivers drain the buffer then get
+ * (zero, 0); blocked and later senders get -EPIPE.
+ *
+ * Return: 0; -EINVAL for a closed or nil channel.
+ */
+int gsched_chan_close(gsched_chan_t ch);
+
+/** Drop this handle (the channel lives on while others use it). */
+int gsched_chan_release(gsched_chan_t ch);
+
+/** len(ch) and cap(ch); -errno for a bad handle. */
+int gsched_chan_len(gsched_chan_t ch);
+int gsched_chan_cap(gsched_chan_t ch);
+
+/* ---- select ------------------------------------------------------- */
+
+/** A select case: GSCHED_SEL_SEND or GSCHED_SEL_RECV on a channel. */
+#define GSCHED_SEND(c, ptr) \
+	((struct gsched_select_case){ .handle = (c), .dir = GSCHED_SEL_SEND, \
+				      .buf = (uint64_t)(uintptr_t)(ptr) })
+#define GSCHED_RECV(c, ptr) \
+	((struct gsched_select_case){ .handle = (c), .dir = GSCHED_SEL_RECV, \
+				      .buf = (uint64_t)(uintptr_t)(ptr) })
+
+/**
+ * gsched_select() - Go's select
+ * @cases: the cases; nil channels are never ready
+ * @n: their number (0 with no flags blocks forever, Go's select {})
+ * @flags: 0, GSCHED_SELECT_DEFAULT (never block) or GSCHED_SELECT_TIMEOUT
+ * @timeout_ns: with GSCHED_SELECT_TIMEOUT
+ * @ok: for a receive case, 1 for a value, 0 when closed (may be NULL)
+ *
+ * One ready case is chosen uniformly at random.
+ * Return: the chosen index; -EAGAIN (default); -ETIMEDOUT; -EPIPE when the
+ * chosen send found its channel closed; other -errno.
+ */
+int gsched_select(const struct gsched_select_case *cases, unsigned int n,
+		  unsigned int flags, uint64_t timeout_ns, int *ok);
+
+/* ---- time ---------------------------------------------------------- */
+
+/** Sleep for @ns nanoseconds, parking only the task. */
+int gsched_sleep(uint64_t ns);
+
+/**
+ * gsched_timer_make() - Go's time.NewTimer (period 0) / NewTicker
+ * @ch: the timer's channel (8-byte elements: CLOCK_MONOTONIC ns)
+ * @delay_ns: first expiry (0: created stopped)
+ * @period_ns: then every period_ns (0: once)
+ *
+ * Release the channel with gsched_chan_release() to free the timer.
+ */
+int gsched_timer_make(gsched_chan_t *ch, uint64_t delay_ns, uint64_t period_ns);
+
+/** Go's time.After(d): a one-shot timer channel. */
+int gsched_after(gsched_chan_t *ch, uint64_t delay_ns);
+
+/** Stop: returns 1 if the timer was armed, 0 if not, or -errno. */
+int gsched_timer_stop(gsched_chan_t ch);
+
+/** Reset: re-arm; returns 1 if it was armed, 0 if not, or -errno. */
+int gsched_timer_reset(gsched_chan_t ch, uint64_t delay_ns, uint64_t period_ns);
+
 /** The runtime's /dev/gsched file descriptor (for tests), or -1. */
 int gsched_fd(void);
 

@@ -43,6 +43,12 @@ struct gs_worker {
 	bool deadlock;		/* the runtime ended in a deadlock */
 };
 
+/* runtime.c, for chan.c */
+struct gs_worker *gs_cur(void);
+int gs_ioctl(unsigned long cmd, void *arg);
+int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err);
+bool gs_in_task(void);
+
 /* stack.c */
 struct gs_task *gs_stack_alloc(size_t stack_size);
 void gs_stack_free(struct gs_task *t);

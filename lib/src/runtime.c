@@ -50,7 +50,7 @@ static struct {
 static __thread struct gs_worker *gs_tls_worker;
 
 /* See the TLS note above: never inline, never cache the result. */
-static __attribute__((noinline)) struct gs_worker *gs_cur(void)
+__attribute__((noinline)) struct gs_worker *gs_cur(void)
 {
 	struct gs_worker *w = gs_tls_worker;
 
@@ -76,7 +76,7 @@ static void gs_live_del(struct gs_task *t)
 	pthread_mutex_unlock(&gs_rt.lock);
 }
 
-static int gs_ioctl(unsigned long cmd, void *arg)
+int gs_ioctl(unsigned long cmd, void *arg)
 {
 	return ioctl(gs_rt.fd, cmd, arg) < 0 ? -errno : 0;
 }
@@ -167,8 +167,7 @@ static void gs_stack_init(struct gs_task *t)
  * Stop the current task with @op; the worker's g0 applies it. Returns the
  * op's result when the task runs again (possibly on another worker).
  */
-static int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64,
-			int *op_err)
+int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err)
 {
 	struct gs_worker *w = gs_cur();
 	struct gs_task *t = w->curr;
@@ -189,6 +188,11 @@ static struct gs_task *gs_self_task(void)
 	struct gs_worker *w = gs_cur();
 
 	return w ? w->curr : NULL;
+}
+
+bool gs_in_task(void)
+{
+	return gs_self_task() != NULL;
 }
 
 GS_API int gsched_spawn_ex(gsched_fn_t fn, void *arg,

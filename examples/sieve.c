@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sieve: Go's concurrent prime sieve. A generator task sends 2, 3, 4, ...
+ * into a channel; each prime found starts a filter task that passes on
+ * the numbers not divisible by it: a chain of tasks linked by unbuffered
+ * channels.
+ *
+ *   sieve [n]      print the first n primes (default 100)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsched.h>
+
+struct filter {
+	gsched_chan_t in, out;
+	long prime;
+};
+
+static long generate(void *arg)
+{
+	gsched_chan_t ch = (gsched_chan_t)(uintptr_t)arg;
+	long i;
+
+	for (i = 2;; i++)
+		if (gsched_chan_send(ch, &i))
+			return 0;	/* closed: the sieve is done */
+}
+
+static long filter(void *arg)
+{
+	struct filter *f = arg;
+	long v;
+
+	while (gsched_chan_recv(f->in, &v) == 1)
+		if (v % f->prime && gsched_chan_send(f->out, &v))
+			break;
+	/* tell downstream and upstream we are done */
+	gsched_chan_close(f->out);
+	gsched_chan_close(f->in);
+	return 0;
+}
+
+static long sieve(void *arg)
+{
+	long n = *(long *)arg, i, prime;
+	struct filter *filters = calloc(n, sizeof(*filters));
+	gsched_chan_t ch, next;
+
+	if (!filters || gsched_chan_make(&ch, sizeof(long), 0))
+		return 1;
+	if (gsched_spawn(generate, (void *)(uintptr_t)ch) < 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (gsched_chan_recv(ch, &prime) != 1)
+			return 1;
+		printf("%ld%c", prime, i + 1 == n || i % 10 == 9 ? '\n' : ' ');
+		if (gsched_chan_make(&next, sizeof(long), 0))
+			return 1;
+		filters[i] = (struct filter){ ch, next, prime };
+		if (gsched_spawn(filter, &filters[i]) < 0)
+			return 1;
+		ch = next;
+	}
+	/* main returning ends the runtime; closing lets the chain unwind */
+	gsched_chan_close(ch);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 100, ret;
+	int err = gsched_run(sieve, &n, &ret);
+
+	if (err) {
+		fprintf(stderr, "gsched_run: %s\n", strerror(-err));
+		return 1;
+	}
+	return (int)ret;
+}

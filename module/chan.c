@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: channels and select (Go's chan.go and select.go).
+ *
+ * Values always pass through kernel memory: a sender's value is copied in
+ * by the sender's own worker, and a receiver's value is copied out by the
+ * worker that resumes the receiver (gsched_wait_finish). Each copy thus
+ * runs in the right address space, which is what lets a channel be shared
+ * between processes.
+ *
+ * One engine serves send, receive, select and the non-blocking variants:
+ * a plain send is a select with one case. Go's three passes:
+ *
+ *  1. lock every channel (address order, gsched_sel_mutex when more than
+ *     one), visit the cases in a random order and complete the first one
+ *     that is ready: uniform choice among ready cases;
+ *  2. none ready and blocking allowed: mark the task WAITING, queue one
+ *     waiter per case, arm the timeout, unlock: the task is parked;
+ *  3. when the task runs again, its worker takes the leftover waiters off
+ *     the other channels and copies the value out (gsched_wait_finish).
+ *
+ * A waker dequeues a waiter and must win wait->done (0 -> 1) before it
+ * touches it; a waiter whose select already completed elsewhere is simply
+ * dropped. No task is readied while a channel lock is held: wakes are
+ * collected and done after unlocking (seed digest C7).
+ */
+#include "gsched.h"
+
+#include <linux/gcd.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+static DEFINE_MUTEX(gsched_sel_mutex);
+
+static void *chan_slot(struct gsched_chan *ch, u32 i)
+{
+	return ch->buf + (size_t)i * ch->elem_size;
+}
+
+/**
+ * gsched_chan_alloc() - a new channel charged to @inst
+ * @inst: the instance whose budget pays for the buffer
+ * @elem_size: bytes per element
+ * @cap: slots
+ * @err: the error when NULL is returned
+ *
+ * Context: process context.
+ * Return: the channel with one reference, or NULL.
+ */
+struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
+				      u32 cap, long *err)
+{
+	u64 bytes = (u64)elem_size * cap;
+	struct gsched_chan *ch;
+
+	if (elem_size > GSCHED_CHAN_MAX_ELEM) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (atomic_long_add_return(bytes, &inst->chan_bytes) >
+	    READ_ONCE(gsched_max_chan_bytes)) {
+		atomic_long_sub(bytes, &inst->chan_bytes);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		goto err_uncharge;
+	if (bytes) {
+		ch->buf = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+		if (!ch->buf) {
+			kfree(ch);
+			goto err_uncharge;
+		}
+	}
+	refcount_set(&ch->ref, 1);
+	ch->elem_size = elem_size;
+	ch->cap = cap;
+	spin_lock_init(&ch->lock);
+	INIT_LIST_HEAD(&ch->sendq);
+	INIT_LIST_HEAD(&ch->recvq);
+	kobject_get(&inst->kobj);
+	ch->acct = inst;
+	atomic_inc(&inst->nr_chans);
+	return ch;
+
+err_uncharge:
+	atomic_long_sub(bytes, &inst->chan_bytes);
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/**
+ * gsched_chan_put() - drop a channel reference
+ * @ch: the channel
+ *
+ * Context: process context (the last put may sleep to stop a timer).
+ */
+void gsched_chan_put(struct gsched_chan *ch)
+{
+	struct gsched_inst *acct;
+
+	if (!refcount_dec_and_test(&ch->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq));
+	if (ch->timer)
+		gsched_timer_chan_free(ch);
+	acct = ch->acct;
+	atomic_long_sub((long)ch->elem_size * ch->cap, &acct->chan_bytes);
+	atomic_dec(&acct->nr_chans);
+	kvfree(ch->buf);
+	kfree(ch);
+	kobject_put(&acct->kobj);
+}
+
+static void chan_ref_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct gsched_chan_ref, obj.rcu));
+}
+
+/**
+ * gsched_chan_ref_put() - drop a reference to a handle's channel view
+ * @ref: the view
+ *
+ * Context: process context.
+ */
+void gsched_chan_ref_put(struct gsched_chan_ref *ref)
+{
+	if (refcount_dec_and_test(&ref->obj.ref)) {
+		gsched_chan_put(ref->ch);
+		call_rcu(&ref->obj.rcu, chan_ref_free_rcu);
+	}
+}
+
+/**
+ * gsched_chan_ref_add() - give @ch a handle in @inst
+ * @inst: the instance
+ * @ch: the channel; the new handle takes over the caller's reference
+ * @err: the error when NULL is returned (the reference is then dropped)
+ *
+ * Context: process context.
+ * Return: the view, whose obj.handle is the new handle, or NULL.
+ */
+struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
+					    struct gsched_chan *ch, long *err)
+{
+	struct gsched_chan_ref *ref;
+	u32 id;
+	int ret;
+
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
+	if (!ref) {
+		gsched_chan_put(ch);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ref->obj.type = GSCHED_OBJ_CHAN;
+	refcount_set(&ref->obj.ref, 1);
+	ref->ch = ch;
+	ret = xa_alloc_cyclic(&inst->handles, &id, &ref->obj,
+			      XA_LIMIT(1, INT_MAX), &inst->next_handle,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		gsched_chan_put(ch);
+		kfree(ref);
+		*err = ret == -EBUSY ? -EAGAIN : ret;
+		return NULL;
+	}
+	ref->obj.handle = id;
+	return ref;
+}
+
+/**
+ * gsched_chan_lookup() - find a channel view by handle, with a reference
+ * @inst: the instance
+ * @h: the handle (not 0)
+ * @err: -EBADF for no such handle, -EINVAL for another object type
+ *
+ * Context: any.
+ * Return: the view or NULL.
+ */
+struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
+					   long *err)
+{
+	struct gsched_obj *obj;
+
+	rcu_read_lock();
+	obj = xa_load(&inst->handles, h);
+	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
+		rcu_read_unlock();
+		*err = -EBADF;
+		return NULL;
+	}
+	rcu_read_unlock();
+	if (obj->type != GSCHED_OBJ_CHAN) {
+		/* only the handle table holds a last reference */
+		WARN_ON_ONCE(refcount_dec_and_test(&obj->ref));
+		*err = -EINVAL;
+		return NULL;
+	}
+	return container_of(obj, struct gsched_chan_ref, obj);
+}
+
+/**
+ * gsched_chan_make() - GSCHED_IOC_CHAN_MAKE
+ * @inst: the instance
+ * @m: the request, flags and reserved fields checked
+ *
+ * Context: process context.
+ * Return: 0 with @m->handle set, or a negative errno.
+ */
+long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m)
+{
+	struct gsched_chan_ref *ref;
+	struct gsched_chan *ch;
+	long err = 0;
+
+	ch = gsched_chan_alloc(inst, m->elem_size, m->cap, &err);
+	if (!ch)
+		return err;
+	ref = gsched_chan_ref_add(inst, ch, &err);
+	if (!ref)
+		return err;
+	m->handle = ref->obj.handle;
+	return 0;
+}
+
+/* ---- the engine ------------------------------------------------------- */
+
+/* Take the first waiter of @q whose wait we can claim; drop the others. */
+static struct gsched_waiter *dequeue_claim(struct list_head *q)
+{
+	struct gsched_waiter *wt;
+
+	while (!list_empty(q)) {
+		wt = list_first_entry(q, struct gsched_waiter, node);
+		list_del_init(&wt->node);
+		if (atomic_cmpxchg(&wt->wait->done, 0, 1) == 0)
+			return wt;
+	}
+	return NULL;
+}
+
+/*
+ * Try to complete case @c of @wait now; the channel is locked. On success
+ * the counterpart task to wake (if any) is returned in @wake.
+ */
+static bool case_try(struct gsched_waiter *c, struct gsched_task **wake)
+{
+	struct gsched_chan *ch = c->ch;
+	struct gsched_waiter *peer;
+	u32 es = ch->elem_size;
+
+	lockdep_assert_held(&ch->lock);
+	if (c->send) {
+		if (ch->closed) {
+			c->wait->result = -EPIPE;
+			return true;
+		}
+		peer = dequeue_claim(&ch->recvq);
+		if (peer) {
+			memcpy(peer->kbuf, c->kbuf, es);
+			peer->ok = true;
+			peer->wait->fired = peer->idx;
+			peer->wait->result = 0;
+			*wake = peer->wait->task;
+			return true;
+		}
+		if (ch->qcount < ch->cap) {
+			memcpy(chan_slot(ch, ch->sendx), c->kbuf, es);
+			ch->sendx = (ch->sendx + 1) % ch->cap;
+			ch->qcount++;
+			return true;
+		}
+		return false;
+	}
+
+	peer = dequeue_claim(&ch->sendq);
+	if (peer) {
+		if (!ch->cap) {
+			memcpy(c->kbuf, peer->kbuf, es);
+		} else {
+			/* full buffer: take the head, the sender's value
+			 * goes to the tail (which is the same slot) */
+			memcpy(c->kbuf, chan_slot(ch, ch->recvx), es);
+			memcpy(chan_slot(ch, ch->recvx), peer->kbuf, es);
+			ch->recvx = (ch->recvx + 1) % ch->cap;
+			ch->sendx = ch->recvx;
+		}
+		c->ok = true;
+		peer->wait->fired = peer->idx;
+		peer->wait->result = 0;
+		*wake = peer->wait->task;
+		return true;
+	}
+	if (ch->qcount) {
+		memcpy(c->kbuf, chan_slot(ch, ch->recvx), es);
+		memset(chan_slot(ch, ch->recvx), 0, es);
+		ch->recvx = (ch->recvx + 1) % ch->cap;
+		ch->qcount--;
+		c->ok = true;
+		return true;
+	}
+	if (ch->closed) {
+		memset(c->kbuf, 0, es);
+		c->ok = false;
+		return true;
+	}
+	return false;
+}
+
+static int cmp_chan(const void *a, const void *b)
+{
+	const struct gsched_chan *x = *(const struct gsched_chan **)a;
+	const struct gsched_chan *y = *(const struct gsched_chan **)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct channels of a wait, sorted by address. */
+struct lockset {
+	u32 n;
+	struct gsched_chan **ch;
+	bool mutex;
+};
+
+static void lockset_lock(struct lockset *ls)
+{
+	u32 i;
+
+	if (ls->n > 1) {
+		mutex_lock(&gsched_sel_mutex);
+		ls->mutex = true;
+	}
+	for (i = 0; i < ls->n; i++) {
+		if (ls->mutex)
+			spin_lock_nest_lock(&ls->ch[i]->lock, &gsched_sel_mutex);
+		else
+			spin_lock(&ls->ch[i]->lock);
+	}
+}
+
+static void lockset_unlock(struct lockset *ls)
+{
+	u32 i;
+
+	for (i = ls->n; i-- > 0;)
+		spin_unlock(&ls->ch[i]->lock);
+	if (ls->mutex)
+		mutex_unlock(&gsched_sel_mutex);
+}
+
+/* Free a wait and the channel references its waiters hold. */
+static void wait_free(struct gsched_wait *wait)
+{
+	u32 i;
+
+	for (i = 0; i < wait->n; i++)
+		if (wait->w[i].ch)
+			gsched_chan_put(wait->w[i].ch);
+	kvfree(wait);
+}
+
+/*
+ * Build a wait from the cases: look up every channel, copy every value to
+ * send. Nil cases keep ch == NULL.
+ */
+static struct gsched_wait *wait_build(struct gsched_inst *inst,
+				      const struct gsched_select_case *cases,
+				      u32 n, long *err)
+{
+	struct gsched_chan_ref *ref;
+	struct gsched_wait *wait;
+	size_t size = struct_size(wait, w, n), off;
+	u8 *data;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (cases[i].dir != GSCHED_SEL_SEND &&
+		    cases[i].dir != GSCHED_SEL_RECV) {
+			*err = -EINVAL;
+			return NULL;
+		}
+	}
+	/* look up first: the element sizes size the allocation */
+	wait = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!wait) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	wait->n = n;
+	wait->fired = -1;
+	for (i = 0; i < n; i++) {
+		wait->w[i].idx = i;
+		wait->w[i].send = cases[i].dir == GSCHED_SEL_SEND;
+		wait->w[i].ubuf = cases[i].buf;
+		INIT_LIST_HEAD(&wait->w[i].node);
+		if (!cases[i].handle)
+			continue;
+		ref = gsched_chan_lookup(inst, cases[i].handle, err);
+		if (!ref)
+			goto err_free;
+		wait->w[i].ch = ref->ch;
+		refcount_inc(&ref->ch->ref);
+		gsched_chan_ref_put(ref);
+		size += wait->w[i].ch->elem_size;
+	}
+	if (size > struct_size(wait, w, n)) {
+		struct gsched_wait *big = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+
+		if (!big) {
+			*err = -ENOMEM;
+			goto err_free;
+		}
+		memcpy(big, wait, struct_size(wait, w, n));
+		kvfree(wait);
+		wait = big;
+	}
+	data = (u8 *)wait;
+	off = struct_size(wait, w, n);
+	for (i = 0; i < n; i++) {
+		struct gsched_waiter *c = &wait->w[i];
+
+		INIT_LIST_HEAD(&c->node);
+		c->wait = wait;
+		if (!c->ch)
+			continue;
+		c->kbuf = data + off;
+		off += c->ch->elem_size;
+		if (c->send && c->ch->elem_size &&
+		    copy_from_user(c->kbuf, u64_to_user_ptr(c->ubuf),
+				   c->ch->elem_size)) {
+			*err = -EFAULT;
+			goto err_free;
+		}
+	}
+	return wait;
+
+err_free:
+	wait_free(wait);
+	return NULL;
+}
+
+static bool lockset_build(struct gsched_wait *wait, struct lockset *ls,
+			  struct gsched_chan **stack, u32 nstack)
+{
+	u32 i, n = 0;
+
+	ls->mutex = false;
+	ls->ch = stack;
+	if (wait->n > nstack) {
+		ls->ch = kvmalloc_array(wait->n, sizeof(*ls->ch),
+					GFP_KERNEL_ACCOUNT);
+		if (!ls->ch)
+			return false;
+	}
+	for (i = 0; i < wait->n; i++)
+		if (wait->w[i].ch)
+			ls->ch[n++] = wait->w[i].ch;
+	if (n > 1)
+		sort(ls->ch, n, sizeof(*ls->ch), cmp_chan, NULL);
+	ls->n = 0;
+	for (i = 0; i < n; i++)
+		if (!ls->n || ls->ch[ls->n - 1] != ls->ch[i])
+			ls->ch[ls->n++] = ls->ch[i];
+	return true;
+}
+
+static void lockset_free(struct lockset *ls, struct gsched_chan **stack)
+{
+	if (ls->ch != stack)
+		kvfree(ls->ch);
+}
+
+/* Copy a completed wait's outcome to user space; its own task's mm. */
+static s64 wait_deliver(struct gsched_wait *wait)
+{
+	struct gsched_waiter *c;
+	s64 result = wait->result;
+
+	if (wait->fired >= 0) {
+		c = &wait->w[wait->fired];
+		if (!c->send && c->ok && c->ubuf && c->ch->elem_size &&
+		    copy_to_user(u64_to_user_ptr(c->ubuf), c->kbuf,
+				 c->ch->elem_size))
+			return -EFAULT;
+		if (!c->send && !c->ok && c->ubuf && c->ch->elem_size &&
+		    clear_user(u64_to_user_ptr(c->ubuf), c->ch->elem_size))
+			return -EFAULT;
+		if (wait->plain_recv && !result)
+			result = c->ok;
+	}
+	if (wait->usel) {
+		struct gsched_select __user *us = u64_to_user_ptr(wait->usel);
+		u32 ok = wait->fired >= 0 && wait->w[wait->fired].ok;
+
+		if (put_user(wait->fired >= 0 ? (u32)wait->fired : ~0U,
+			     &us->index) || put_user(ok, &us->ok))
+			return -EFAULT;
+	}
+	return result;
+}
+
+/* Wake the tasks a close or a completion collected. */
+static void wake_task(struct gsched_worker *w, struct gsched_task *t)
+{
+	if (t)
+		gsched_wake(w, t);
+}
+
+/*
+ * The engine. @t is the calling task (NULL for a non-blocking call from
+ * outside a task); @block allows parking; @timeout_ns arms the task's
+ * timer. Returns 0 with *@cont = t when the wait completed now (its result
+ * in t->result or *@res), 0 with *@cont = NULL when the task parked, or a
+ * negative errno with nothing changed.
+ */
+static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
+		      struct gsched_wait *wait, bool block, u64 timeout_ns,
+		      u32 reason, s64 *res, struct gsched_task **cont)
+{
+	struct gsched_chan *stack[8];
+	struct gsched_task *wake = NULL;
+	struct lockset ls;
+	u32 i, k, start, nlive = 0;
+	bool done = false;
+
+	if (!lockset_build(wait, &ls, stack, ARRAY_SIZE(stack))) {
+		wait_free(wait);
+		return -ENOMEM;
+	}
+	for (i = 0; i < wait->n; i++)
+		nlive += !!wait->w[i].ch;
+
+	lockset_lock(&ls);
+	/* pass 1: a random start and stride visit every case once */
+	if (nlive) {
+		u32 n = wait->n, stride;
+
+		start = w ? gsched_worker_rand(w) % n : 0;
+		do {
+			stride = (w ? gsched_worker_rand(w) : 1) % n + 1;
+		} while (gcd(stride, n) != 1);
+		for (k = 0, i = start; k < n; k++, i = (i + stride) % n) {
+			struct gsched_waiter *c = &wait->w[i];
+
+			if (!c->ch)
+				continue;
+			if (case_try(c, &wake)) {
+				wait->fired = i;
+				done = true;
+				break;
+			}
+		}
+	}
+	if (!done && !block) {
+		lockset_unlock(&ls);
+		lockset_free(&ls, stack);
+		*res = -EAGAIN;
+		goto out_now;
+	}
+	if (!done) {
+		/* pass 2: park on every channel */
+		if (!nlive && reason == GSCHED_WAIT_SELECT && !timeout_ns)
+			reason = GSCHED_WAIT_SELECT_NONE;
+		else if (!nlive && reason != GSCHED_WAIT_SELECT &&
+			 reason != GSCHED_WAIT_SLEEP)
+			reason = GSCHED_WAIT_CHAN_NIL;
+		wait->task = t;
+		t->wait = wait;
+		spin_lock(&t->lock);
+		gsched_task_park_locked(t, reason);
+		spin_unlock(&t->lock);
+		for (i = 0; i < wait->n; i++) {
+			struct gsched_waiter *c = &wait->w[i];
+
+			if (c->ch)
+				list_add_tail(&c->node, c->send ?
+					      &c->ch->sendq : &c->ch->recvq);
+		}
+		if (timeout_ns)
+			gsched_tmr_arm(&t->tmr, timeout_ns, 0);
+		lockset_unlock(&ls);
+		lockset_free(&ls, stack);
+		w->curr = NULL;
+		*cont = NULL;
+		return 0;
+	}
+	lockset_unlock(&ls);
+	lockset_free(&ls, stack);
+	wake_task(w, wake);
+	*res = wait_deliver(wait);
+out_now:
+	if (*res == -EAGAIN && wait->usel) {
+		struct gsched_select __user *us = u64_to_user_ptr(wait->usel);
+
+		if (put_user(~0U, &us->index) || put_user(0U, &us->ok))
+			*res = -EFAULT;
+	}
+	wait_free(wait);
+	*cont = t;
+	return 0;
+}
+
+/**
+ * gsched_wait_finish() - complete a resumed task's wait (pass 3)
+ * @t: a task that was woken from a channel wait, select or sleep
+ *
+ * Takes the task's other waiters off their channels, stops its timer,
+ * copies the received value and the select outcome to user space, and
+ * sets t->result.
+ *
+ * Context: the worker about to run @t (in @t's address space).
+ */
+void gsched_wait_finish(struct gsched_task *t)
+{
+	struct gsched_wait *wait = t->wait;
+	u32 i;
+
+	t->wait = NULL;
+	gsched_tmr_cancel(&t->tmr);
+	for (i = 0; i < wait->n; i++) {
+		struct gsched_waiter *c = &wait->w[i];
+
+		if (!c->ch)
+			continue;
+		spin_lock(&c->ch->lock);
+		list_del_init(&c->node);
+		spin_unlock(&c->ch->lock);
+	}
+	t->result = wait_deliver(wait);
+	wait_free(wait);
+}
+
+/**
+ * gsched_wait_abandon() - drop a dead instance's task's wait
+ * @t: a task whose instance is being torn down
+ *
+ * Context: instance teardown; the task never runs again.
+ */
+void gsched_wait_abandon(struct gsched_task *t)
+{
+	struct gsched_wait *wait = t->wait;
+	u32 i;
+
+	if (!wait)
+		return;
+	t->wait = NULL;
+	gsched_tmr_cancel(&t->tmr);
+	for (i = 0; i < wait->n; i++) {
+		struct gsched_waiter *c = &wait->w[i];
+
+		if (!c->ch)
+			continue;
+		spin_lock(&c->ch->lock);
+		list_del_init(&c->node);
+		spin_unlock(&c->ch->lock);
+	}
+	wait_free(wait);
+}
+
+/**
+ * gsched_chan_send_now() - send without blocking, from the kernel
+ * @ch: the channel
+ * @val: elem_size bytes
+ *
+ * Used by timer channels: a value that finds no receiver and no room is
+ * dropped. Context: process context.
+ * Return: true when the value was delivered or buffered.
+ */
+bool gsched_chan_send_now(struct gsched_chan *ch, const void *val)
+{
+	struct gsched_task *wake = NULL;
+	struct gsched_waiter c = { .send = true, .ch = ch, .kbuf = (void *)val };
+	struct gsched_wait tmp = { .fired = -1 };
+	bool ok;
+
+	c.wait = &tmp;
+	spin_lock(&ch->lock);
+	ok = !ch->closed && case_try(&c, &wake);
+	spin_unlock(&ch->lock);
+	wake_task(NULL, wake);
+	return ok;
+}
+
+/* Close: every receiver gets (zero, false), every sender -EPIPE. */
+static long chan_close(struct gsched_worker *w, struct gsched_chan *ch)
+{
+	struct gsched_waiter *wt, *tmp;
+	LIST_HEAD(woken);
+
+	spin_lock(&ch->lock);
+	if (ch->closed) {
+		spin_unlock(&ch->lock);
+		return -EINVAL;
+	}
+	ch->closed = true;
+	while ((wt = dequeue_claim(&ch->recvq))) {
+		memset(wt->kbuf, 0, ch->elem_size);
+		wt->ok = false;
+		wt->wait->fired = wt->idx;
+		wt->wait->result = 0;
+		list_add_tail(&wt->node, &woken);
+	}
+	while ((wt = dequeue_claim(&ch->sendq))) {
+		wt->wait->fired = wt->idx;
+		wt->wait->result = -EPIPE;
+		list_add_tail(&wt->node, &woken);
+	}
+	spin_unlock(&ch->lock);
+	/* each waiter is freed by its task once woken: read next first */
+	list_for_each_entry_safe(wt, tmp, &woken, node) {
+		struct gsched_task *t = wt->wait->task;
+
+		list_del_init(&wt->node);
+		gsched_wake(w, t);
+	}
+	return 0;
+}
+
+/* One case for the non-blocking ioctl and the blocking SWITCH ops. */
+static long chan_single(struct gsched_worker *w, struct gsched_task *t,
+			u32 handle, bool send, u64 ubuf, bool block,
+			s64 *res, struct gsched_task **cont)
+{
+	struct gsched_select_case c = {
+		.handle = handle,
+		.dir = send ? GSCHED_SEL_SEND : GSCHED_SEL_RECV,
+		.buf = ubuf,
+	};
+	struct gsched_inst *inst = t ? t->inst : NULL;
+	struct gsched_wait *wait;
+	long err = 0;
+
+	if (!inst)
+		inst = w->inst;
+	wait = wait_build(inst, &c, 1, &err);
+	if (!wait)
+		return err;
+	wait->plain_recv = !send;
+	return chan_wait(w, t, wait, block, 0, send ? GSCHED_WAIT_CHAN_SEND :
+			 GSCHED_WAIT_CHAN_RECV, res, cont);
+}
+
+/**
+ * gsched_chan_do_op() - the blocking SWITCH ops: send, receive, select
+ * @w: the calling worker, with a current task
+ * @sw: the request
+ * @cont: as for gsched_task_do_op()
+ *
+ * Context: the worker's thread.
+ * Return: 0 when applied; a negative errno when refused (nothing changed).
+ */
+long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
+		       struct gsched_task **cont)
+{
+	struct gsched_task *t = w->curr;
+	struct gsched_select_case stackc[4], *cases = stackc;
+	struct gsched_select sel;
+	struct gsched_wait *wait;
+	long err = 0, ret;
+	s64 res = 0;
+
+	switch (sw->op) {
+	case GSCHED_OP_SLEEP:
+		if (sw->arg32)
+			return -EINVAL;
+		if (!sw->arg64) {
+			t->result = 0;
+			*cont = t;
+			return 0;
+		}
+		wait = kvzalloc(sizeof(*wait), GFP_KERNEL_ACCOUNT);
+		if (!wait)
+			return -ENOMEM;
+		wait->fired = -1;
+		ret = chan_wait(w, t, wait, true, sw->arg64, GSCHED_WAIT_SLEEP,
+				&res, cont);
+		if (!ret && *cont)
+			t->result = res;
+		return ret;
+	case GSCHED_OP_SEND:
+	case GSCHED_OP_RECV:
+		ret = chan_single(w, t, sw->arg32, sw->op == GSCHED_OP_SEND,
+				  sw->arg64, true, &res, cont);
+		if (!ret && *cont)
+			t->result = res;
+		return ret;
+	case GSCHED_OP_SELECT:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (sw->arg32)
+		return -EINVAL;
+	if (copy_from_user(&sel, u64_to_user_ptr((u64)sw->arg64), sizeof(sel)))
+		return -EFAULT;
+	if ((sel.flags & ~GSCHED_SELECT_FLAGS) || sel.__reserved ||
+	    sel.ncases > GSCHED_SELECT_MAX ||
+	    ((sel.flags & GSCHED_SELECT_DEFAULT) &&
+	     (sel.flags & GSCHED_SELECT_TIMEOUT)) ||
+	    ((sel.flags & GSCHED_SELECT_TIMEOUT) && !sel.timeout_ns) ||
+	    (!(sel.flags & GSCHED_SELECT_TIMEOUT) && sel.timeout_ns))
+		return -EINVAL;
+	if (sel.ncases > ARRAY_SIZE(stackc)) {
+		cases = kvmalloc_array(sel.ncases, sizeof(*cases),
+				       GFP_KERNEL_ACCOUNT);
+		if (!cases)
+			return -ENOMEM;
+	}
+	if (copy_from_user(cases, u64_to_user_ptr(sel.cases),
+			   sel.ncases * sizeof(*cases))) {
+		err = -EFAULT;
+		goto out;
+	}
+	wait = wait_build(w->inst, cases, sel.ncases, &err);
+	if (!wait)
+		goto out;
+	wait->usel = sw->arg64;
+	err = chan_wait(w, t, wait, !(sel.flags & GSCHED_SELECT_DEFAULT),
+			sel.timeout_ns, GSCHED_WAIT_SELECT, &res, cont);
+	if (!err && *cont)
+		t->result = res;
+out:
+	if (cases != stackc)
+		kvfree(cases);
+	return err;
+}
+
+/**
+ * gsched_chan_ioc() - GSCHED_IOC_CHAN: the calls that never block
+ * @inst: the instance
+ * @op: the request, flags and reserved fields checked
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno (see struct gsched_chan_op).
+ */
+long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
+{
+	struct gsched_worker *w = NULL;
+	struct gsched_chan_ref *ref;
+	struct gsched_task *cont;
+	struct gsched_chan *ch;
+	long err = 0;
+	s64 res = 0;
+
+	if (op->op < GSCHED_CHAN_TRYSEND || op->op > GSCHED_CHAN_OP_MAX)
+		return -EINVAL;
+	if (op->buf && op->op != GSCHED_CHAN_TRYSEND &&
+	    op->op != GSCHED_CHAN_TRYRECV)
+		return -EINVAL;
+	if (op->worker != GSCHED_NO_WORKER) {
+		w = gsched_worker_get(inst, op->worker);
+		if (IS_ERR(w))
+			return PTR_ERR(w);
+	}
+	if (!op->handle) {
+		/* the nil channel: never ready, cannot be closed */
+		if (op->op == GSCHED_CHAN_TRYSEND || op->op == GSCHED_CHAN_TRYRECV)
+			return -EAGAIN;
+		return -EINVAL;
+	}
+
+	switch (op->op) {
+	case GSCHED_CHAN_TRYSEND:
+	case GSCHED_CHAN_TRYRECV: {
+		struct gsched_worker tmp = { .inst = inst };
+
+		err = chan_single(w ? w : &tmp, NULL, op->handle,
+				  op->op == GSCHED_CHAN_TRYSEND, op->buf, false,
+				  &res, &cont);
+		if (err)
+			return err;
+		if (res < 0)
+			return res;
+		op->ok = op->op == GSCHED_CHAN_TRYRECV ? !!res : 0;
+		return 0;
+	}
+	case GSCHED_CHAN_RELEASE: {
+		struct gsched_obj *obj;
+
+		ref = gsched_chan_lookup(inst, op->handle, &err);
+		if (!ref)
+			return err;
+		obj = xa_cmpxchg(&inst->handles, op->handle, &ref->obj, NULL, 0);
+		gsched_chan_ref_put(ref);
+		if (obj != &ref->obj)
+			return -EBADF;	/* lost a race with another release */
+		gsched_chan_ref_put(ref);
+		return 0;
+	}
+	}
+
+	ref = gsched_chan_lookup(inst, op->handle, &err);
+	if (!ref)
+		return err;
+	ch = ref->ch;
+	if (op->op == GSCHED_CHAN_CLOSE) {
+		err = chan_close(w, ch);
+	} else {
+		spin_lock(&ch->lock);
+		op->ok = ch->closed;
+		op->len = ch->qcount;
+		op->cap = ch->cap;
+		op->elem_size = ch->elem_size;
+		spin_unlock(&ch->lock);
+	}
+	gsched_chan_ref_put(ref);
+	return err;
+}

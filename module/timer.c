@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: timers: sleep, select timeouts and timer channels.
+ *
+ * Each instance keeps its timers in a timerqueue (an rbtree ordered by
+ * expiry) and one hrtimer armed for the earliest. The hrtimer only queues
+ * inst->timer_work; the work fires every expired timer in process context,
+ * so waking a task or sending on a timer channel takes the same plain
+ * spinlocks as every other path (no lock is ever taken in hard or soft
+ * interrupt context).
+ *
+ * Firing a task's timer races with a channel completing the same wait:
+ * both claim wait->done, and the timer does so under timer_lock. The task's
+ * resume path cancels its timer under timer_lock before it frees the wait,
+ * so the timer never touches a freed wait: either it is cancelled first, or
+ * it has already claimed (or failed to claim) under the lock.
+ *
+ * nr_timers counts queued and firing timers; while it is non-zero the
+ * deadlock check does not fire (a timer can still wake a task).
+ */
+#include "gsched.h"
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+static enum hrtimer_restart gsched_hrt_fn(struct hrtimer *hrt)
+{
+	struct gsched_inst *inst = container_of(hrt, struct gsched_inst, hrt);
+
+	queue_work(system_highpri_wq, &inst->timer_work);
+	return HRTIMER_NORESTART;
+}
+
+/* Re-arm the hrtimer for the earliest timer. */
+static void rearm_locked(struct gsched_inst *inst)
+{
+	struct timerqueue_node *next;
+
+	lockdep_assert_held(&inst->timer_lock);
+	next = timerqueue_getnext(&inst->timers);
+	if (next && !inst->timers_dead)
+		hrtimer_start(&inst->hrt, next->expires, HRTIMER_MODE_ABS);
+}
+
+static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
+{
+	struct gsched_inst *inst = tm->inst;
+
+	lockdep_assert_held(&inst->timer_lock);
+	tm->node.expires = when;
+	tm->queued = true;
+	atomic_inc(&inst->nr_timers);
+	if (timerqueue_add(&inst->timers, &tm->node))
+		rearm_locked(inst);
+}
+
+/* Fire a task's timer: complete its wait if nobody else did. */
+static struct gsched_task *fire_task_locked(struct gsched_tmr *tm)
+{
+	struct gsched_wait *wait = tm->task->wait;
+
+	if (!wait || atomic_cmpxchg(&wait->done, 0, 1) != 0)
+		return NULL;
+	wait->fired = -1;
+	wait->result = wait->usel ? -ETIMEDOUT : 0;
+	return tm->task;
+}
+
+static void gsched_timer_work(struct work_struct *work)
+{
+	struct gsched_inst *inst = container_of(work, struct gsched_inst,
+						timer_work);
+	struct timerqueue_node *node;
+	struct gsched_task *t;
+	struct gsched_chan *ch;
+	struct gsched_tmr *tm;
+	ktime_t now;
+	u64 val;
+
+	for (;;) {
+		now = ktime_get();
+		t = NULL;
+		ch = NULL;
+		spin_lock(&inst->timer_lock);
+		node = timerqueue_getnext(&inst->timers);
+		if (!node || inst->timers_dead || node->expires > now) {
+			rearm_locked(inst);
+			spin_unlock(&inst->timer_lock);
+			return;
+		}
+		tm = container_of(node, struct gsched_tmr, node);
+		timerqueue_del(&inst->timers, node);
+		tm->queued = false;
+		if (tm->task) {
+			t = fire_task_locked(tm);
+		} else if (refcount_inc_not_zero(&tm->ch->ref)) {
+			ch = tm->ch;
+			if (tm->period) {
+				/* the next tick after now, skipping missed ones */
+				u64 late = ktime_to_ns(ktime_sub(now,
+							tm->node.expires));
+				u64 skip = late / tm->period + 1;
+
+				enqueue_locked(tm, ktime_add_ns(tm->node.expires,
+							skip * tm->period));
+			}
+		}
+		spin_unlock(&inst->timer_lock);
+
+		if (t)
+			gsched_wake(NULL, t);
+		if (ch) {
+			val = ktime_to_ns(now);
+			gsched_chan_send_now(ch, &val);
+			gsched_chan_put(ch);
+		}
+		/* counted until its effect is visible to the deadlock check */
+		atomic_dec(&inst->nr_timers);
+	}
+}
+
+/**
+ * gsched_timers_init() - set up an instance's timers
+ * @inst: the instance
+ *
+ * Context: process context.
+ */
+void gsched_timers_init(struct gsched_inst *inst)
+{
+	spin_lock_init(&inst->timer_lock);
+	timerqueue_init_head(&inst->timers);
+	hrtimer_init(&inst->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	inst->hrt.function = gsched_hrt_fn;
+	INIT_WORK(&inst->timer_work, gsched_timer_work);
+}
+
+/**
+ * gsched_timers_destroy() - stop every timer of a dying instance
+ * @inst: the instance; no ioctl runs any more
+ *
+ * Context: process context, may sleep.
+ */
+void gsched_timers_destroy(struct gsched_inst *inst)
+{
+	struct timerqueue_node *node;
+
+	spin_lock(&inst->timer_lock);
+	inst->timers_dead = true;
+	spin_unlock(&inst->timer_lock);
+	hrtimer_cancel(&inst->hrt);
+	cancel_work_sync(&inst->timer_work);
+	spin_lock(&inst->timer_lock);
+	while ((node = timerqueue_getnext(&inst->timers))) {
+		timerqueue_del(&inst->timers, node);
+		container_of(node, struct gsched_tmr, node)->queued = false;
+		atomic_dec(&inst->nr_timers);
+	}
+	spin_unlock(&inst->timer_lock);
+}
+
+/**
+ * gsched_tmr_arm() - queue @tm to fire after @delay_ns, then every @period_ns
+ * @tm: an unqueued timer
+ * @delay_ns: relative first expiry
+ * @period_ns: 0 for one shot
+ *
+ * Context: any process context; takes timer_lock (may nest in chan locks).
+ */
+void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns)
+{
+	struct gsched_inst *inst = tm->inst;
+
+	spin_lock(&inst->timer_lock);
+	if (!WARN_ON_ONCE(tm->queued) && !inst->timers_dead) {
+		tm->period = period_ns;
+		enqueue_locked(tm, ktime_add_ns(ktime_get(), delay_ns));
+	}
+	spin_unlock(&inst->timer_lock);
+}
+
+/**
+ * gsched_tmr_cancel() - take @tm off its queue
+ * @tm: the timer
+ *
+ * Context: process context; takes timer_lock.
+ * Return: true when it was queued.
+ */
+bool gsched_tmr_cancel(struct gsched_tmr *tm)
+{
+	struct gsched_inst *inst = tm->inst;
+	bool was;
+
+	if (!inst)
+		return false;
+	spin_lock(&inst->timer_lock);
+	was = tm->queued;
+	if (was) {
+		timerqueue_del(&inst->timers, &tm->node);
+		tm->queued = false;
+		atomic_dec(&inst->nr_timers);
+	}
+	spin_unlock(&inst->timer_lock);
+	return was;
+}
+
+/**
+ * gsched_timer_chan_free() - free a timer channel's timer
+ * @ch: the channel, whose last reference is gone
+ *
+ * The timer work takes a channel reference before it uses one, so with
+ * the last reference gone only the queue still points here.
+ *
+ * Context: process context.
+ */
+void gsched_timer_chan_free(struct gsched_chan *ch)
+{
+	gsched_tmr_cancel(ch->timer);
+	kfree(ch->timer);
+	ch->timer = NULL;
+}
+
+/**
+ * gsched_timer_ioc() - GSCHED_IOC_TIMER: make, stop, reset
+ * @inst: the instance
+ * @op: the request, flags and reserved fields checked
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno.
+ */
+long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
+{
+	struct gsched_chan_ref *ref;
+	struct gsched_chan *ch;
+	struct gsched_tmr *tm;
+	long err = 0;
+
+	if (op->op == GSCHED_TIMER_MAKE) {
+		if (op->handle || (op->period_ns && !op->delay_ns))
+			return -EINVAL;
+		tm = kzalloc(sizeof(*tm), GFP_KERNEL_ACCOUNT);
+		if (!tm)
+			return -ENOMEM;
+		ch = gsched_chan_alloc(inst, sizeof(u64), 1, &err);
+		if (!ch) {
+			kfree(tm);
+			return err;
+		}
+		tm->ch = ch;
+		tm->inst = inst;
+		ch->timer = tm;
+		ref = gsched_chan_ref_add(inst, ch, &err);
+		if (!ref)
+			return err;	/* the put freed tm with ch */
+		if (op->delay_ns)
+			gsched_tmr_arm(tm, op->delay_ns, op->period_ns);
+		op->handle = ref->obj.handle;
+		return 0;
+	}
+	if (op->op != GSCHED_TIMER_STOP && op->op != GSCHED_TIMER_RESET)
+		return -EINVAL;
+	if (op->op == GSCHED_TIMER_STOP && (op->delay_ns || op->period_ns))
+		return -EINVAL;
+	if (op->op == GSCHED_TIMER_RESET && op->period_ns && !op->delay_ns)
+		return -EINVAL;
+	ref = gsched_chan_lookup(inst, op->handle, &err);
+	if (!ref)
+		return err;
+	tm = ref->ch->timer;
+	if (!tm || tm->inst != inst) {
+		gsched_chan_ref_put(ref);
+		return -EINVAL;
+	}
+	op->ok = gsched_tmr_cancel(tm);
+	if (op->op == GSCHED_TIMER_RESET && op->delay_ns)
+		gsched_tmr_arm(tm, op->delay_ns, op->period_ns);
+	gsched_chan_ref_put(ref);
+	return 0;
+}
