@@ -23,9 +23,18 @@
  * touches it; a waiter whose select already completed elsewhere is simply
  * dropped. No task is readied while a channel lock is held: wakes are
  * collected and done after unlocking (seed digest C7).
+ *
+ * Shared channels: a waiter may belong to a task of another instance,
+ * whose file can be released at any time. Its teardown takes the task's
+ * waiters off every channel under the channel lock (gsched_wait_abandon),
+ * so a waker that claimed the waiter under that lock pins the task and
+ * its instance there (wake_pin) and releases them after the wake; a dead
+ * instance's run queue is never touched again (gsched_wake).
  */
 #include "gsched.h"
 
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/gcd.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -33,6 +42,11 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+
+/* struct fd became opaque in 6.12; 6.1 has no accessor */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
 
 static DEFINE_MUTEX(gsched_sel_mutex);
 
@@ -246,10 +260,42 @@ static struct gsched_waiter *dequeue_claim(struct list_head *q)
 }
 
 /*
- * Try to complete case @c of @wait now; the channel is locked. On success
- * the counterpart task to wake (if any) is returned in @wake.
+ * Under the channel lock, for a claimed waiter's task: keep a task of
+ * another instance and that instance alive until it has been woken.
  */
-static bool case_try(struct gsched_waiter *c, struct gsched_task **wake)
+static struct gsched_task *wake_pin(struct gsched_inst *self,
+				    struct gsched_task *t)
+{
+	if (t->inst != self) {
+		refcount_inc(&t->obj.ref);
+		kobject_get(&t->inst->kobj);
+	}
+	return t;
+}
+
+/* Wake a task collected under a channel lock; the lock is dropped. */
+static void wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
+		       struct gsched_task *t)
+{
+	struct gsched_inst *inst;
+
+	if (!t)
+		return;
+	inst = t->inst;
+	gsched_wake(w, t);
+	if (inst != self) {
+		gsched_task_put(t);
+		kobject_put(&inst->kobj);
+	}
+}
+
+/*
+ * Try to complete case @c of @wait now; the channel is locked. On success
+ * the counterpart task to wake (if any) is returned in @wake, pinned for
+ * @self (see wake_pin).
+ */
+static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
+		     struct gsched_task **wake)
 {
 	struct gsched_chan *ch = c->ch;
 	struct gsched_waiter *peer;
@@ -267,7 +313,7 @@ static bool case_try(struct gsched_waiter *c, struct gsched_task **wake)
 			peer->ok = true;
 			peer->wait->fired = peer->idx;
 			peer->wait->result = 0;
-			*wake = peer->wait->task;
+			*wake = wake_pin(self, peer->wait->task);
 			return true;
 		}
 		if (ch->qcount < ch->cap) {
@@ -294,7 +340,7 @@ static bool case_try(struct gsched_waiter *c, struct gsched_task **wake)
 		c->ok = true;
 		peer->wait->fired = peer->idx;
 		peer->wait->result = 0;
-		*wake = peer->wait->task;
+		*wake = wake_pin(self, peer->wait->task);
 		return true;
 	}
 	if (ch->qcount) {
@@ -505,13 +551,6 @@ static s64 wait_deliver(struct gsched_wait *wait)
 	return result;
 }
 
-/* Wake the tasks a close or a completion collected. */
-static void wake_task(struct gsched_worker *w, struct gsched_task *t)
-{
-	if (t)
-		gsched_wake(w, t);
-}
-
 /*
  * The engine. @t is the calling task (NULL for a non-blocking call from
  * outside a task); @block allows parking; @timeout_ns arms the task's
@@ -550,7 +589,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 
 			if (!c->ch)
 				continue;
-			if (case_try(c, &wake)) {
+			if (case_try(w->inst, c, &wake)) {
 				wait->fired = i;
 				done = true;
 				break;
@@ -572,6 +611,14 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 			reason = GSCHED_WAIT_CHAN_NIL;
 		wait->task = t;
 		t->wait = wait;
+		for (i = 0; i < wait->n; i++) {
+			if (wait->w[i].ch && wait->w[i].ch->shared) {
+				/* another process may wake it: no deadlock */
+				wait->ext = true;
+				atomic_inc(&t->inst->nr_ext_waiters);
+				break;
+			}
+		}
 		spin_lock(&t->lock);
 		gsched_task_park_locked(t, reason);
 		spin_unlock(&t->lock);
@@ -592,7 +639,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	}
 	lockset_unlock(&ls);
 	lockset_free(&ls, stack);
-	wake_task(w, wake);
+	wake_unpin(w, w->inst, wake);
 	*res = wait_deliver(wait);
 out_now:
 	if (*res == -EAGAIN && wait->usel) {
@@ -633,6 +680,8 @@ void gsched_wait_finish(struct gsched_task *t)
 		spin_unlock(&c->ch->lock);
 	}
 	t->result = wait_deliver(wait);
+	if (wait->ext)
+		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
 }
 
@@ -660,11 +709,14 @@ void gsched_wait_abandon(struct gsched_task *t)
 		list_del_init(&c->node);
 		spin_unlock(&c->ch->lock);
 	}
+	if (wait->ext)
+		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
 }
 
 /**
  * gsched_chan_send_now() - send without blocking, from the kernel
+ * @self: the instance sending (a timer's)
  * @ch: the channel
  * @val: elem_size bytes
  *
@@ -672,7 +724,8 @@ void gsched_wait_abandon(struct gsched_task *t)
  * dropped. Context: process context.
  * Return: true when the value was delivered or buffered.
  */
-bool gsched_chan_send_now(struct gsched_chan *ch, const void *val)
+bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
+			  const void *val)
 {
 	struct gsched_task *wake = NULL;
 	struct gsched_waiter c = { .send = true, .ch = ch, .kbuf = (void *)val };
@@ -681,14 +734,15 @@ bool gsched_chan_send_now(struct gsched_chan *ch, const void *val)
 
 	c.wait = &tmp;
 	spin_lock(&ch->lock);
-	ok = !ch->closed && case_try(&c, &wake);
+	ok = !ch->closed && case_try(self, &c, &wake);
 	spin_unlock(&ch->lock);
-	wake_task(NULL, wake);
+	wake_unpin(NULL, self, wake);
 	return ok;
 }
 
 /* Close: every receiver gets (zero, false), every sender -EPIPE. */
-static long chan_close(struct gsched_worker *w, struct gsched_chan *ch)
+static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
+		       struct gsched_chan *ch)
 {
 	struct gsched_waiter *wt, *tmp;
 	LIST_HEAD(woken);
@@ -704,11 +758,13 @@ static long chan_close(struct gsched_worker *w, struct gsched_chan *ch)
 		wt->ok = false;
 		wt->wait->fired = wt->idx;
 		wt->wait->result = 0;
+		wake_pin(self, wt->wait->task);
 		list_add_tail(&wt->node, &woken);
 	}
 	while ((wt = dequeue_claim(&ch->sendq))) {
 		wt->wait->fired = wt->idx;
 		wt->wait->result = -EPIPE;
+		wake_pin(self, wt->wait->task);
 		list_add_tail(&wt->node, &woken);
 	}
 	spin_unlock(&ch->lock);
@@ -717,8 +773,66 @@ static long chan_close(struct gsched_worker *w, struct gsched_chan *ch)
 		struct gsched_task *t = wt->wait->task;
 
 		list_del_init(&wt->node);
-		gsched_wake(w, t);
+		wake_unpin(w, self, t);
 	}
+	return 0;
+}
+
+/* ---- sharing between instances ------------------------------------- */
+
+static int gsched_chanfd_release(struct inode *inode, struct file *file)
+{
+	gsched_chan_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gsched_chanfd_fops = {
+	.owner		= THIS_MODULE,
+	.release	= gsched_chanfd_release,
+	.llseek		= noop_llseek,
+};
+
+static long chan_export(struct gsched_chan *ch, s32 *fdp)
+{
+	int fd;
+
+	spin_lock(&ch->lock);
+	ch->shared = true;
+	spin_unlock(&ch->lock);
+	refcount_inc(&ch->ref);
+	fd = anon_inode_getfd("[gsched-chan]", &gsched_chanfd_fops, ch,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		gsched_chan_put(ch);
+		return fd;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static long chan_import(struct gsched_inst *inst, struct gsched_chan_op *op)
+{
+	struct gsched_chan_ref *ref;
+	struct gsched_chan *ch;
+	struct fd f;
+	long err = 0;
+
+	if (op->buf > INT_MAX)
+		return -EBADF;
+	f = fdget((int)op->buf);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &gsched_chanfd_fops) {
+		fdput(f);
+		return -EINVAL;
+	}
+	ch = fd_file(f)->private_data;
+	refcount_inc(&ch->ref);
+	fdput(f);
+	ref = gsched_chan_ref_add(inst, ch, &err);
+	if (!ref)
+		return err;
+	op->handle = ref->obj.handle;
 	return 0;
 }
 
@@ -852,8 +966,13 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 	if (op->op < GSCHED_CHAN_TRYSEND || op->op > GSCHED_CHAN_OP_MAX)
 		return -EINVAL;
 	if (op->buf && op->op != GSCHED_CHAN_TRYSEND &&
-	    op->op != GSCHED_CHAN_TRYRECV)
+	    op->op != GSCHED_CHAN_TRYRECV && op->op != GSCHED_CHAN_IMPORT)
 		return -EINVAL;
+	if (op->op == GSCHED_CHAN_IMPORT) {
+		if (op->handle || op->worker != GSCHED_NO_WORKER)
+			return -EINVAL;
+		return chan_import(inst, op);
+	}
 	if (op->worker != GSCHED_NO_WORKER) {
 		w = gsched_worker_get(inst, op->worker);
 		if (IS_ERR(w))
@@ -901,7 +1020,9 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 		return err;
 	ch = ref->ch;
 	if (op->op == GSCHED_CHAN_CLOSE) {
-		err = chan_close(w, ch);
+		err = chan_close(w, inst, ch);
+	} else if (op->op == GSCHED_CHAN_EXPORT) {
+		err = chan_export(ch, &op->fd);
 	} else {
 		spin_lock(&ch->lock);
 		op->ok = ch->closed;

@@ -95,6 +95,7 @@ struct gsched_wait {
 	s64 result;
 	u64 usel;			/* user struct gsched_select, or 0 */
 	bool plain_recv;		/* result is ok (1/0) */
+	bool ext;			/* counted in inst->nr_ext_waiters */
 	u32 n;
 	struct gsched_waiter w[];
 };
@@ -166,6 +167,7 @@ struct gsched_chan {
 	u32 sendx;
 	u32 recvx;
 	bool closed;
+	bool shared;			/* exported: other processes may use it */
 	struct list_head sendq;
 	struct list_head recvq;
 };
@@ -231,6 +233,7 @@ enum gsched_inst_state {
 	GSCHED_INST_READY,	/* set up, no worker yet */
 	GSCHED_INST_RUNNING,	/* a worker registered */
 	GSCHED_INST_STOPPED,	/* main exited or deadlock: workers leave */
+	GSCHED_INST_DEAD,	/* file released: remote wakers stay away */
 };
 
 /**
@@ -276,6 +279,7 @@ struct gsched_inst {
 	u32 nidle_workers;	/* workers asleep in the module */
 
 	atomic_long_t chan_bytes;	/* buffered bytes of its channels */
+	atomic_t nr_ext_waiters;	/* tasks blocked on shared channels */
 	atomic_t nr_chans;
 
 	/* timers: see timer.c */
@@ -331,7 +335,8 @@ struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
 				      u32 cap, long *err);
 struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 					    struct gsched_chan *ch, long *err);
-bool gsched_chan_send_now(struct gsched_chan *ch, const void *val);
+bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
+			  const void *val);
 void gsched_chan_ref_put(struct gsched_chan_ref *ref);
 struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
 					   long *err);

@@ -53,6 +53,13 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 {
 	u32 i;
 
+	/*
+	 * Wakers from other instances (shared channels) check this under
+	 * sched_lock and stop queueing tasks here.
+	 */
+	spin_lock(&inst->sched_lock);
+	inst->state = GSCHED_INST_DEAD;
+	spin_unlock(&inst->sched_lock);
 	/* Drains sysfs readers, so nothing below races with show(). */
 	gsched_sysfs_del_inst(inst);
 	gsched_timers_destroy(inst);
@@ -181,7 +188,7 @@ long gsched_worker_register(struct gsched_inst *inst, u32 index)
 		goto out;
 	}
 	spin_lock(&inst->sched_lock);
-	if (inst->state == GSCHED_INST_STOPPED) {
+	if (inst->state >= GSCHED_INST_STOPPED) {
 		spin_unlock(&inst->sched_lock);
 		ret = -ESHUTDOWN;
 		goto out;
@@ -229,5 +236,5 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
  */
 bool gsched_inst_stopped(struct gsched_inst *inst)
 {
-	return READ_ONCE(inst->state) == GSCHED_INST_STOPPED;
+	return READ_ONCE(inst->state) >= GSCHED_INST_STOPPED;
 }

@@ -40,7 +40,7 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->max_procs = GSCHED_MAX_PROCS;
 	v->features = GSCHED_FEAT_TASKS | GSCHED_FEAT_PARK | GSCHED_FEAT_JOIN |
 		      GSCHED_FEAT_DEADLOCK | GSCHED_FEAT_CHAN |
-		      GSCHED_FEAT_TIMER;
+		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);
@@ -212,6 +212,8 @@ static long gsched_ioc_chan(struct gsched_inst *inst, void *arg)
 	op->len = 0;
 	op->cap = 0;
 	op->elem_size = 0;
+	op->fd = -1;
+	op->__pad = 0;
 	return gsched_chan_ioc(inst, op);
 }
 

@@ -339,7 +339,7 @@ void gsched_wakep(struct gsched_inst *inst)
 		return;
 	spin_lock(&inst->sched_lock);
 	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
-	if (!p || inst->state == GSCHED_INST_STOPPED) {
+	if (!p || inst->state >= GSCHED_INST_STOPPED) {
 		spin_unlock(&inst->sched_lock);
 		atomic_dec(&inst->nmspinning);
 		return;
@@ -388,7 +388,15 @@ void gsched_wake(struct gsched_worker *w, struct gsched_task *t)
 		gsched_ready(w, t);
 		return;
 	}
-	gsched_globrunq_put(inst, t);
+	spin_lock(&inst->sched_lock);
+	if (inst->state == GSCHED_INST_DEAD) {
+		/* its process is gone: the task never runs again */
+		spin_unlock(&inst->sched_lock);
+		return;
+	}
+	list_add_tail(&t->node, &inst->runq);
+	inst->runqsize++;
+	spin_unlock(&inst->sched_lock);
 	gsched_wakep(inst);
 }
 
@@ -486,7 +494,7 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
 	u32 i;
 
 	lockdep_assert_held(&inst->sched_lock);
-	if (inst->state == GSCHED_INST_STOPPED)
+	if (inst->state >= GSCHED_INST_STOPPED)
 		return;
 	WRITE_ONCE(inst->status, status);
 	WRITE_ONCE(inst->state, GSCHED_INST_STOPPED);
@@ -496,9 +504,10 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
 
 /*
  * Is every task asleep with nothing that could wake it? Called by the
- * last worker to go idle. Only tasks and timers wake tasks, so all Ps idle
- * with an empty global queue, no timer pending and live tasks is Go's
- * checkdead().
+ * last worker to go idle. Only tasks, timers and other processes sharing a
+ * channel wake tasks, so all Ps idle with an empty global queue, no timer
+ * pending, no task waiting on a shared channel and live tasks is Go's
+ * checkdead(). A channel counts as shared from its first export on.
  */
 static bool check_dead(struct gsched_inst *inst)
 {
@@ -506,6 +515,7 @@ static bool check_dead(struct gsched_inst *inst)
 	return inst->state == GSCHED_INST_RUNNING &&
 	       inst->npidle == inst->nprocs && !inst->runqsize &&
 	       !atomic_read(&inst->nr_timers) &&
+	       !atomic_read(&inst->nr_ext_waiters) &&
 	       atomic_read(&inst->nr_live) > 0;
 }
 
@@ -577,7 +587,7 @@ top:
 	}
 
 	spin_lock(&inst->sched_lock);
-	if (inst->state == GSCHED_INST_STOPPED) {
+	if (inst->state >= GSCHED_INST_STOPPED) {
 		spin_unlock(&inst->sched_lock);
 		goto stopped;
 	}

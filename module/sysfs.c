@@ -108,6 +108,9 @@ INST_ATTR(exited, "%lld", (long long)atomic64_read(&inst->exited));
 INST_ATTR(switches, "%llu", PSTAT_SUM(inst, switches));
 INST_ATTR(steals, "%llu", PSTAT_SUM(inst, steals));
 INST_ATTR(global_moves, "%llu", PSTAT_SUM(inst, global_moves));
+INST_ATTR(channels, "%d", atomic_read(&inst->nr_chans));
+INST_ATTR(timers, "%d", atomic_read(&inst->nr_timers));
+INST_ATTR(chan_bytes, "%ld", atomic_long_read(&inst->chan_bytes));
 INST_ATTR(syscalls, "%llu", PSTAT_SUM(inst, syscalls) +
 	  (u64)atomic64_read(&inst->syscalls_nw));
 
@@ -143,6 +146,9 @@ static struct attribute *gsched_inst_attrs[] = {
 	&inst_attr_steals.attr,
 	&inst_attr_global_moves.attr,
 	&inst_attr_syscalls.attr,
+	&inst_attr_channels.attr,
+	&inst_attr_timers.attr,
+	&inst_attr_chan_bytes.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(gsched_inst);

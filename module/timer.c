@@ -111,7 +111,7 @@ static void gsched_timer_work(struct work_struct *work)
 			gsched_wake(NULL, t);
 		if (ch) {
 			val = ktime_to_ns(now);
-			gsched_chan_send_now(ch, &val);
+			gsched_chan_send_now(inst, ch, &val);
 			gsched_chan_put(ch);
 		}
 		/* counted until its effect is visible to the deadlock check */

@@ -34,6 +34,7 @@
 #define GSCHED_FEAT_DEADLOCK	(1ULL << 3)	/* all-asleep detection */
 #define GSCHED_FEAT_CHAN	(1ULL << 4)	/* channels and select */
 #define GSCHED_FEAT_TIMER	(1ULL << 5)	/* sleep, timeouts, timer channels */
+#define GSCHED_FEAT_CHAN_SHARE	(1ULL << 6)	/* channel export/import */
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -312,7 +313,9 @@ struct gsched_chan_make {
 #define GSCHED_CHAN_CLOSE	3 /* close(ch) */
 #define GSCHED_CHAN_RELEASE	4 /* drop this handle */
 #define GSCHED_CHAN_INFO	5 /* len, cap, elem_size, closed */
-#define GSCHED_CHAN_OP_MAX	5
+#define GSCHED_CHAN_EXPORT	6 /* a new fd (O_CLOEXEC) naming the channel */
+#define GSCHED_CHAN_IMPORT	7 /* a handle for the channel of fd @buf */
+#define GSCHED_CHAN_OP_MAX	7
 
 /**
  * struct gsched_chan_op - GSCHED_IOC_CHAN: a non-blocking channel call
@@ -320,16 +323,24 @@ struct gsched_chan_make {
  * @worker:	in: caller's worker index (woken tasks go to its runnext), or
  *		GSCHED_NO_WORKER from a thread that is not a worker
  * @op:		in: GSCHED_CHAN_*
- * @handle:	in: the channel (0 is the nil channel)
  * @buf:	in: TRYSEND: the value; TRYRECV: where to store it (may be 0
- *		to discard); else 0. A pointer (void *) as __u64.
+ *		to discard); IMPORT: the file descriptor; else 0. A pointer
+ *		(void *) as __u64.
+ * @handle:	in: the channel (0 is the nil channel); out: IMPORT: the new
+ *		handle
  * @__reserved:	in: must be 0
  * @ok:		out: TRYRECV: 1 for a value, 0 when closed and drained;
  *		INFO: 1 when closed
  * @len:	out: INFO: buffered elements
  * @cap:	out: INFO: capacity
  * @elem_size:	out: INFO: element size
+ * @fd:		out: EXPORT: the new file descriptor
+ * @__pad:	out: 0
  *
+ * EXPORT and IMPORT share a channel between instances, usually of
+ * different processes (pass the fd over a Unix socket or across fork).
+ * Values are copied. The channel lives while any handle or fd names it;
+ * tasks of an instance that goes away simply stop waiting on it.
  * Return: 0; -EAGAIN when a TRY op would block (also on the nil
  * channel); -EPIPE for a send on a closed channel; -EINVAL for closing a
  * closed or nil channel; -EBADF/-EINVAL for a bad handle; -EFAULT.
@@ -346,6 +357,8 @@ struct gsched_chan_op {
 	__u32 len;
 	__u32 cap;
 	__u32 elem_size;
+	__s32 fd;
+	__u32 __pad;
 };
 
 #define GSCHED_SEL_SEND		1

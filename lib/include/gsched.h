@@ -181,6 +181,21 @@ int gsched_chan_release(gsched_chan_t ch);
 int gsched_chan_len(gsched_chan_t ch);
 int gsched_chan_cap(gsched_chan_t ch);
 
+/**
+ * gsched_chan_export() - a file descriptor naming the channel
+ *
+ * Pass it to another process (over a Unix socket with SCM_RIGHTS, or
+ * across fork()) and gsched_chan_import() it there: both runtimes then use
+ * the same channel. Values are copied. The channel lives while any handle
+ * or fd names it; a process that dies simply stops waiting on it, and a
+ * side that closes the channel is seen closed by the other.
+ * Return: the fd (O_CLOEXEC), or a negative errno.
+ */
+int gsched_chan_export(gsched_chan_t ch);
+
+/** Import a channel fd from gsched_chan_export() into this runtime. */
+int gsched_chan_import(int fd, gsched_chan_t *ch);
+
 /* ---- select ------------------------------------------------------- */
 
 /** A select case: GSCHED_SEL_SEND or GSCHED_SEL_RECV on a channel. */

@@ -21,13 +21,14 @@ GS_API int gsched_chan_make(gsched_chan_t *ch, size_t elem_size,
 {
 	struct gsched_chan_make m = { .cap = cap };
 
+	int ret;
+
 	if (!ch || elem_size > GSCHED_CHAN_MAX_ELEM)
 		return -EINVAL;
 	if (gsched_fd() < 0)
 		return -ENXIO;
 	m.elem_size = (uint32_t)elem_size;
-	int ret = gs_ioctl(GSCHED_IOC_CHAN_MAKE, &m);
-
+	ret = gs_ioctl(GSCHED_IOC_CHAN_MAKE, &m);
 	if (!ret)
 		*ch = m.handle;
 	return ret;
@@ -96,6 +97,33 @@ GS_API int gsched_chan_close(gsched_chan_t ch)
 GS_API int gsched_chan_release(gsched_chan_t ch)
 {
 	return gs_chan_op(GSCHED_CHAN_RELEASE, ch, 0, NULL);
+}
+
+GS_API int gsched_chan_export(gsched_chan_t ch)
+{
+	struct gsched_chan_op o;
+	int ret = gs_chan_op(GSCHED_CHAN_EXPORT, ch, 0, &o);
+
+	return ret ? ret : o.fd;
+}
+
+GS_API int gsched_chan_import(int fd, gsched_chan_t *ch)
+{
+	struct gsched_chan_op o = {
+		.worker = GSCHED_NO_WORKER,
+		.op = GSCHED_CHAN_IMPORT,
+		.buf = (uint64_t)fd,
+	};
+	int ret;
+
+	if (!ch || fd < 0)
+		return -EBADF;
+	if (gsched_fd() < 0)
+		return -ENXIO;
+	ret = gs_ioctl(GSCHED_IOC_CHAN, &o);
+	if (!ret)
+		*ch = o.handle;
+	return ret;
 }
 
 GS_API int gsched_chan_len(gsched_chan_t ch)
