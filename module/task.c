@@ -207,6 +207,7 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	t->detached = sp->flags & GSCHED_SPAWN_DETACHED;
 	t->last_cpu = -1;
 	INIT_LIST_HEAD(&t->node);
+	timerqueue_init(&t->tmr.node);
 	t->tmr.task = t;
 	t->tmr.inst = inst;
 

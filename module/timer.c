@@ -245,6 +245,7 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 			kfree(tm);
 			return err;
 		}
+		timerqueue_init(&tm->node);
 		tm->ch = ch;
 		tm->inst = inst;
 		ch->timer = tm;

@@ -49,6 +49,9 @@ struct gsched_opts {
  * reclaimed. Like Go, the runtime ends with main; unlike Go, it waits for
  * every worker to reach a scheduling point first.
  *
+ * fork() from a task gives a child with no runtime: it may call
+ * gsched_run() to start its own (or exec).
+ *
  * Return: 0 when main returned; -EDEADLK when every task was asleep with
  * nothing to wake them (Go's "all goroutines are asleep - deadlock!", also
  * reported in the kernel log); -ENOENT when the module is not loaded;

@@ -53,6 +53,7 @@ bool gs_in_task(void);
 struct gs_task *gs_stack_alloc(size_t stack_size);
 void gs_stack_free(struct gs_task *t);
 void gs_stack_cache_drain(void);
+void gs_stack_atfork_child(void);
 
 /* arch */
 void gs_switch(void **save_sp, void *load_sp);

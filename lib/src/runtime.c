@@ -468,6 +468,31 @@ static void gs_reclaim_all(void)
 	gs_stack_cache_drain();
 }
 
+/*
+ * fork() in a task: the child has one thread, a copy of the parent's
+ * runtime state and the parent's instance fd. It starts with no runtime
+ * instead (the copied task stacks are simply left in its memory) and may
+ * call gsched_run() for its own, or exec.
+ */
+static void gs_atfork_child(void)
+{
+	if (gs_rt.fd >= 0)
+		close(gs_rt.fd);
+	gs_rt.fd = -1;
+	gs_rt.workers = NULL;
+	gs_rt.live.next = gs_rt.live.prev = &gs_rt.live;
+	pthread_mutex_init(&gs_rt.lock, NULL);
+	gs_tls_worker = NULL;
+	gs_stack_atfork_child();
+}
+
+static pthread_once_t gs_atfork_once = PTHREAD_ONCE_INIT;
+
+static void gs_atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, gs_atfork_child);
+}
+
 GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 			   void *arg, long *exit_value)
 {
@@ -483,6 +508,7 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 
 	if (!fn)
 		return -EINVAL;
+	pthread_once(&gs_atfork_once, gs_atfork_register);
 	if (__atomic_load_n(&gs_rt.fd, __ATOMIC_ACQUIRE) >= 0)
 		return -EBUSY;
 	fd = gs_open(NULL);

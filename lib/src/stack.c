@@ -86,6 +86,12 @@ void gs_stack_free(struct gs_task *t)
 		munmap(t->map, t->map_len);
 }
 
+/* After fork: the lock may have been held by a thread that is gone. */
+void gs_stack_atfork_child(void)
+{
+	pthread_mutex_init(&gs_cache_lock, NULL);
+}
+
 void gs_stack_cache_drain(void)
 {
 	struct gs_task *t, *next;
