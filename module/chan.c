@@ -330,8 +330,10 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 		if (!ch->cap) {
 			memcpy(c->kbuf, peer->kbuf, es);
 		} else {
-			/* full buffer: take the head, the sender's value
-			 * goes to the tail (which is the same slot) */
+			/*
+			 * Full buffer: take the head; the sender's value
+			 * goes to the tail, which is the same slot.
+			 */
 			memcpy(c->kbuf, chan_slot(ch, ch->recvx), es);
 			memcpy(chan_slot(ch, ch->recvx), peer->kbuf, es);
 			ch->recvx = (ch->recvx + 1) % ch->cap;
@@ -375,6 +377,7 @@ struct lockset {
 };
 
 static void lockset_lock(struct lockset *ls)
+	__acquires(ls)
 {
 	u32 i;
 
@@ -391,6 +394,7 @@ static void lockset_lock(struct lockset *ls)
 }
 
 static void lockset_unlock(struct lockset *ls)
+	__releases(ls)
 {
 	u32 i;
 

@@ -99,6 +99,7 @@ struct gsched_wait {
 	u32 n;
 	struct gsched_waiter w[];
 };
+
 /* Handle types stored in gsched_inst.handles. */
 enum gsched_obj_type {
 	GSCHED_OBJ_TASK = 1,
@@ -143,8 +144,8 @@ struct gsched_task {
 	int last_cpu;		/* P index it last ran on, -1 before */
 	u64 wait_since;		/* ktime_get_ns() when it parked */
 	struct list_head node;	/* global run queue */
-	struct gsched_wait *wait;	/* set by its worker before it parks,
-					 * cleared by the one that resumes it */
+	/* set by its worker before it parks, cleared by the one resuming it */
+	struct gsched_wait *wait;
 	struct gsched_tmr tmr;		/* sleep and select timeouts */
 };
 

@@ -52,6 +52,11 @@ const char *gsched_wait_reason_name(u32 reason)
 	return gsched_wait_names[reason];
 }
 
+static struct gsched_task *to_task(struct gsched_obj *obj)
+{
+	return container_of(obj, struct gsched_task, obj);
+}
+
 static void gsched_task_free_rcu(struct rcu_head *rcu)
 {
 	struct gsched_task *t = container_of(rcu, struct gsched_task, obj.rcu);
@@ -507,16 +512,15 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 	/* waits first: they hold channel references */
 	xa_for_each(&inst->handles, idx, obj)
 		if (obj->type == GSCHED_OBJ_TASK)
-			gsched_wait_abandon(container_of(obj,
-						struct gsched_task, obj));
+			gsched_wait_abandon(to_task(obj));
 	xa_for_each(&inst->handles, idx, obj) {
 		xa_erase(&inst->handles, idx);
 		if (obj->type == GSCHED_OBJ_TASK)
-			gsched_task_put(container_of(obj, struct gsched_task,
-						     obj));
+			gsched_task_put(to_task(obj));
 		else if (obj->type == GSCHED_OBJ_CHAN)
 			gsched_chan_ref_put(container_of(obj,
-					struct gsched_chan_ref, obj));
+							 struct gsched_chan_ref,
+							 obj));
 	}
 }
 

@@ -101,8 +101,10 @@ static void gsched_timer_work(struct work_struct *work)
 							tm->node.expires));
 				u64 skip = late / tm->period + 1;
 
-				enqueue_locked(tm, ktime_add_ns(tm->node.expires,
-							skip * tm->period));
+				ktime_t next = ktime_add_ns(tm->node.expires,
+							    skip * tm->period);
+
+				enqueue_locked(tm, next);
 			}
 		}
 		spin_unlock(&inst->timer_lock);
