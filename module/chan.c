@@ -436,6 +436,7 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 			return NULL;
 		}
 	}
+	BUILD_BUG_ON(GSCHED_SELECT_MAX > U16_MAX);
 	/* look up first: the element sizes size the allocation */
 	wait = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!wait) {
@@ -459,6 +460,7 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		gsched_chan_ref_put(ref);
 		size += wait->w[i].ch->elem_size;
 	}
+	size += n * sizeof(u16);	/* the poll order, at the end */
 	if (size > struct_size(wait, w, n)) {
 		struct gsched_wait *big = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 
@@ -488,6 +490,7 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 			goto err_free;
 		}
 	}
+	wait->order = (u16 *)(data + off);
 	return wait;
 
 err_free:
@@ -569,7 +572,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	struct gsched_chan *stack[8];
 	struct gsched_task *wake = NULL;
 	struct lockset ls;
-	u32 i, k, start, nlive = 0;
+	u32 i, j, k, nlive = 0;
 	bool done = false;
 
 	if (!lockset_build(wait, &ls, stack, ARRAY_SIZE(stack))) {
@@ -580,16 +583,22 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		nlive += !!wait->w[i].ch;
 
 	lockset_lock(&ls);
-	/* pass 1: a random start and stride visit every case once */
+	/*
+	 * pass 1: visit the cases in a uniformly random order (Go's
+	 * pollorder, a Fisher-Yates shuffle) and complete the first ready
+	 * one: each ready case is chosen with equal probability.
+	 */
 	if (nlive) {
-		u32 n = wait->n, stride;
+		for (k = 0; k < wait->n; k++) {
+			j = gsched_worker_rand(w) % (k + 1);
+			wait->order[k] = wait->order[j];
+			wait->order[j] = k;
+		}
+		for (k = 0; k < wait->n; k++) {
+			struct gsched_waiter *c;
 
-		start = w ? gsched_worker_rand(w) % n : 0;
-		do {
-			stride = (w ? gsched_worker_rand(w) : 1) % n + 1;
-		} while (gcd(stride, n) != 1);
-		for (k = 0, i = start; k < n; k++, i = (i + stride) % n) {
-			struct gsched_waiter *c = &wait->w[i];
+			i = wait->order[k];
+			c = &wait->w[i];
 
 			if (!c->ch)
 				continue;

@@ -96,6 +96,7 @@ struct gsched_wait {
 	u64 usel;			/* user struct gsched_select, or 0 */
 	bool plain_recv;		/* result is ok (1/0) */
 	bool ext;			/* counted in inst->nr_ext_waiters */
+	u16 *order;			/* pass 1's random case order */
 	u32 n;
 	struct gsched_waiter w[];
 };

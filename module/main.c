@@ -16,7 +16,17 @@
 #include <linux/uaccess.h>
 
 unsigned int gsched_max_tasks = 1U << 20;
-module_param_named(max_tasks, gsched_max_tasks, uint, 0644);
+
+static int gsched_set_max_tasks(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, INT_MAX);
+}
+
+static const struct kernel_param_ops gsched_max_tasks_ops = {
+	.set = gsched_set_max_tasks,
+	.get = param_get_uint,
+};
+module_param_cb(max_tasks, &gsched_max_tasks_ops, &gsched_max_tasks, 0644);
 MODULE_PARM_DESC(max_tasks, "Cap on live tasks per instance (default 1048576)");
 
 unsigned long gsched_max_chan_bytes = 64UL << 20;

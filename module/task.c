@@ -371,8 +371,9 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		task_exit(w, t, sw->arg64);
 		return 0;
 	case GSCHED_OP_PARK:
-		if (sw->arg64 || sw->arg32 == GSCHED_WAIT_NONE ||
-		    sw->arg32 == GSCHED_WAIT_JOIN || sw->arg32 > GSCHED_WAIT_MAX)
+		/* the other reasons belong to the module's own waits */
+		if (sw->arg64 || (sw->arg32 != GSCHED_WAIT_PARK &&
+				  sw->arg32 != GSCHED_WAIT_USER))
 			return -EINVAL;
 		spin_lock(&t->lock);
 		t->result = 0;
@@ -421,8 +422,15 @@ long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
 	spin_lock(&t->lock);
 	if (t->state == GSCHED_TASK_DEAD) {
 		err = -ESRCH;
-	} else if (t->state == GSCHED_TASK_WAITING &&
-		   t->wait_reason != GSCHED_WAIT_JOIN) {
+	} else if (t->state == GSCHED_TASK_WAITING && !t->wait &&
+		   (t->wait_reason == GSCHED_WAIT_PARK ||
+		    t->wait_reason == GSCHED_WAIT_USER)) {
+		/*
+		 * Only a park is ended by unpark. A task blocked in join, on
+		 * a channel, in select or asleep belongs to its waker (its
+		 * waiters are queued, its timer armed): it keeps waiting and
+		 * the unpark is remembered for its next park.
+		 */
 		t->state = GSCHED_TASK_RUNNABLE;
 		t->result = 0;
 		wake = true;

@@ -230,14 +230,16 @@ struct gsched_switch {
 /**
  * struct gsched_task_op - GSCHED_IOC_UNPARK, GSCHED_IOC_DETACH
  * @flags:	in: must be 0
- * @worker:	in: caller's worker index (UNPARK: the woken task goes to
- *		this P's runnext, Go's ready())
+ * @worker:	in: UNPARK: caller's worker index (the woken task goes to
+ *		this P's runnext, Go's ready()); DETACH: must be 0
  * @id:		in: task handle
  * @__pad:	in: must be 0
  * @__reserved:	in: must be 0
  *
  * UNPARK wakes a task parked with GSCHED_OP_PARK, or leaves a permit so
- * that its next park returns at once (like futex wake before wait).
+ * that its next park returns at once (like futex wake before wait). A
+ * task blocked in anything else (join, channel, select, sleep) is not
+ * woken: it only gets the permit.
  * DETACH makes a task free itself on exit (a dead task is freed now);
  * joining a detached task is -EINVAL.
  */
