@@ -245,8 +245,16 @@ long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m)
 
 /* ---- the engine ------------------------------------------------------- */
 
-/* Take the first waiter of @q whose wait we can claim; drop the others. */
-static struct gsched_waiter *dequeue_claim(struct list_head *q)
+/**
+ * gsched_dequeue_claim() - take the first waiter whose wait we can claim
+ * @q: a wait queue, its lock held
+ *
+ * Waiters whose wait was already completed by another case are dropped.
+ *
+ * Context: the queue's lock held.
+ * Return: the claimed waiter, off the queue, or NULL.
+ */
+struct gsched_waiter *gsched_dequeue_claim(struct list_head *q)
 {
 	struct gsched_waiter *wt;
 
@@ -259,11 +267,15 @@ static struct gsched_waiter *dequeue_claim(struct list_head *q)
 	return NULL;
 }
 
-/*
- * Under the channel lock, for a claimed waiter's task: keep a task of
- * another instance and that instance alive until it has been woken.
+/**
+ * gsched_wake_pin() - keep a claimed waiter's task alive until woken
+ * @self: the waker's instance
+ * @t: the task; a task of another instance and that instance are pinned
+ *
+ * Context: the lock of the queue the waiter was claimed from.
+ * Return: @t.
  */
-static struct gsched_task *wake_pin(struct gsched_inst *self,
+struct gsched_task *gsched_wake_pin(struct gsched_inst *self,
 				    struct gsched_task *t)
 {
 	if (t->inst != self) {
@@ -273,8 +285,15 @@ static struct gsched_task *wake_pin(struct gsched_inst *self,
 	return t;
 }
 
-/* Wake a task collected under a channel lock; the lock is dropped. */
-static void wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
+/**
+ * gsched_wake_unpin() - wake a task collected with gsched_wake_pin()
+ * @w: the waker's worker, or NULL
+ * @self: the waker's instance
+ * @t: the task, or NULL (nothing to do)
+ *
+ * Context: process context, no lock held.
+ */
+void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
 		       struct gsched_task *t)
 {
 	struct gsched_inst *inst;
@@ -307,13 +326,13 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 			c->wait->result = -EPIPE;
 			return true;
 		}
-		peer = dequeue_claim(&ch->recvq);
+		peer = gsched_dequeue_claim(&ch->recvq);
 		if (peer) {
 			memcpy(peer->kbuf, c->kbuf, es);
 			peer->ok = true;
 			peer->wait->fired = peer->idx;
 			peer->wait->result = 0;
-			*wake = wake_pin(self, peer->wait->task);
+			*wake = gsched_wake_pin(self, peer->wait->task);
 			return true;
 		}
 		if (ch->qcount < ch->cap) {
@@ -325,7 +344,7 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 		return false;
 	}
 
-	peer = dequeue_claim(&ch->sendq);
+	peer = gsched_dequeue_claim(&ch->sendq);
 	if (peer) {
 		if (!ch->cap) {
 			memcpy(c->kbuf, peer->kbuf, es);
@@ -342,7 +361,7 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 		c->ok = true;
 		peer->wait->fired = peer->idx;
 		peer->wait->result = 0;
-		*wake = wake_pin(self, peer->wait->task);
+		*wake = gsched_wake_pin(self, peer->wait->task);
 		return true;
 	}
 	if (ch->qcount) {
@@ -361,18 +380,29 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 	return false;
 }
 
-static int cmp_chan(const void *a, const void *b)
-{
-	const struct gsched_chan *x = *(const struct gsched_chan **)a;
-	const struct gsched_chan *y = *(const struct gsched_chan **)b;
+/*
+ * The distinct object locks of a wait: every sync object's (by address),
+ * then every channel's (by address). One fixed order between the two lock
+ * classes keeps lockdep's view consistent; gsched_sel_mutex serialises
+ * everyone who holds more than one.
+ */
+struct lockkey {
+	unsigned long cls;		/* 0: sync object, 1: channel */
+	spinlock_t *lock;
+};
 
-	return x < y ? -1 : x > y;
+static int cmp_lock(const void *a, const void *b)
+{
+	const struct lockkey *x = a, *y = b;
+
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return x->lock < y->lock ? -1 : x->lock > y->lock;
 }
 
-/* The distinct channels of a wait, sorted by address. */
 struct lockset {
 	u32 n;
-	struct gsched_chan **ch;
+	struct lockkey *k;
 	bool mutex;
 };
 
@@ -387,9 +417,9 @@ static void lockset_lock(struct lockset *ls)
 	}
 	for (i = 0; i < ls->n; i++) {
 		if (ls->mutex)
-			spin_lock_nest_lock(&ls->ch[i]->lock, &gsched_sel_mutex);
+			spin_lock_nest_lock(ls->k[i].lock, &gsched_sel_mutex);
 		else
-			spin_lock(&ls->ch[i]->lock);
+			spin_lock(ls->k[i].lock);
 	}
 }
 
@@ -399,7 +429,7 @@ static void lockset_unlock(struct lockset *ls)
 	u32 i;
 
 	for (i = ls->n; i-- > 0;)
-		spin_unlock(&ls->ch[i]->lock);
+		spin_unlock(ls->k[i].lock);
 	if (ls->mutex)
 		mutex_unlock(&gsched_sel_mutex);
 }
@@ -409,9 +439,14 @@ static void wait_free(struct gsched_wait *wait)
 {
 	u32 i;
 
-	for (i = 0; i < wait->n; i++)
+	for (i = 0; i < wait->n; i++) {
 		if (wait->w[i].ch)
 			gsched_chan_put(wait->w[i].ch);
+		if (wait->w[i].sync)
+			gsched_sync_put(wait->w[i].sync);
+		if (wait->w[i].mu)
+			gsched_sync_put(wait->w[i].mu);
+	}
 	kvfree(wait);
 }
 
@@ -429,9 +464,18 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 	u8 *data;
 	u32 i;
 
+	u32 nconds = 0;
+
 	for (i = 0; i < n; i++) {
-		if (cases[i].dir != GSCHED_SEL_SEND &&
-		    cases[i].dir != GSCHED_SEL_RECV) {
+		if (cases[i].dir < GSCHED_SEL_SEND ||
+		    cases[i].dir > GSCHED_SEL_MAX ||
+		    (cases[i].buf && gsched_sync_case_kind(cases[i].dir) &&
+		     cases[i].dir != GSCHED_SEL_CONDWAIT)) {
+			*err = -EINVAL;
+			return NULL;
+		}
+		/* one cond wait per select: it owns the mutex unlock */
+		if (cases[i].dir == GSCHED_SEL_CONDWAIT && ++nconds > 1) {
 			*err = -EINVAL;
 			return NULL;
 		}
@@ -446,12 +490,31 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 	wait->n = n;
 	wait->fired = -1;
 	for (i = 0; i < n; i++) {
+		u32 skind = gsched_sync_case_kind(cases[i].dir);
+
 		wait->w[i].idx = i;
+		wait->w[i].kind = cases[i].dir;
 		wait->w[i].send = cases[i].dir == GSCHED_SEL_SEND;
 		wait->w[i].ubuf = cases[i].buf;
 		INIT_LIST_HEAD(&wait->w[i].node);
+		if (skind && cases[i].dir == GSCHED_SEL_CONDWAIT) {
+			wait->w[i].ubuf = 0;
+			wait->w[i].mu = gsched_sync_lookup(inst, cases[i].buf,
+							   GSCHED_SYNC_MUTEX,
+							   err);
+			if (!wait->w[i].mu)
+				goto err_free;
+		}
 		if (!cases[i].handle)
 			continue;
+		if (skind) {
+			wait->w[i].sync = gsched_sync_lookup(inst,
+							     cases[i].handle,
+							     skind, err);
+			if (!wait->w[i].sync)
+				goto err_free;
+			continue;
+		}
 		ref = gsched_chan_lookup(inst, cases[i].handle, err);
 		if (!ref)
 			goto err_free;
@@ -499,34 +562,48 @@ err_free:
 }
 
 static bool lockset_build(struct gsched_wait *wait, struct lockset *ls,
-			  struct gsched_chan **stack, u32 nstack)
+			  struct lockkey *stack, u32 nstack)
 {
 	u32 i, n = 0;
 
 	ls->mutex = false;
-	ls->ch = stack;
+	ls->k = stack;
 	if (wait->n > nstack) {
-		ls->ch = kvmalloc_array(wait->n, sizeof(*ls->ch),
-					GFP_KERNEL_ACCOUNT);
-		if (!ls->ch)
+		ls->k = kvmalloc_array(wait->n, sizeof(*ls->k),
+				       GFP_KERNEL_ACCOUNT);
+		if (!ls->k)
 			return false;
 	}
-	for (i = 0; i < wait->n; i++)
-		if (wait->w[i].ch)
-			ls->ch[n++] = wait->w[i].ch;
+	for (i = 0; i < wait->n; i++) {
+		if (wait->w[i].sync)
+			ls->k[n++] = (struct lockkey){ 0, &wait->w[i].sync->lock };
+		else if (wait->w[i].ch)
+			ls->k[n++] = (struct lockkey){ 1, &wait->w[i].ch->lock };
+	}
 	if (n > 1)
-		sort(ls->ch, n, sizeof(*ls->ch), cmp_chan, NULL);
+		sort(ls->k, n, sizeof(*ls->k), cmp_lock, NULL);
 	ls->n = 0;
 	for (i = 0; i < n; i++)
-		if (!ls->n || ls->ch[ls->n - 1] != ls->ch[i])
-			ls->ch[ls->n++] = ls->ch[i];
+		if (!ls->n || ls->k[ls->n - 1].lock != ls->k[i].lock)
+			ls->k[ls->n++] = ls->k[i];
 	return true;
 }
 
-static void lockset_free(struct lockset *ls, struct gsched_chan **stack)
+static void lockset_free(struct lockset *ls, struct lockkey *stack)
 {
-	if (ls->ch != stack)
-		kvfree(ls->ch);
+	if (ls->k != stack)
+		kvfree(ls->k);
+}
+
+/* The lock of the object a case waits on. */
+static spinlock_t *case_lock(struct gsched_waiter *c)
+{
+	return c->sync ? &c->sync->lock : &c->ch->lock;
+}
+
+static bool case_live(struct gsched_waiter *c)
+{
+	return c->ch || c->sync;
 }
 
 /* Copy a completed wait's outcome to user space; its own task's mm. */
@@ -535,7 +612,7 @@ static s64 wait_deliver(struct gsched_wait *wait)
 	struct gsched_waiter *c;
 	s64 result = wait->result;
 
-	if (wait->fired >= 0) {
+	if (wait->fired >= 0 && wait->w[wait->fired].ch) {
 		c = &wait->w[wait->fired];
 		if (!c->send && c->ok && c->ubuf && c->ch->elem_size &&
 		    copy_to_user(u64_to_user_ptr(c->ubuf), c->kbuf,
@@ -569,7 +646,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		      struct gsched_wait *wait, bool block, u64 timeout_ns,
 		      u32 reason, s64 *res, struct gsched_task **cont)
 {
-	struct gsched_chan *stack[8];
+	struct lockkey stack[8];
 	struct gsched_task *wake = NULL;
 	struct lockset ls;
 	u32 i, j, k, nlive = 0;
@@ -580,7 +657,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		return -ENOMEM;
 	}
 	for (i = 0; i < wait->n; i++)
-		nlive += !!wait->w[i].ch;
+		nlive += case_live(&wait->w[i]);
 
 	lockset_lock(&ls);
 	/*
@@ -600,9 +677,8 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 			i = wait->order[k];
 			c = &wait->w[i];
 
-			if (!c->ch)
-				continue;
-			if (case_try(w->inst, c, &wake)) {
+			if (c->sync ? gsched_sync_try(c) :
+			    c->ch && case_try(w->inst, c, &wake)) {
 				wait->fired = i;
 				done = true;
 				break;
@@ -616,7 +692,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		goto out_now;
 	}
 	if (!done) {
-		/* pass 2: park on every channel */
+		/* pass 2: park on every channel and sync object */
 		if (!nlive && reason == GSCHED_WAIT_SELECT && !timeout_ns)
 			reason = GSCHED_WAIT_SELECT_NONE;
 		else if (!nlive && reason != GSCHED_WAIT_SELECT &&
@@ -635,15 +711,24 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		spin_lock(&t->lock);
 		gsched_task_park_locked(t, reason);
 		spin_unlock(&t->lock);
+		wait->reason = reason;
+		if (!wait->since)
+			wait->since = ktime_get_ns();
 		for (i = 0; i < wait->n; i++) {
 			struct gsched_waiter *c = &wait->w[i];
 
-			if (c->ch)
+			if (c->sync)
+				gsched_sync_enqueue(c, wait->lifo &&
+						    c->kind == GSCHED_SEL_LOCK);
+			else if (c->ch)
 				list_add_tail(&c->node, c->send ?
 					      &c->ch->sendq : &c->ch->recvq);
 		}
-		if (timeout_ns)
+		if (timeout_ns) {
+			if (!wait->deadline)
+				wait->deadline = ktime_get_ns() + timeout_ns;
 			gsched_tmr_arm(&t->tmr, timeout_ns, 0);
+		}
 		lockset_unlock(&ls);
 		lockset_free(&ls, stack);
 		w->curr = NULL;
@@ -652,7 +737,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	}
 	lockset_unlock(&ls);
 	lockset_free(&ls, stack);
-	wake_unpin(w, w->inst, wake);
+	gsched_wake_unpin(w, w->inst, wake);
 	*res = wait_deliver(wait);
 out_now:
 	if (*res == -EAGAIN && wait->usel) {
@@ -666,36 +751,92 @@ out_now:
 	return 0;
 }
 
-/**
- * gsched_wait_finish() - complete a resumed task's wait (pass 3)
- * @t: a task that was woken from a channel wait, select or sleep
- *
- * Takes the task's other waiters off their channels, stops its timer,
- * copies the received value and the select outcome to user space, and
- * sets t->result.
- *
- * Context: the worker about to run @t (in @t's address space).
- */
-void gsched_wait_finish(struct gsched_task *t)
+/* Take every waiter of @wait off its queue and stop the task's timer. */
+static void wait_unqueue(struct gsched_task *t, struct gsched_wait *wait)
 {
-	struct gsched_wait *wait = t->wait;
 	u32 i;
 
-	t->wait = NULL;
 	gsched_tmr_cancel(&t->tmr);
 	for (i = 0; i < wait->n; i++) {
 		struct gsched_waiter *c = &wait->w[i];
 
-		if (!c->ch)
+		if (!case_live(c))
 			continue;
-		spin_lock(&c->ch->lock);
+		spin_lock(case_lock(c));
 		list_del_init(&c->node);
-		spin_unlock(&c->ch->lock);
+		spin_unlock(case_lock(c));
 	}
+}
+
+/*
+ * A mutex waiter woken in normal mode lost the lock to a newcomer: run
+ * the whole wait again, its lock case queued at the front (Go requeues a
+ * woken waiter LIFO). Return true when the task parked again.
+ */
+static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
+		       struct gsched_wait *wait)
+{
+	struct gsched_task *cont;
+	u64 timeout = 0, now;
+	s64 res = 0;
+
+	wait_unqueue(t, wait);
+	if (wait->ext)
+		atomic_dec(&t->inst->nr_ext_waiters);
+	wait->ext = false;
+	atomic_set(&wait->done, 0);
+	wait->fired = -1;
+	wait->result = 0;
+	wait->lifo = true;
+	t->wait = NULL;
+	if (wait->deadline) {
+		now = ktime_get_ns();
+		timeout = wait->deadline > now ? wait->deadline - now : 1;
+	}
+	if (chan_wait(w, t, wait, true, timeout, wait->reason, &res, &cont))
+		return false;	/* only -ENOMEM, with the wait freed */
+	if (cont) {
+		t->result = res;
+		return false;
+	}
+	return true;
+}
+
+/**
+ * gsched_wait_finish() - complete a resumed task's wait (pass 3)
+ * @w: the worker about to run @t
+ * @t: a task that was woken from a channel or sync wait, select or sleep
+ *
+ * Takes the task's other waiters off their queues, stops its timer,
+ * copies the received value and the select outcome to user space, and
+ * sets t->result. A mutex waiter woken in normal mode first competes for
+ * the lock again and may have to wait again.
+ *
+ * Context: the worker about to run @t (in @t's address space).
+ * Return: true when the task parked again (the worker must pick another).
+ */
+bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
+{
+	struct gsched_wait *wait = t->wait;
+	struct gsched_waiter *fired = NULL;
+
+	if (wait->fired >= 0)
+		fired = &wait->w[wait->fired];
+	if (fired && fired->kind == GSCHED_SEL_LOCK &&
+	    wait->result == GSCHED_RES_RETRY) {
+		if (!gsched_mutex_retry(fired))
+			return wait_rerun(w, t, wait);
+		wait->result = 0;
+	}
+	t->wait = NULL;
+	wait_unqueue(t, wait);
+	if (fired && fired->sync)
+		gsched_sync_resumed(fired);
 	t->result = wait_deliver(wait);
 	if (wait->ext)
 		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
+	return false;
 }
 
 /**
@@ -707,21 +848,11 @@ void gsched_wait_finish(struct gsched_task *t)
 void gsched_wait_abandon(struct gsched_task *t)
 {
 	struct gsched_wait *wait = t->wait;
-	u32 i;
 
 	if (!wait)
 		return;
 	t->wait = NULL;
-	gsched_tmr_cancel(&t->tmr);
-	for (i = 0; i < wait->n; i++) {
-		struct gsched_waiter *c = &wait->w[i];
-
-		if (!c->ch)
-			continue;
-		spin_lock(&c->ch->lock);
-		list_del_init(&c->node);
-		spin_unlock(&c->ch->lock);
-	}
+	wait_unqueue(t, wait);
 	if (wait->ext)
 		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
@@ -749,7 +880,7 @@ bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
 	spin_lock(&ch->lock);
 	ok = !ch->closed && case_try(self, &c, &wake);
 	spin_unlock(&ch->lock);
-	wake_unpin(NULL, self, wake);
+	gsched_wake_unpin(NULL, self, wake);
 	return ok;
 }
 
@@ -766,18 +897,18 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 		return -EINVAL;
 	}
 	ch->closed = true;
-	while ((wt = dequeue_claim(&ch->recvq))) {
+	while ((wt = gsched_dequeue_claim(&ch->recvq))) {
 		memset(wt->kbuf, 0, ch->elem_size);
 		wt->ok = false;
 		wt->wait->fired = wt->idx;
 		wt->wait->result = 0;
-		wake_pin(self, wt->wait->task);
+		gsched_wake_pin(self, wt->wait->task);
 		list_add_tail(&wt->node, &woken);
 	}
-	while ((wt = dequeue_claim(&ch->sendq))) {
+	while ((wt = gsched_dequeue_claim(&ch->sendq))) {
 		wt->wait->fired = wt->idx;
 		wt->wait->result = -EPIPE;
-		wake_pin(self, wt->wait->task);
+		gsched_wake_pin(self, wt->wait->task);
 		list_add_tail(&wt->node, &woken);
 	}
 	spin_unlock(&ch->lock);
@@ -786,9 +917,35 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 		struct gsched_task *t = wt->wait->task;
 
 		list_del_init(&wt->node);
-		wake_unpin(w, self, t);
+		gsched_wake_unpin(w, self, t);
 	}
 	return 0;
+}
+
+/**
+ * gsched_chan_close_kernel() - close a channel the module owns (a
+ * context's done channel); closing it twice is harmless
+ * @self: the instance closing it
+ * @ch: the channel
+ *
+ * Context: process context.
+ */
+void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch)
+{
+	chan_close(NULL, self, ch);
+}
+
+/**
+ * gsched_chan_mark_shared() - other processes may now use @ch
+ * @ch: the channel
+ *
+ * Context: process context.
+ */
+void gsched_chan_mark_shared(struct gsched_chan *ch)
+{
+	spin_lock(&ch->lock);
+	ch->shared = true;
+	spin_unlock(&ch->lock);
 }
 
 /* ---- sharing between instances ------------------------------------- */
@@ -809,9 +966,7 @@ static long chan_export(struct gsched_chan *ch, s32 *fdp)
 {
 	int fd;
 
-	spin_lock(&ch->lock);
-	ch->shared = true;
-	spin_unlock(&ch->lock);
+	gsched_chan_mark_shared(ch);
 	refcount_inc(&ch->ref);
 	fd = anon_inode_getfd("[gsched-chan]", &gsched_chanfd_fops, ch,
 			      O_RDWR | O_CLOEXEC);
@@ -873,6 +1028,31 @@ static long chan_single(struct gsched_worker *w, struct gsched_task *t,
 			 GSCHED_WAIT_CHAN_RECV, res, cont);
 }
 
+/*
+ * The wait reason of a select: a single lock, wait group or cond case,
+ * alone or with one receive (a context's done channel), is reported as
+ * that wait, so deadlock reports and the task dump say "mutex".
+ */
+static u32 select_reason(const struct gsched_select_case *c, u32 n)
+{
+	static const u8 reason[GSCHED_SEL_MAX + 1] = {
+		[GSCHED_SEL_SEND] = GSCHED_WAIT_CHAN_SEND,
+		[GSCHED_SEL_RECV] = GSCHED_WAIT_CHAN_RECV,
+		[GSCHED_SEL_LOCK] = GSCHED_WAIT_MUTEX,
+		[GSCHED_SEL_RLOCK] = GSCHED_WAIT_RLOCK,
+		[GSCHED_SEL_WLOCK] = GSCHED_WAIT_WLOCK,
+		[GSCHED_SEL_WGWAIT] = GSCHED_WAIT_WAITGROUP,
+		[GSCHED_SEL_CONDWAIT] = GSCHED_WAIT_COND,
+	};
+
+	if (n == 2 && c[1].dir == GSCHED_SEL_RECV && c[0].handle &&
+	    gsched_sync_case_kind(c[0].dir))
+		return reason[c[0].dir];
+	if (n == 1 && c[0].handle && gsched_sync_case_kind(c[0].dir))
+		return reason[c[0].dir];
+	return GSCHED_WAIT_SELECT;
+}
+
 /**
  * gsched_chan_do_op() - the blocking SWITCH ops: send, receive, select
  * @w: the calling worker, with a current task
@@ -887,10 +1067,12 @@ long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 {
 	struct gsched_task *t = w->curr;
 	struct gsched_select_case stackc[4], *cases = stackc;
+	struct gsched_sync *cond_mu = NULL;
 	struct gsched_select sel;
 	struct gsched_wait *wait;
 	long err = 0, ret;
 	s64 res = 0;
+	u32 i;
 
 	switch (sw->op) {
 	case GSCHED_OP_SLEEP:
@@ -949,10 +1131,26 @@ long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 	if (!wait)
 		goto out;
 	wait->usel = sw->arg64;
+	for (i = 0; i < wait->n; i++) {
+		if (wait->w[i].mu) {
+			cond_mu = wait->w[i].mu;
+			refcount_inc(&cond_mu->obj.ref);
+		}
+	}
 	err = chan_wait(w, t, wait, !(sel.flags & GSCHED_SELECT_DEFAULT),
-			sel.timeout_ns, GSCHED_WAIT_SELECT, &res, cont);
+			sel.timeout_ns, select_reason(cases, sel.ncases), &res,
+			cont);
 	if (!err && *cont)
 		t->result = res;
+	if (cond_mu) {
+		/*
+		 * A cond wait releases its mutex once its waiter is queued,
+		 * so a signal after the unlock cannot be missed.
+		 */
+		if (!err)
+			gsched_mutex_unlock(w, cond_mu);
+		gsched_sync_put(cond_mu);
+	}
 out:
 	if (cases != stackc)
 		kvfree(cases);

@@ -59,6 +59,7 @@ struct gsched_tmr {
 	u64 period;			/* timer_lock; 0 = one shot */
 	struct gsched_task *task;	/* set once: sleep/select timeout */
 	struct gsched_chan *ch;		/* set once: timer channel */
+	struct gsched_ctx *ctx;		/* set once: context deadline */
 	struct gsched_inst *inst;	/* set once */
 };
 
@@ -72,8 +73,11 @@ struct gsched_tmr {
 struct gsched_waiter {
 	struct list_head node;
 	struct gsched_wait *wait;
-	struct gsched_chan *ch;		/* holds a channel reference */
+	struct gsched_chan *ch;		/* channel cases: holds a reference */
+	struct gsched_sync *sync;	/* sync cases: holds a reference */
+	struct gsched_sync *mu;		/* cond wait: the mutex, a reference */
 	u32 idx;			/* case index */
+	u8 kind;			/* GSCHED_SEL_* */
 	bool send;
 	bool ok;			/* receive: a value arrived */
 	u64 ubuf;			/* receive: user destination */
@@ -96,7 +100,11 @@ struct gsched_wait {
 	u64 usel;			/* user struct gsched_select, or 0 */
 	bool plain_recv;		/* result is ok (1/0) */
 	bool ext;			/* counted in inst->nr_ext_waiters */
+	bool lifo;			/* a mutex waiter requeues at the front */
 	u16 *order;			/* pass 1's random case order */
+	u32 reason;			/* GSCHED_WAIT_* when parked */
+	u64 since;			/* ktime_get_ns() of the first park */
+	u64 deadline;			/* timeout, ktime_get_ns() based, or 0 */
 	u32 n;
 	struct gsched_waiter w[];
 };
@@ -105,7 +113,12 @@ struct gsched_wait {
 enum gsched_obj_type {
 	GSCHED_OBJ_TASK = 1,
 	GSCHED_OBJ_CHAN = 2,
+	GSCHED_OBJ_SYNC = 3,
+	GSCHED_OBJ_CTX = 4,
 };
+
+/* wait->result of a mutex waiter woken in normal mode: compete again */
+#define GSCHED_RES_RETRY	1
 
 /* Common head of every object named by a handle. */
 struct gsched_obj {
@@ -172,6 +185,52 @@ struct gsched_chan {
 	bool shared;			/* exported: other processes may use it */
 	struct list_head sendq;
 	struct list_head recvq;
+};
+
+/**
+ * struct gsched_sync - a Mutex, RWMutex, WaitGroup or Cond of one instance
+ *
+ * @lock protects every field after it. @q holds mutex, cond and wait
+ * group waiters and rwmutex readers; @wq rwmutex writers.
+ */
+struct gsched_sync {
+	struct gsched_obj obj;
+	u32 kind;			/* GSCHED_SYNC_*, set once */
+	spinlock_t lock;
+	bool locked;			/* mutex */
+	bool starving;			/* mutex: direct hand-off mode */
+	bool woken;			/* mutex: a woken waiter is retrying */
+	bool writer;			/* rwmutex */
+	u32 readers;			/* rwmutex */
+	u32 waking;			/* wait group: woken, not yet returned */
+	s64 count;			/* wait group */
+	struct list_head q;
+	struct list_head wq;
+};
+
+/**
+ * struct gsched_ctx - a context (Go's context.Context), shareable
+ *
+ * @children, @sibling, @todo and the write of @err are protected by
+ * gsched_ctx_mutex (ctx.c); @err is read locklessly. References: one per
+ * handle, one per exported fd, one per child.
+ */
+struct gsched_ctx {
+	refcount_t ref;
+	struct gsched_ctx *parent;	/* set once, holds a reference */
+	struct gsched_chan *done;	/* set once, closed when done */
+	struct gsched_tmr *tmr;		/* set once: the deadline, or NULL */
+	u64 deadline;			/* effective, ktime_get_ns() based */
+	int err;			/* 0, -ECANCELED or -ETIMEDOUT */
+	struct list_head children;
+	struct list_head sibling;
+	struct list_head todo;		/* cancel's work list */
+};
+
+/* A handle's view of a context. */
+struct gsched_ctx_ref {
+	struct gsched_obj obj;
+	struct gsched_ctx *ctx;		/* holds a reference */
 };
 
 /* A handle's view of a channel. */
@@ -330,7 +389,7 @@ long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m);
 long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op);
 long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		       struct gsched_task **cont);
-void gsched_wait_finish(struct gsched_task *t);
+bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t);
 void gsched_wait_abandon(struct gsched_task *t);
 void gsched_chan_put(struct gsched_chan *ch);
 struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
@@ -342,6 +401,34 @@ bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
 void gsched_chan_ref_put(struct gsched_chan_ref *ref);
 struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
 					   long *err);
+
+/* chan.c, for sync.c and ctx.c */
+void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch);
+void gsched_chan_mark_shared(struct gsched_chan *ch);
+
+/* ctx.c */
+void gsched_ctx_put(struct gsched_ctx *ctx);
+void gsched_ctx_fire(struct gsched_inst *inst, struct gsched_ctx *ctx);
+void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
+long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
+
+struct gsched_waiter *gsched_dequeue_claim(struct list_head *q);
+struct gsched_task *gsched_wake_pin(struct gsched_inst *self,
+				    struct gsched_task *t);
+void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
+		       struct gsched_task *t);
+
+/* sync.c */
+void gsched_sync_put(struct gsched_sync *s);
+struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
+				       u32 kind, long *err);
+u32 gsched_sync_case_kind(u32 dir);
+bool gsched_sync_try(struct gsched_waiter *c);
+void gsched_sync_enqueue(struct gsched_waiter *c, bool front);
+bool gsched_mutex_retry(struct gsched_waiter *c);
+void gsched_sync_resumed(struct gsched_waiter *c);
+long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s);
+long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op);
 
 /* timer.c */
 void gsched_timers_init(struct gsched_inst *inst);

@@ -50,7 +50,8 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->max_procs = GSCHED_MAX_PROCS;
 	v->features = GSCHED_FEAT_TASKS | GSCHED_FEAT_PARK | GSCHED_FEAT_JOIN |
 		      GSCHED_FEAT_DEADLOCK | GSCHED_FEAT_CHAN |
-		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE;
+		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE |
+		      GSCHED_FEAT_SYNC | GSCHED_FEAT_CTX;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);
@@ -64,6 +65,8 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->size_timer = sizeof(struct gsched_timer_op);
 	v->max_elem_size = GSCHED_CHAN_MAX_ELEM;
 	v->max_select_cases = GSCHED_SELECT_MAX;
+	v->size_sync = sizeof(struct gsched_sync_op);
+	v->size_ctx = sizeof(struct gsched_ctx_op);
 	return 0;
 }
 
@@ -116,8 +119,17 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 	err = gsched_task_do_op(w, sw, &next);
 	if (err)
 		return err;
+again:
 	if (!next)
 		next = gsched_find_runnable(w, &err);
+	if (next && next != w->curr && next->wait) {
+		/* finish its wait; a mutex waiter that lost waits again */
+		w->curr = next;
+		if (gsched_wait_finish(w, next)) {
+			next = NULL;
+			goto again;
+		}
+	}
 	if (!next) {
 		if (err)
 			return err;
@@ -133,8 +145,6 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 		return 0;
 	}
 	w->curr = next;
-	if (next->wait)
-		gsched_wait_finish(next);
 	sw->next_cookie = next->cookie;
 	sw->next_id = next->obj.handle;
 	sw->next_flags = 0;
@@ -238,6 +248,31 @@ static long gsched_ioc_timer(struct gsched_inst *inst, void *arg)
 	return gsched_timer_ioc(inst, op);
 }
 
+static long gsched_ioc_sync(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_sync_op *op = arg;
+
+	if (op->flags || op->__reserved)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->value = 0;
+	return gsched_sync_ioc(inst, op);
+}
+
+static long gsched_ioc_ctx(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_ctx_op *op = arg;
+
+	if (op->flags || op->__pad || op->__reserved || op->__pad2)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->done = 0;
+	op->err = 0;
+	op->deadline = 0;
+	op->fd = -1;
+	return gsched_ctx_ioc(inst, op);
+}
+
 struct gsched_ioc_def {
 	unsigned int cmd;	/* with the kernel's struct size */
 	size_t size;		/* smallest struct accepted (ABI v1) */
@@ -272,6 +307,10 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_chan, NULL),
 	GSCHED_IOC(GSCHED_IOC_TIMER, struct gsched_timer_op,
 		   gsched_ioc_timer, NULL),
+	GSCHED_IOC(GSCHED_IOC_SYNC, struct gsched_sync_op,
+		   gsched_ioc_sync, NULL),
+	GSCHED_IOC(GSCHED_IOC_CTX, struct gsched_ctx_op,
+		   gsched_ioc_ctx, NULL),
 };
 
 static bool gsched_ioc_table_ok(void)
@@ -300,7 +339,7 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
-		     _IOC_NR(GSCHED_IOC_TIMER) + 1);
+		     _IOC_NR(GSCHED_IOC_CTX) + 1);
 	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_chan_op) > GSCHED_IOC_BUF);

@@ -35,6 +35,11 @@ static const char *const gsched_wait_names[] = {
 	[GSCHED_WAIT_SELECT_NONE] = "select (no cases)",
 	[GSCHED_WAIT_CHAN_NIL] = "chan send/receive (nil chan)",
 	[GSCHED_WAIT_SLEEP] = "sleep",
+	[GSCHED_WAIT_MUTEX] = "mutex",
+	[GSCHED_WAIT_RLOCK] = "rwmutex read lock",
+	[GSCHED_WAIT_WLOCK] = "rwmutex lock",
+	[GSCHED_WAIT_WAITGROUP] = "wait group",
+	[GSCHED_WAIT_COND] = "cond",
 };
 
 /**
@@ -529,6 +534,11 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 			gsched_chan_ref_put(container_of(obj,
 							 struct gsched_chan_ref,
 							 obj));
+		else if (obj->type == GSCHED_OBJ_SYNC)
+			gsched_sync_put(container_of(obj, struct gsched_sync,
+						     obj));
+		else if (obj->type == GSCHED_OBJ_CTX)
+			gsched_ctx_ref_put_obj(obj);
 	}
 }
 

@@ -30,7 +30,7 @@
 #define COOKIE_B	0xb0b0ULL
 #define COOKIE_C	0xc0c0ULL
 #define WATCHDOG_SECS	20	/* below the harness's 30 s */
-#define LAST_IOC	GSCHED_IOC_TIMER	/* the highest ioctl number */
+#define LAST_IOC	GSCHED_IOC_CTX	/* the highest ioctl number */
 
 static void watchdog_fired(int sig)
 {
@@ -415,6 +415,10 @@ TEST_F(dev, version_query)
 	}
 	if (v.features & GSCHED_FEAT_TIMER)
 		EXPECT_EQ(sizeof(struct gsched_timer_op), v.size_timer);
+	if (v.features & GSCHED_FEAT_SYNC)
+		EXPECT_EQ(sizeof(struct gsched_sync_op), v.size_sync);
+	if (v.features & GSCHED_FEAT_CTX)
+		EXPECT_EQ(sizeof(struct gsched_ctx_op), v.size_ctx);
 	EXPECT_EQ(0, v.flags);
 	EXPECT_EQ(0, v.__pad);
 }

@@ -35,6 +35,8 @@
 #define GSCHED_FEAT_CHAN	(1ULL << 4)	/* channels and select */
 #define GSCHED_FEAT_TIMER	(1ULL << 5)	/* sleep, timeouts, timer channels */
 #define GSCHED_FEAT_CHAN_SHARE	(1ULL << 6)	/* channel export/import */
+#define GSCHED_FEAT_SYNC	(1ULL << 7)	/* mutex, rwmutex, wait group, cond */
+#define GSCHED_FEAT_CTX		(1ULL << 8)	/* contexts */
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -60,6 +62,8 @@
  * @size_timer:		out: sizeof(struct gsched_timer_op)
  * @max_elem_size:	out: largest channel element size
  * @max_select_cases:	out: largest select
+ * @size_sync:		out: sizeof(struct gsched_sync_op)
+ * @size_ctx:		out: sizeof(struct gsched_ctx_op)
  */
 struct gsched_version {
 	__u32 flags;
@@ -81,6 +85,8 @@ struct gsched_version {
 	__u32 size_timer;
 	__u32 max_elem_size;
 	__u32 max_select_cases;
+	__u32 size_sync;
+	__u32 size_ctx;
 };
 
 /**
@@ -181,7 +187,12 @@ struct gsched_spawn {
 #define GSCHED_WAIT_SELECT_NONE	7 /* select with no cases: forever */
 #define GSCHED_WAIT_CHAN_NIL	8 /* send/receive on a nil channel */
 #define GSCHED_WAIT_SLEEP	9 /* sleeping */
-#define GSCHED_WAIT_MAX		9
+#define GSCHED_WAIT_MUTEX	10 /* mutex lock */
+#define GSCHED_WAIT_RLOCK	11 /* rwmutex read lock */
+#define GSCHED_WAIT_WLOCK	12 /* rwmutex write lock */
+#define GSCHED_WAIT_WAITGROUP	13 /* wait group wait */
+#define GSCHED_WAIT_COND	14 /* cond wait */
+#define GSCHED_WAIT_MAX		14
 
 /* Set in gsched_switch.next_flags. */
 #define GSCHED_NEXT_EXIT	(1U << 0) /* runtime over: worker must return */
@@ -365,12 +376,27 @@ struct gsched_chan_op {
 
 #define GSCHED_SEL_SEND		1
 #define GSCHED_SEL_RECV		2
+#define GSCHED_SEL_LOCK		3 /* lock the mutex @handle */
+#define GSCHED_SEL_RLOCK	4 /* read-lock the rwmutex @handle */
+#define GSCHED_SEL_WLOCK	5 /* write-lock the rwmutex @handle */
+#define GSCHED_SEL_WGWAIT	6 /* wait for the wait group @handle */
+/* wait on cond @handle; @buf is the mutex handle, unlocked once waiting */
+#define GSCHED_SEL_CONDWAIT	7
+#define GSCHED_SEL_MAX		7
 
 /**
  * struct gsched_select_case - one case of a select
- * @handle:	the channel; 0 (nil) makes the case never ready
- * @dir:	GSCHED_SEL_SEND or GSCHED_SEL_RECV
- * @buf:	SEND: the value; RECV: where to store it (0 to discard)
+ * @handle:	the channel or sync object; 0 (nil) makes the case never
+ *		ready
+ * @dir:	GSCHED_SEL_*
+ * @buf:	SEND: the value; RECV: where to store it (0 to discard);
+ *		CONDWAIT: the mutex handle; else 0
+ *
+ * The lock and wait cases let one select wait for a lock, a wait group
+ * or a cond together with channels: that is how every blocking call gets
+ * a context variant (the case plus a receive on the context's done
+ * channel). A CONDWAIT case always unlocks its mutex, whether the select
+ * then parks or completes at once; the caller locks it again.
  */
 struct gsched_select_case {
 	__u32 handle;
@@ -445,6 +471,99 @@ struct gsched_timer_op {
 	__u32 __pad2;
 };
 
+/* Sync objects (one instance each; not shareable). */
+#define GSCHED_SYNC_MUTEX	1
+#define GSCHED_SYNC_RWMUTEX	2
+#define GSCHED_SYNC_WAITGROUP	3
+#define GSCHED_SYNC_COND	4
+
+#define GSCHED_SYNC_MAKE	1 /* arg: GSCHED_SYNC_* kind; out: handle */
+#define GSCHED_SYNC_RELEASE	2
+#define GSCHED_SYNC_UNLOCK	3 /* mutex unlock, rwmutex write unlock */
+#define GSCHED_SYNC_TRYLOCK	4 /* mutex or rwmutex write: -EBUSY */
+#define GSCHED_SYNC_RUNLOCK	5
+#define GSCHED_SYNC_RTRYLOCK	6
+#define GSCHED_SYNC_ADD		7 /* wait group: add (s64)arg */
+#define GSCHED_SYNC_SIGNAL	8 /* cond: wake one */
+#define GSCHED_SYNC_BROADCAST	9 /* cond: wake all */
+#define GSCHED_SYNC_OP_MAX	9
+
+/**
+ * struct gsched_sync_op - GSCHED_IOC_SYNC: the non-blocking sync calls
+ * @flags:	in: must be 0
+ * @worker:	in: caller's worker (woken tasks go to its runnext) or
+ *		GSCHED_NO_WORKER
+ * @op:		in: GSCHED_SYNC_*
+ * @handle:	in: the object (out: MAKE)
+ * @arg:	in: MAKE: the kind; ADD: the delta; else 0
+ * @__reserved:	in: must be 0
+ * @value:	out: ADD: the new counter
+ *
+ * Blocking (lock, rlock, wait group wait, cond wait) goes through
+ * GSCHED_OP_SELECT cases. Errors: unlock of an unlocked mutex or rwmutex
+ * -EPERM; a wait group counter below zero -ERANGE (the counter is left
+ * unchanged); a positive add while woken waiters have not yet returned
+ * -EBUSY (Go's "WaitGroup is reused before previous Wait has returned");
+ * an op that does not fit the object's kind -EINVAL.
+ */
+struct gsched_sync_op {
+	__u32 flags;
+	__u32 worker;
+	__u32 op;
+	__u32 handle;
+	__s64 arg;
+	__u64 __reserved;
+	/* output */
+	__s64 value;
+};
+
+#define GSCHED_CTX_MAKE		1 /* a child of @handle (0: background) */
+#define GSCHED_CTX_CANCEL	2
+#define GSCHED_CTX_INFO		3
+#define GSCHED_CTX_RELEASE	4
+#define GSCHED_CTX_EXPORT	5 /* out: fd */
+#define GSCHED_CTX_IMPORT	6 /* arg: fd; out: handle, done */
+#define GSCHED_CTX_OP_MAX	6
+
+/**
+ * struct gsched_ctx_op - GSCHED_IOC_CTX: Go's context package
+ * @flags:	in: must be 0
+ * @op:		in: GSCHED_CTX_*
+ * @handle:	in: the context (MAKE: the parent, 0 for background);
+ *		out: MAKE/IMPORT: the new context
+ * @__pad:	in: must be 0
+ * @deadline_ns: in: MAKE: absolute CLOCK_MONOTONIC deadline, 0 for none
+ * @arg:	in: IMPORT: the fd; else 0
+ * @__reserved:	in: must be 0
+ * @done:	out: MAKE/IMPORT: a channel handle closed when the context
+ *		is done; the same handle for the context's whole life
+ * @err:	out: INFO: 0, -ECANCELED or -ETIMEDOUT
+ * @deadline:	out: MAKE/INFO: the effective deadline (the earlier of the
+ *		parent's and its own), 0 for none
+ * @fd:		out: EXPORT: the new fd
+ * @__pad2:	out: 0
+ *
+ * Cancelling a context cancels its whole subtree at once; a child never
+ * cancels its parent; cancel is idempotent and stops the deadline timer.
+ * Values (WithValue) live in user space. Contexts can be exported like
+ * channels so a pipeline across processes cancels together.
+ */
+struct gsched_ctx_op {
+	__u32 flags;
+	__u32 op;
+	__u32 handle;
+	__u32 __pad;
+	__u64 deadline_ns;
+	__u64 arg;
+	__u64 __reserved;
+	/* output */
+	__u32 done;
+	__s32 err;
+	__u64 deadline;
+	__s32 fd;
+	__u32 __pad2;
+};
+
 #define GSCHED_IOC_MAGIC	0xe7	/* unassigned in ioctl-number.rst */
 
 #define GSCHED_IOC_VERSION	_IOWR(GSCHED_IOC_MAGIC, 0x00, struct gsched_version)
@@ -458,5 +577,7 @@ struct gsched_timer_op {
 #define GSCHED_IOC_CHAN_MAKE	_IOWR(GSCHED_IOC_MAGIC, 0x08, struct gsched_chan_make)
 #define GSCHED_IOC_CHAN		_IOWR(GSCHED_IOC_MAGIC, 0x09, struct gsched_chan_op)
 #define GSCHED_IOC_TIMER	_IOWR(GSCHED_IOC_MAGIC, 0x0a, struct gsched_timer_op)
+#define GSCHED_IOC_SYNC		_IOWR(GSCHED_IOC_MAGIC, 0x0b, struct gsched_sync_op)
+#define GSCHED_IOC_CTX		_IOWR(GSCHED_IOC_MAGIC, 0x0c, struct gsched_ctx_op)
 
 #endif /* _UAPI_GSCHED_H */

@@ -224,6 +224,138 @@ int gsched_chan_import(int fd, gsched_chan_t *ch);
 int gsched_select(const struct gsched_select_case *cases, unsigned int n,
 		  unsigned int flags, uint64_t timeout_ns, int *ok);
 
+/* ---- sync (Go's sync package) --------------------------------------- */
+
+/*
+ * Mutex, RWMutex, WaitGroup and Cond are kernel objects named by handles;
+ * make one with its _init() and free it with gsched_sync_release(). They
+ * park tasks, not worker threads. Unlocking from a task other than the
+ * one that locked is allowed, as in Go.
+ */
+typedef uint32_t gsched_mutex_t;
+typedef uint32_t gsched_rwmutex_t;
+typedef uint32_t gsched_wg_t;
+typedef uint32_t gsched_cond_t;
+
+int gsched_mutex_init(gsched_mutex_t *m);
+/** Go's normal/starvation mutex; blocks the task. */
+int gsched_mutex_lock(gsched_mutex_t m);
+/** 0, or -EBUSY when it is held. */
+int gsched_mutex_trylock(gsched_mutex_t m);
+/** 0, or -EPERM when it is not locked (Go: fatal error). */
+int gsched_mutex_unlock(gsched_mutex_t m);
+
+int gsched_rwmutex_init(gsched_rwmutex_t *rw);
+int gsched_rwmutex_rlock(gsched_rwmutex_t rw);
+int gsched_rwmutex_tryrlock(gsched_rwmutex_t rw);
+/** -EPERM when not read-locked. */
+int gsched_rwmutex_runlock(gsched_rwmutex_t rw);
+int gsched_rwmutex_lock(gsched_rwmutex_t rw);
+int gsched_rwmutex_trylock(gsched_rwmutex_t rw);
+/** -EPERM when not write-locked. */
+int gsched_rwmutex_unlock(gsched_rwmutex_t rw);
+
+int gsched_wg_init(gsched_wg_t *wg);
+/**
+ * gsched_wg_add() - add @delta (may be negative) to the counter
+ *
+ * Return: 0; -ERANGE when the counter would go below zero (unchanged);
+ * -EBUSY when adding to a group whose waiters have not all returned yet
+ * (Go: "WaitGroup is reused before previous Wait has returned").
+ */
+int gsched_wg_add(gsched_wg_t wg, long delta);
+int gsched_wg_done(gsched_wg_t wg);
+int gsched_wg_wait(gsched_wg_t wg);
+
+int gsched_cond_init(gsched_cond_t *c);
+/**
+ * gsched_cond_wait() - unlock @m, wait for a signal, lock @m again
+ *
+ * The task is queued on the cond before @m is unlocked, so a signal sent
+ * after the unlock is never missed; signals sent before are not
+ * remembered.
+ */
+int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t m);
+int gsched_cond_signal(gsched_cond_t c);
+int gsched_cond_broadcast(gsched_cond_t c);
+
+/** Free a mutex, rwmutex, wait group or cond. */
+int gsched_sync_release(uint32_t handle);
+
+/** Go's sync.Once: zero-initialise (GSCHED_ONCE_INIT). */
+struct gsched_once {
+	int done;
+	gsched_mutex_t m;
+};
+#define GSCHED_ONCE_INIT { 0, 0 }
+
+/**
+ * gsched_once() - run @fn once; later callers wait for it to finish
+ *
+ * A @fn that fails (returns) still counts as done. A @fn that ends its
+ * task with gsched_exit() leaves the once locked: later callers wait
+ * forever (a deadlock report if nothing else runs).
+ * Return: 0, or a negative errno from creating the lock.
+ */
+int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg);
+
+/* ---- contexts (Go's context package) -------------------------------- */
+
+/**
+ * A context. NULL is Go's context.Background(): never cancelled, no
+ * deadline, no values, and its done channel is the nil channel.
+ */
+typedef struct gsched_ctx *gsched_ctx_t;
+
+/** Go's WithCancel: a child of @parent (NULL: background). */
+int gsched_ctx_with_cancel(gsched_ctx_t *ctx, gsched_ctx_t parent);
+/** Go's WithDeadline: @deadline_ns is absolute CLOCK_MONOTONIC. */
+int gsched_ctx_with_deadline(gsched_ctx_t *ctx, gsched_ctx_t parent,
+			     uint64_t deadline_ns);
+/** Go's WithTimeout. */
+int gsched_ctx_with_timeout(gsched_ctx_t *ctx, gsched_ctx_t parent,
+			    uint64_t timeout_ns);
+/**
+ * Go's WithValue: the value lives in user space; lookups walk up the
+ * parents and a child shadows its parent. A NULL @key is -EINVAL.
+ */
+int gsched_ctx_with_value(gsched_ctx_t *ctx, gsched_ctx_t parent,
+			  const void *key, void *value);
+/** Cancel the context and its whole subtree; idempotent. */
+int gsched_ctx_cancel(gsched_ctx_t ctx);
+/** 0 while not done, then -ECANCELED or -ETIMEDOUT (Go's Err). */
+int gsched_ctx_err(gsched_ctx_t ctx);
+/** 1 and the effective deadline, or 0 when there is none. */
+int gsched_ctx_deadline(gsched_ctx_t ctx, uint64_t *deadline_ns);
+/** The done channel: the same channel on every call (usable in select). */
+gsched_chan_t gsched_ctx_done(gsched_ctx_t ctx);
+/** The value for @key, or NULL. */
+void *gsched_ctx_value(gsched_ctx_t ctx, const void *key);
+/** Free a context made here (cancel it first if you mean to). */
+void gsched_ctx_free(gsched_ctx_t ctx);
+/** Share a context with another process, like a channel. */
+int gsched_ctx_export(gsched_ctx_t ctx);
+int gsched_ctx_import(int fd, gsched_ctx_t *ctx);
+
+/*
+ * Context variants of every blocking call: they return -ECANCELED or
+ * -ETIMEDOUT when the context ends first, and then the operation did not
+ * happen (a cancelled send sent nothing, a cancelled receive took
+ * nothing). Select: the done channel is one more case.
+ */
+int gsched_chan_send_ctx(gsched_ctx_t ctx, gsched_chan_t ch, const void *val);
+int gsched_chan_recv_ctx(gsched_ctx_t ctx, gsched_chan_t ch, void *val);
+int gsched_select_ctx(gsched_ctx_t ctx,
+		      const struct gsched_select_case *cases, unsigned int n,
+		      int *ok);
+int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t m);
+int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
+int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
+int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t wg);
+/** On every return the mutex is held again, as with gsched_cond_wait(). */
+int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c, gsched_mutex_t m);
+int gsched_sleep_ctx(gsched_ctx_t ctx, uint64_t ns);
+
 /* ---- time ---------------------------------------------------------- */
 
 /** Sleep for @ns nanoseconds, parking only the task. */

@@ -49,6 +49,10 @@ int gs_ioctl(unsigned long cmd, void *arg);
 int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err);
 bool gs_in_task(void);
 
+/* sync.c */
+int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
+		 gsched_chan_t done);
+
 /* stack.c */
 struct gs_task *gs_stack_alloc(size_t stack_size);
 void gs_stack_free(struct gs_task *t);

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libgsched contexts. Cancellation and deadlines are kernel objects (a
+ * tree whose cancel closes done channels); values are plain user-space
+ * nodes chained to their parent. Every context variant of a blocking call
+ * is that call as a select case plus a receive on the done channel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct gsched_ctx {
+	uint32_t handle;		/* kernel context (0: background) */
+	gsched_chan_t done;		/* its done channel (0: nil) */
+	bool owns;			/* handle and done are ours to free */
+	struct gsched_ctx *parent;	/* for values */
+	const void *key;		/* WithValue node when non-NULL */
+	void *value;
+};
+
+static int gs_ctx_op(struct gsched_ctx_op *o)
+{
+	if (gsched_fd() < 0)
+		return -ENXIO;
+	return gs_ioctl(GSCHED_IOC_CTX, o);
+}
+
+static int gs_ctx_make(gsched_ctx_t *out, gsched_ctx_t parent,
+		       uint64_t deadline)
+{
+	struct gsched_ctx_op o = {
+		.op = GSCHED_CTX_MAKE,
+		.handle = parent ? parent->handle : 0,
+		.deadline_ns = deadline,
+	};
+	struct gsched_ctx *c;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	ret = gs_ctx_op(&o);
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	c->handle = o.handle;
+	c->done = o.done;
+	c->owns = true;
+	c->parent = parent;
+	*out = c;
+	return 0;
+}
+
+static uint64_t gs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+GS_API int gsched_ctx_with_cancel(gsched_ctx_t *ctx, gsched_ctx_t parent)
+{
+	return gs_ctx_make(ctx, parent, 0);
+}
+
+GS_API int gsched_ctx_with_deadline(gsched_ctx_t *ctx, gsched_ctx_t parent,
+				    uint64_t deadline_ns)
+{
+	/* a deadline of 0 would mean "none"; 1 ns is already past */
+	return gs_ctx_make(ctx, parent, deadline_ns ? deadline_ns : 1);
+}
+
+GS_API int gsched_ctx_with_timeout(gsched_ctx_t *ctx, gsched_ctx_t parent,
+				   uint64_t timeout_ns)
+{
+	return gs_ctx_make(ctx, parent, gs_now() + timeout_ns);
+}
+
+GS_API int gsched_ctx_with_value(gsched_ctx_t *ctx, gsched_ctx_t parent,
+				 const void *key, void *value)
+{
+	struct gsched_ctx *c;
+
+	if (!ctx || !key)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	/* shares the parent's cancellation */
+	c->handle = parent ? parent->handle : 0;
+	c->done = parent ? parent->done : 0;
+	c->parent = parent;
+	c->key = key;
+	c->value = value;
+	*ctx = c;
+	return 0;
+}
+
+GS_API int gsched_ctx_cancel(gsched_ctx_t ctx)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_CANCEL };
+
+	if (!ctx || !ctx->handle)
+		return 0;	/* background: never cancelled */
+	o.handle = ctx->handle;
+	return gs_ctx_op(&o);
+}
+
+GS_API int gsched_ctx_err(gsched_ctx_t ctx)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_INFO };
+	int ret;
+
+	if (!ctx || !ctx->handle)
+		return 0;
+	o.handle = ctx->handle;
+	ret = gs_ctx_op(&o);
+	return ret ? ret : o.err;
+}
+
+GS_API int gsched_ctx_deadline(gsched_ctx_t ctx, uint64_t *deadline_ns)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_INFO };
+	int ret;
+
+	if (!ctx || !ctx->handle)
+		return 0;
+	o.handle = ctx->handle;
+	ret = gs_ctx_op(&o);
+	if (ret)
+		return ret;
+	if (deadline_ns)
+		*deadline_ns = o.deadline;
+	return o.deadline != 0;
+}
+
+GS_API gsched_chan_t gsched_ctx_done(gsched_ctx_t ctx)
+{
+	return ctx ? ctx->done : 0;
+}
+
+GS_API void *gsched_ctx_value(gsched_ctx_t ctx, const void *key)
+{
+	for (; ctx; ctx = ctx->parent)
+		if (ctx->key && ctx->key == key)
+			return ctx->value;
+	return NULL;
+}
+
+GS_API void gsched_ctx_free(gsched_ctx_t ctx)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_RELEASE };
+
+	if (!ctx)
+		return;
+	if (ctx->owns && gsched_fd() >= 0) {
+		o.handle = ctx->handle;
+		gs_ctx_op(&o);
+		gsched_chan_release(ctx->done);
+	}
+	free(ctx);
+}
+
+GS_API int gsched_ctx_export(gsched_ctx_t ctx)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_EXPORT };
+	int ret;
+
+	if (!ctx || !ctx->handle)
+		return -EINVAL;
+	o.handle = ctx->handle;
+	ret = gs_ctx_op(&o);
+	return ret ? ret : o.fd;
+}
+
+GS_API int gsched_ctx_import(int fd, gsched_ctx_t *ctx)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_IMPORT };
+	struct gsched_ctx *c;
+	int ret;
+
+	if (!ctx || fd < 0)
+		return -EBADF;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	o.arg = (uint64_t)fd;
+	ret = gs_ctx_op(&o);
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	c->handle = o.handle;
+	c->done = o.done;
+	c->owns = true;
+	*ctx = c;
+	return 0;
+}
+
+/* ---- context variants ---------------------------------------------- */
+
+/* 0, or the context's error when it is already done. */
+static int gs_ctx_fired_if_done(gsched_ctx_t ctx)
+{
+	return gsched_ctx_err(ctx);
+}
+
+/* The done case fired: the context's error (it is done, so never 0). */
+static int gs_ctx_fired(gsched_ctx_t ctx)
+{
+	int err = gsched_ctx_err(ctx);
+
+	return err ? err : -ECANCELED;
+}
+
+GS_API int gsched_select_ctx(gsched_ctx_t ctx,
+			     const struct gsched_select_case *cases,
+			     unsigned int n, int *ok)
+{
+	struct gsched_select_case stackc[8], *c = stackc;
+	int ret;
+
+	if (n >= 8) {
+		c = malloc((n + 1) * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		c[i] = cases[i];
+	c[n] = GSCHED_RECV(gsched_ctx_done(ctx), NULL);
+	ret = gsched_select(c, n + 1, 0, 0, ok);
+	if (c != stackc)
+		free(c);
+	if (ret == (int)n)
+		return gs_ctx_fired(ctx);
+	return ret;
+}
+
+GS_API int gsched_chan_send_ctx(gsched_ctx_t ctx, gsched_chan_t ch,
+				const void *val)
+{
+	struct gsched_select_case c[1] = { GSCHED_SEND(ch, val) };
+	int ret = gsched_select_ctx(ctx, c, 1, NULL);
+
+	return ret > 0 ? 0 : ret;
+}
+
+GS_API int gsched_chan_recv_ctx(gsched_ctx_t ctx, gsched_chan_t ch, void *val)
+{
+	struct gsched_select_case c[1] = { GSCHED_RECV(ch, val) };
+	int ok = 0, ret = gsched_select_ctx(ctx, c, 1, &ok);
+
+	return ret < 0 ? ret : ok;
+}
+
+static int gs_sync_ctx(gsched_ctx_t ctx, uint32_t dir, uint32_t h,
+		       uint64_t buf)
+{
+	int ret = gs_sync_wait(dir, h, buf, gsched_ctx_done(ctx));
+
+	return ret == 1 ? gs_ctx_fired(ctx) : ret;
+}
+
+GS_API int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t m)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_LOCK, m, 0);
+}
+
+GS_API int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_RLOCK, rw, 0);
+}
+
+GS_API int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_WLOCK, rw, 0);
+}
+
+GS_API int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t wg)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_WGWAIT, wg, 0);
+}
+
+GS_API int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
+				gsched_mutex_t m)
+{
+	int ret = gs_sync_wait(GSCHED_SEL_CONDWAIT, c, m,
+			       gsched_ctx_done(ctx));
+	int lret;
+
+	if (ret < 0)
+		return ret;	/* refused: the mutex was not released */
+	lret = gsched_mutex_lock(m);
+	if (ret == 1)
+		return gs_ctx_fired(ctx);
+	return lret;
+}
+
+GS_API int gsched_sleep_ctx(gsched_ctx_t ctx, uint64_t ns)
+{
+	struct gsched_select_case c[1] = {
+		GSCHED_RECV(gsched_ctx_done(ctx), NULL),
+	};
+	int ret;
+
+	if (!ns)
+		return gs_ctx_fired_if_done(ctx);
+	ret = gsched_select(c, 1, GSCHED_SELECT_TIMEOUT, ns, NULL);
+	if (ret == -ETIMEDOUT)
+		return 0;	/* slept the whole time */
+	return ret == 0 ? gs_ctx_fired(ctx) : ret;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched: contexts (Go's context package): cancellation and deadline trees.
+ *
+ * A context is a kernel object with a done channel (unbuffered, zero-size
+ * elements) that is closed when the context is cancelled or its deadline
+ * passes. Every blocking call gets a context variant by adding a receive
+ * on that channel as one more select case, so cancellation reuses the
+ * channel close path: every waiter wakes, and the select claim guarantees
+ * a cancelled operation did not happen.
+ *
+ * The tree is protected by one mutex, gsched_ctx_mutex: cancelling a
+ * parent walks its subtree iteratively, closes every done channel and
+ * detaches the cancelled children (Go's removeChild). A child holds a
+ * reference on its parent; a parent only lists its live children. Values
+ * (WithValue) never enter the kernel. Contexts can be exported like
+ * channels so that a pipeline across processes cancels together.
+ */
+#include "gsched.h"
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
+
+static DEFINE_MUTEX(gsched_ctx_mutex);
+
+static void ctx_ref_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct gsched_ctx_ref, obj.rcu));
+}
+
+/**
+ * gsched_ctx_put() - drop a context reference
+ * @ctx: the context
+ *
+ * Context: process context (takes gsched_ctx_mutex on the last put).
+ */
+void gsched_ctx_put(struct gsched_ctx *ctx)
+{
+	struct gsched_ctx *parent;
+
+	while (ctx && refcount_dec_and_test(&ctx->ref)) {
+		mutex_lock(&gsched_ctx_mutex);
+		list_del_init(&ctx->sibling);
+		mutex_unlock(&gsched_ctx_mutex);
+		if (ctx->tmr) {
+			gsched_tmr_cancel(ctx->tmr);
+			kobject_put(&ctx->tmr->inst->kobj);
+			kfree(ctx->tmr);
+		}
+		gsched_chan_put(ctx->done);
+		parent = ctx->parent;
+		kfree(ctx);
+		ctx = parent;	/* iteratively: a deep chain of children */
+	}
+}
+
+/* Cancel @ctx and its subtree with @err; close every done channel. */
+static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
+		       int err)
+{
+	struct gsched_ctx *c, *child, *tmp;
+	LIST_HEAD(todo);
+
+	mutex_lock(&gsched_ctx_mutex);
+	if (ctx->err) {
+		mutex_unlock(&gsched_ctx_mutex);
+		return;		/* cancel is idempotent */
+	}
+	list_add(&ctx->todo, &todo);
+	while (!list_empty(&todo)) {
+		c = list_first_entry(&todo, struct gsched_ctx, todo);
+		list_del_init(&c->todo);
+		if (c->err)
+			continue;
+		WRITE_ONCE(c->err, err);
+		/* a cancelled child leaves its parent (Go's removeChild) */
+		list_del_init(&c->sibling);
+		list_for_each_entry_safe(child, tmp, &c->children, sibling)
+			list_add_tail(&child->todo, &todo);
+		gsched_chan_close_kernel(self, c->done);
+		if (c->tmr)
+			gsched_tmr_cancel(c->tmr);
+	}
+	mutex_unlock(&gsched_ctx_mutex);
+}
+
+/**
+ * gsched_ctx_fire() - a context's deadline passed
+ * @inst: the instance whose timer fired
+ * @ctx: the context, with a reference the caller drops
+ *
+ * Context: the timer work, process context.
+ */
+void gsched_ctx_fire(struct gsched_inst *inst, struct gsched_ctx *ctx)
+{
+	ctx_cancel(inst, ctx, -ETIMEDOUT);
+}
+
+static void ctx_ref_put(struct gsched_ctx_ref *ref)
+{
+	if (refcount_dec_and_test(&ref->obj.ref)) {
+		gsched_ctx_put(ref->ctx);
+		call_rcu(&ref->obj.rcu, ctx_ref_free_rcu);
+	}
+}
+
+/**
+ * gsched_ctx_ref_put_obj() - drop a context handle's object (teardown)
+ * @obj: the handle's object
+ *
+ * Context: process context.
+ */
+void gsched_ctx_ref_put_obj(struct gsched_obj *obj)
+{
+	ctx_ref_put(container_of(obj, struct gsched_ctx_ref, obj));
+}
+
+static struct gsched_ctx_ref *ctx_lookup(struct gsched_inst *inst, u32 h,
+					 long *err)
+{
+	struct gsched_obj *obj;
+
+	rcu_read_lock();
+	obj = xa_load(&inst->handles, h);
+	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
+		rcu_read_unlock();
+		*err = -EBADF;
+		return NULL;
+	}
+	rcu_read_unlock();
+	if (obj->type != GSCHED_OBJ_CTX) {
+		WARN_ON_ONCE(refcount_dec_and_test(&obj->ref));
+		*err = -EINVAL;
+		return NULL;
+	}
+	return container_of(obj, struct gsched_ctx_ref, obj);
+}
+
+/*
+ * Name @ctx in @inst: a context handle and a handle of its done channel.
+ * Takes over the caller's context reference.
+ */
+static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
+		     struct gsched_ctx_op *op)
+{
+	struct gsched_chan_ref *done;
+	struct gsched_ctx_ref *ref;
+	long err = 0;
+	u32 id;
+	int ret;
+
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
+	if (!ref) {
+		gsched_ctx_put(ctx);
+		return -ENOMEM;
+	}
+	ref->obj.type = GSCHED_OBJ_CTX;
+	refcount_set(&ref->obj.ref, 1);
+	ref->ctx = ctx;
+	ret = xa_alloc_cyclic(&inst->handles, &id, &ref->obj,
+			      XA_LIMIT(1, INT_MAX), &inst->next_handle,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		gsched_ctx_put(ctx);
+		kfree(ref);
+		return ret == -EBUSY ? -EAGAIN : ret;
+	}
+	ref->obj.handle = id;
+	refcount_inc(&ctx->done->ref);
+	done = gsched_chan_ref_add(inst, ctx->done, &err);
+	if (!done) {
+		if (xa_cmpxchg(&inst->handles, id, &ref->obj, NULL, 0) ==
+		    &ref->obj)
+			ctx_ref_put(ref);
+		return err;
+	}
+	op->handle = id;
+	op->done = done->obj.handle;
+	op->deadline = ctx->deadline;
+	return 0;
+}
+
+static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
+{
+	struct gsched_ctx_ref *pref = NULL;
+	struct gsched_ctx *ctx, *parent = NULL;
+	u64 now = ktime_get_ns(), deadline = op->deadline_ns;
+	long err = 0;
+	int cancel = 0;
+
+	if (op->arg)
+		return -EINVAL;
+	if (op->handle) {
+		pref = ctx_lookup(inst, op->handle, &err);
+		if (!pref)
+			return err;
+		parent = pref->ctx;
+	}
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		goto err_nomem;
+	ctx->done = gsched_chan_alloc(inst, 0, 0, &err);
+	if (!ctx->done) {
+		kfree(ctx);
+		goto err_put;
+	}
+	refcount_set(&ctx->ref, 1);
+	INIT_LIST_HEAD(&ctx->children);
+	INIT_LIST_HEAD(&ctx->sibling);
+	INIT_LIST_HEAD(&ctx->todo);
+	/* the effective deadline is the earlier of the parent's and ours */
+	if (parent && parent->deadline &&
+	    (!deadline || parent->deadline < deadline))
+		deadline = parent->deadline;
+	ctx->deadline = deadline;
+	if (deadline && deadline > now) {
+		ctx->tmr = kzalloc(sizeof(*ctx->tmr), GFP_KERNEL_ACCOUNT);
+		if (!ctx->tmr) {
+			gsched_chan_put(ctx->done);
+			kfree(ctx);
+			goto err_nomem;
+		}
+		timerqueue_init(&ctx->tmr->node);
+		ctx->tmr->ctx = ctx;
+		ctx->tmr->inst = inst;
+		kobject_get(&inst->kobj);	/* the timer's instance */
+	}
+
+	mutex_lock(&gsched_ctx_mutex);
+	if (parent) {
+		refcount_inc(&parent->ref);
+		ctx->parent = parent;
+		if (parent->err)
+			cancel = parent->err;
+		else
+			list_add(&ctx->sibling, &parent->children);
+	}
+	mutex_unlock(&gsched_ctx_mutex);
+	if (pref)
+		ctx_ref_put(pref);
+
+	if (!cancel && deadline && deadline <= now)
+		cancel = -ETIMEDOUT;
+	if (cancel)
+		ctx_cancel(inst, ctx, cancel);
+	else if (ctx->tmr)
+		gsched_tmr_arm(ctx->tmr, deadline - now, 0);
+	return ctx_name(inst, ctx, op);
+
+err_nomem:
+	err = -ENOMEM;
+err_put:
+	if (pref)
+		ctx_ref_put(pref);
+	return err;
+}
+
+/* ---- export/import ---------------------------------------------------- */
+
+static int gsched_ctxfd_release(struct inode *inode, struct file *file)
+{
+	gsched_ctx_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gsched_ctxfd_fops = {
+	.owner		= THIS_MODULE,
+	.release	= gsched_ctxfd_release,
+	.llseek		= noop_llseek,
+};
+
+static long ctx_export(struct gsched_ctx *ctx, struct gsched_ctx_op *op)
+{
+	int fd;
+
+	/* tasks of other processes will wait on its done channel */
+	gsched_chan_mark_shared(ctx->done);
+	refcount_inc(&ctx->ref);
+	fd = anon_inode_getfd("[gsched-ctx]", &gsched_ctxfd_fops, ctx,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		gsched_ctx_put(ctx);
+		return fd;
+	}
+	op->fd = fd;
+	return 0;
+}
+
+static long ctx_import(struct gsched_inst *inst, struct gsched_ctx_op *op)
+{
+	struct gsched_ctx *ctx;
+	struct fd f;
+
+	if (op->handle || op->deadline_ns || op->arg > INT_MAX)
+		return op->arg > INT_MAX ? -EBADF : -EINVAL;
+	f = fdget((int)op->arg);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &gsched_ctxfd_fops) {
+		fdput(f);
+		return -EINVAL;
+	}
+	ctx = fd_file(f)->private_data;
+	refcount_inc(&ctx->ref);
+	fdput(f);
+	return ctx_name(inst, ctx, op);
+}
+
+/**
+ * gsched_ctx_ioc() - GSCHED_IOC_CTX
+ * @inst: the instance
+ * @op: the request, flags and reserved fields checked
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno (see struct gsched_ctx_op).
+ */
+long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
+{
+	struct gsched_ctx_ref *ref;
+	long err = 0;
+
+	switch (op->op) {
+	case GSCHED_CTX_MAKE:
+		return ctx_make(inst, op);
+	case GSCHED_CTX_IMPORT:
+		return ctx_import(inst, op);
+	case GSCHED_CTX_CANCEL:
+	case GSCHED_CTX_INFO:
+	case GSCHED_CTX_RELEASE:
+	case GSCHED_CTX_EXPORT:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (op->deadline_ns || op->arg)
+		return -EINVAL;
+	ref = ctx_lookup(inst, op->handle, &err);
+	if (!ref)
+		return err;
+	switch (op->op) {
+	case GSCHED_CTX_CANCEL:
+		ctx_cancel(inst, ref->ctx, -ECANCELED);
+		break;
+	case GSCHED_CTX_INFO:
+		op->err = READ_ONCE(ref->ctx->err);
+		op->deadline = ref->ctx->deadline;
+		break;
+	case GSCHED_CTX_RELEASE:
+		if (xa_cmpxchg(&inst->handles, op->handle, &ref->obj, NULL, 0) ==
+		    &ref->obj)
+			ctx_ref_put(ref);	/* the handle's reference */
+		else
+			err = -EBADF;
+		break;
+	case GSCHED_CTX_EXPORT:
+		err = ctx_export(ref->ctx, op);
+		break;
+	}
+	ctx_ref_put(ref);
+	return err;
+}
