@@ -43,12 +43,15 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 
+#include "trace.h"
+
 /* struct fd became opaque in 6.12; 6.1 has no accessor */
 #ifndef fd_file
 #define fd_file(f) ((f).file)
 #endif
 
 static DEFINE_MUTEX(gsched_sel_mutex);
+static atomic64_t gsched_chan_ids = ATOMIC64_INIT(0);
 
 static void *chan_slot(struct gsched_chan *ch, u32 i)
 {
@@ -92,6 +95,7 @@ struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
 		}
 	}
 	refcount_set(&ch->ref, 1);
+	ch->id = atomic64_inc_return(&gsched_chan_ids);
 	ch->elem_size = elem_size;
 	ch->cap = cap;
 	spin_lock_init(&ch->lock);
@@ -493,6 +497,7 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		u32 skind = gsched_sync_case_kind(cases[i].dir);
 
 		wait->w[i].idx = i;
+		wait->w[i].handle = cases[i].handle;
 		wait->w[i].kind = cases[i].dir;
 		wait->w[i].send = cases[i].dir == GSCHED_SEL_SEND;
 		wait->w[i].ubuf = cases[i].buf;
@@ -635,6 +640,35 @@ static s64 wait_deliver(struct gsched_wait *wait)
 	return result;
 }
 
+/* The handle a parked wait shows in the dump: its first live case's. */
+static u32 first_handle(struct gsched_wait *wait)
+{
+	u32 i;
+
+	for (i = 0; i < wait->n; i++)
+		if (wait->w[i].handle)
+			return wait->w[i].handle;
+	return 0;
+}
+
+/* Trace a completed wait: a select, or one channel operation. */
+static void trace_done(struct gsched_inst *inst, struct gsched_task *t,
+		       struct gsched_wait *wait, bool blocked)
+{
+	struct gsched_waiter *c;
+
+	if (wait->usel) {
+		trace_gsched_select(inst->id, t ? t->obj.handle : 0, wait->n,
+				    wait->fired, blocked);
+		return;
+	}
+	if (wait->n != 1 || wait->fired != 0 || !wait->w[0].ch)
+		return;
+	c = &wait->w[0];
+	trace_gsched_chan_op(inst->id, t ? t->obj.handle : 0, c->ch->id,
+			     c->send ? 1 : 2, c->ch->elem_size, blocked);
+}
+
 /*
  * The engine. @t is the calling task (NULL for a non-blocking call from
  * outside a task); @block allows parking; @timeout_ns arms the task's
@@ -709,7 +743,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 			}
 		}
 		spin_lock(&t->lock);
-		gsched_task_park_locked(t, reason);
+		gsched_task_park_locked(t, reason, first_handle(wait));
 		spin_unlock(&t->lock);
 		wait->reason = reason;
 		if (!wait->since)
@@ -738,6 +772,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	lockset_unlock(&ls);
 	lockset_free(&ls, stack);
 	gsched_wake_unpin(w, w->inst, wake);
+	trace_done(w->inst, t, wait, false);
 	*res = wait_deliver(wait);
 out_now:
 	if (*res == -EAGAIN && wait->usel) {
@@ -832,6 +867,7 @@ bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
 	wait_unqueue(t, wait);
 	if (fired && fired->sync)
 		gsched_sync_resumed(fired);
+	trace_done(t->inst, t, wait, true);
 	t->result = wait_deliver(wait);
 	if (wait->ext)
 		atomic_dec(&t->inst->nr_ext_waiters);
@@ -897,6 +933,8 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 		return -EINVAL;
 	}
 	ch->closed = true;
+	trace_gsched_chan_op(self->id, w && w->curr ? w->curr->obj.handle : 0,
+			     ch->id, 3, ch->elem_size, 0);
 	while ((wt = gsched_dequeue_claim(&ch->recvq))) {
 		memset(wt->kbuf, 0, ch->elem_size);
 		wt->ok = false;

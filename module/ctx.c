@@ -26,11 +26,14 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
+#include "trace.h"
+
 #ifndef fd_file
 #define fd_file(f) ((f).file)
 #endif
 
 static DEFINE_MUTEX(gsched_ctx_mutex);
+static atomic64_t gsched_ctx_ids = ATOMIC64_INIT(0);
 
 static void ctx_ref_free_rcu(struct rcu_head *rcu)
 {
@@ -82,6 +85,7 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 		if (c->err)
 			continue;
 		WRITE_ONCE(c->err, err);
+		trace_gsched_ctx_cancel(self->id, c->id, err);
 		/* a cancelled child leaves its parent (Go's removeChild) */
 		list_del_init(&c->sibling);
 		list_for_each_entry_safe(child, tmp, &c->children, sibling)
@@ -214,6 +218,7 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		goto err_put;
 	}
 	refcount_set(&ctx->ref, 1);
+	ctx->id = atomic64_inc_return(&gsched_ctx_ids);
 	INIT_LIST_HEAD(&ctx->children);
 	INIT_LIST_HEAD(&ctx->sibling);
 	INIT_LIST_HEAD(&ctx->todo);

@@ -77,6 +77,7 @@ struct gsched_waiter {
 	struct gsched_sync *sync;	/* sync cases: holds a reference */
 	struct gsched_sync *mu;		/* cond wait: the mutex, a reference */
 	u32 idx;			/* case index */
+	u32 handle;			/* the case's handle, for traces */
 	u8 kind;			/* GSCHED_SEL_* */
 	bool send;
 	bool ok;			/* receive: a value arrived */
@@ -157,6 +158,8 @@ struct gsched_task {
 	s64 result;
 	int last_cpu;		/* P index it last ran on, -1 before */
 	u64 wait_since;		/* ktime_get_ns() when it parked */
+	u32 wait_obj;		/* handle it waits on, 0 for none */
+	u64 ready_ns;		/* when it became runnable (tracing only) */
 	struct list_head node;	/* global run queue */
 	/* set by its worker before it parks, cleared by the one resuming it */
 	struct gsched_wait *wait;
@@ -172,6 +175,7 @@ struct gsched_task {
  */
 struct gsched_chan {
 	refcount_t ref;
+	u64 id;				/* module-wide, for traces; set once */
 	u32 elem_size;			/* set once */
 	u32 cap;			/* set once */
 	u8 *buf;			/* cap * elem_size ring, set once */
@@ -217,6 +221,7 @@ struct gsched_sync {
  */
 struct gsched_ctx {
 	refcount_t ref;
+	u64 id;				/* module-wide, for traces; set once */
 	struct gsched_ctx *parent;	/* set once, holds a reference */
 	struct gsched_chan *done;	/* set once, closed when done */
 	struct gsched_tmr *tmr;		/* set once: the deadline, or NULL */
@@ -350,6 +355,8 @@ struct gsched_inst {
 	atomic_t nr_timers;		/* queued or firing: not a deadlock */
 	struct hrtimer hrt;
 	struct work_struct timer_work;
+
+	struct dentry *debugfs;		/* gsched/<id>/, set once */
 };
 
 /* main.c */
@@ -381,7 +388,7 @@ void gsched_task_cache_exit(void);
 const char *gsched_wait_reason_name(u32 reason);
 
 void gsched_wake(struct gsched_worker *w, struct gsched_task *t);
-void gsched_task_park_locked(struct gsched_task *t, u32 reason);
+void gsched_task_park_locked(struct gsched_task *t, u32 reason, u32 obj);
 u32 gsched_worker_rand(struct gsched_worker *w);
 
 /* chan.c */
@@ -446,6 +453,12 @@ void gsched_wakep(struct gsched_inst *inst);
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
 u32 gsched_runq_len(struct gsched_p *p);
 void gsched_stop(struct gsched_inst *inst, s64 status);
+
+/* debugfs.c */
+void gsched_debugfs_init(void);
+void gsched_debugfs_exit(void);
+void gsched_debugfs_add_inst(struct gsched_inst *inst);
+void gsched_debugfs_del_inst(struct gsched_inst *inst);
 
 /* sysfs.c */
 int gsched_sysfs_init(void);

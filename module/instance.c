@@ -37,6 +37,7 @@ struct gsched_inst *gsched_inst_create(void)
 	ret = gsched_sysfs_add_inst(inst);
 	if (ret)
 		return ERR_PTR(ret);
+	gsched_debugfs_add_inst(inst);
 	return inst;
 }
 
@@ -60,7 +61,8 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 	spin_lock(&inst->sched_lock);
 	inst->state = GSCHED_INST_DEAD;
 	spin_unlock(&inst->sched_lock);
-	/* Drains sysfs readers, so nothing below races with show(). */
+	/* Drains sysfs and debugfs readers: nothing below races with them. */
+	gsched_debugfs_del_inst(inst);
 	gsched_sysfs_del_inst(inst);
 	gsched_timers_destroy(inst);
 	gsched_tasks_free_all(inst);

@@ -13,7 +13,10 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/ktime.h>
 #include <linux/uaccess.h>
+
+#include "trace.h"
 
 unsigned int gsched_max_tasks = 1U << 20;
 
@@ -145,6 +148,10 @@ again:
 		return 0;
 	}
 	w->curr = next;
+	if (trace_gsched_task_run_enabled())
+		trace_gsched_task_run(inst->id, next->obj.handle, w->p->id,
+				      next->ready_ns ?
+				      ktime_get_ns() - next->ready_ns : 0);
 	sw->next_cookie = next->cookie;
 	sw->next_id = next->obj.handle;
 	sw->next_flags = 0;
@@ -415,6 +422,7 @@ static int __init gsched_init(void)
 	ret = misc_register(&gsched_misc);
 	if (ret)
 		goto err_sysfs;
+	gsched_debugfs_init();
 	pr_info("version %s, ABI %d loaded\n", GSCHED_VERSION, GSCHED_ABI_VERSION);
 	return 0;
 
@@ -428,6 +436,7 @@ err_cache:
 static void __exit gsched_exit(void)
 {
 	misc_deregister(&gsched_misc);
+	gsched_debugfs_exit();
 	gsched_sysfs_exit();
 	gsched_task_cache_exit();
 	pr_info("unloaded\n");

@@ -41,8 +41,11 @@
 #include "gsched.h"
 
 #include <linux/gcd.h>
+#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+
+#include "trace.h"
 
 #define RUNQ_MASK	(GSCHED_RUNQ_SIZE - 1)
 
@@ -92,6 +95,7 @@ static bool runq_put_slow(struct gsched_p *p, struct gsched_task *t, u32 h,
 	list_add_tail(&t->node, &batch);
 	globrunq_put_batch(t->inst, &batch, n + 1);
 	pstat_add(&p->stat.global_moves, n + 1);
+	trace_gsched_global_move(t->inst->id, p->id, n + 1);
 	return true;
 }
 
@@ -234,7 +238,8 @@ static u32 runq_grab(struct gsched_p *victim, struct gsched_p *p, u32 bh,
 }
 
 /* Go's runqsteal: grab from @victim, return one task, queue the rest. */
-static struct gsched_task *runq_steal(struct gsched_p *p,
+static struct gsched_task *runq_steal(struct gsched_inst *inst,
+				      struct gsched_p *p,
 				      struct gsched_p *victim, bool stealnext)
 {
 	u32 tail = p->runqtail, h, n;
@@ -244,6 +249,7 @@ static struct gsched_task *runq_steal(struct gsched_p *p,
 	if (!n)
 		return NULL;
 	pstat_add(&p->stat.steals, n);
+	trace_gsched_steal(inst->id, p->id, victim->id, n);
 	n--;
 	t = READ_ONCE(p->runq[(tail + n) & RUNQ_MASK]);
 	if (!n)
@@ -352,6 +358,21 @@ void gsched_wakep(struct gsched_inst *inst)
 	wake_up(&w->wq);
 }
 
+static void trace_wake(struct gsched_worker *w, struct gsched_task *t)
+{
+	u64 now;
+
+	if (!trace_gsched_task_wake_enabled() &&
+	    !trace_gsched_task_run_enabled())
+		return;
+	now = ktime_get_ns();
+	t->ready_ns = now;
+	trace_gsched_task_wake(t->inst->id, t->obj.handle,
+			       w && w->curr ? w->curr->obj.handle : 0,
+			       READ_ONCE(t->wait_reason),
+			       now - READ_ONCE(t->wait_since));
+}
+
 /**
  * gsched_ready() - make a waiting task runnable in the waker's runnext
  * @w: the waker's worker
@@ -364,6 +385,7 @@ void gsched_wakep(struct gsched_inst *inst)
  */
 void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
 {
+	trace_wake(w, t);
 	gsched_runq_put(w->p, t, true);
 	gsched_wakep(t->inst);
 }
@@ -388,6 +410,7 @@ void gsched_wake(struct gsched_worker *w, struct gsched_task *t)
 		gsched_ready(w, t);
 		return;
 	}
+	trace_wake(w && w->inst == inst ? w : NULL, t);
 	spin_lock(&inst->sched_lock);
 	if (inst->state == GSCHED_INST_DEAD) {
 		/* its process is gone: the task never runs again */
@@ -443,7 +466,7 @@ static struct gsched_task *steal_work(struct gsched_inst *inst,
 			victim = inst->ps[pos];
 			if (victim == p || READ_ONCE(victim->idle))
 				continue;
-			t = runq_steal(p, victim, round == 3);
+			t = runq_steal(inst, p, victim, round == 3);
 			if (t)
 				return t;
 		}

@@ -25,6 +25,8 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 
+#include "trace.h"
+
 #define STARVATION_NS	NSEC_PER_MSEC
 
 static void sync_free_rcu(struct rcu_head *rcu)
@@ -156,6 +158,8 @@ void gsched_sync_enqueue(struct gsched_waiter *c, bool front)
 	struct list_head *q = c->kind == GSCHED_SEL_WLOCK ? &s->wq : &s->q;
 
 	lockdep_assert_held(&s->lock);
+	if (c->kind == GSCHED_SEL_LOCK)
+		trace_gsched_mutex(c->wait->task->inst->id, s->obj.handle, 1, 0);
 	if (front)
 		list_add(&c->node, q);
 	else
@@ -220,6 +224,7 @@ static long sync_mutex_unlock(struct gsched_worker *w, struct gsched_inst *self,
 			wt->ok = true;
 			gsched_wake_pin(self, wt->wait->task);
 			list_add_tail(&wt->node, &woken);
+			trace_gsched_mutex(self->id, s->obj.handle, 1, 1);
 		} else {
 			s->locked = false;
 			s->starving = false;

@@ -22,6 +22,8 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 
+#include "trace.h"
+
 static struct kmem_cache *gsched_task_cache;
 
 static const char *const gsched_wait_names[] = {
@@ -146,15 +148,18 @@ static void task_unlock2(struct gsched_task *a, struct gsched_task *b)
  * gsched_task_park_locked() - mark the current task WAITING
  * @t: the task, its lock held
  * @reason: GSCHED_WAIT_*
+ * @obj: the handle it waits on (for the dump and traces), or 0
  *
  * Context: t->lock held; the caller then publishes the task to its waker.
  */
-void gsched_task_park_locked(struct gsched_task *t, u32 reason)
+void gsched_task_park_locked(struct gsched_task *t, u32 reason, u32 obj)
 {
 	lockdep_assert_held(&t->lock);
 	t->state = GSCHED_TASK_WAITING;
 	t->wait_reason = reason;
+	t->wait_obj = obj;
 	t->wait_since = ktime_get_ns();
+	trace_gsched_task_park(t->inst->id, t->obj.handle, reason, obj);
 }
 
 /**
@@ -232,6 +237,9 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	sp->id = id;
 	atomic_inc(&inst->nr_live);
 	atomic64_inc(&inst->spawned);
+	trace_gsched_task_create(inst->id, id, w ? (s32)w->p->id : -1);
+	if (trace_gsched_task_run_enabled())
+		t->ready_ns = ktime_get_ns();
 
 	if (w) {
 		gsched_runq_put(w->p, t, true);
@@ -280,6 +288,7 @@ static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
 	w->curr = NULL;
 	atomic_dec(&inst->nr_live);
 	atomic64_inc(&inst->exited);
+	trace_gsched_task_exit(inst->id, t->obj.handle, v);
 
 	if (joiner) {
 		spin_lock(&joiner->lock);
@@ -321,7 +330,7 @@ static long task_join(struct gsched_worker *w, struct gsched_task *t,
 		reap = true;
 		*cont = t;
 	} else {
-		gsched_task_park_locked(t, GSCHED_WAIT_JOIN);
+		gsched_task_park_locked(t, GSCHED_WAIT_JOIN, target);
 		u->joiner = t;
 		w->curr = NULL;
 		*cont = NULL;
@@ -388,7 +397,7 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 			*cont = t;
 			return 0;
 		}
-		gsched_task_park_locked(t, sw->arg32);
+		gsched_task_park_locked(t, sw->arg32, 0);
 		spin_unlock(&t->lock);
 		w->curr = NULL;
 		return 0;
