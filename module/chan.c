@@ -1215,12 +1215,18 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 	if (op->op < GSCHED_CHAN_TRYSEND || op->op > GSCHED_CHAN_OP_MAX)
 		return -EINVAL;
 	if (op->buf && op->op != GSCHED_CHAN_TRYSEND &&
-	    op->op != GSCHED_CHAN_TRYRECV && op->op != GSCHED_CHAN_IMPORT)
+	    op->op != GSCHED_CHAN_TRYRECV && op->op != GSCHED_CHAN_IMPORT &&
+	    op->op != GSCHED_CHAN_TASK_EXIT)
 		return -EINVAL;
 	if (op->op == GSCHED_CHAN_IMPORT) {
 		if (op->handle || op->worker != GSCHED_NO_WORKER)
 			return -EINVAL;
 		return chan_import(inst, op);
+	}
+	if (op->op == GSCHED_CHAN_TASK_EXIT) {
+		if (op->handle || op->buf > U32_MAX)
+			return op->handle ? -EINVAL : -EBADF;
+		return gsched_task_exit_chan(inst, (u32)op->buf, &op->handle);
 	}
 	if (op->worker != GSCHED_NO_WORKER) {
 		w = gsched_worker_get(inst, op->worker);

@@ -163,6 +163,7 @@ struct gsched_task {
 	struct list_head node;	/* global run queue */
 	/* set by its worker before it parks, cleared by the one resuming it */
 	struct gsched_wait *wait;
+	struct gsched_chan *exit_ch;	/* lock; closed at exit (join_ctx) */
 	struct gsched_tmr tmr;		/* sleep and select timeouts */
 };
 
@@ -380,6 +381,7 @@ long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
 			u32 id);
 long gsched_task_detach(struct gsched_inst *inst, u32 id);
 long gsched_task_info(struct gsched_inst *inst, struct gsched_task_info *ti);
+long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle);
 long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		       struct gsched_task **cont);
 void gsched_tasks_free_all(struct gsched_inst *inst);

@@ -114,11 +114,78 @@ struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle,
 	return container_of(obj, struct gsched_task, obj);
 }
 
+/* Drop the task's exit channel, in process context. */
+static void task_drop_exit_ch(struct gsched_task *t)
+{
+	struct gsched_chan *ch;
+
+	spin_lock(&t->lock);
+	ch = t->exit_ch;
+	t->exit_ch = NULL;
+	spin_unlock(&t->lock);
+	if (ch)
+		gsched_chan_put(ch);
+}
+
+/**
+ * gsched_task_exit_chan() - a channel closed when the task exits
+ * @inst: the instance
+ * @id: the task's handle
+ * @handle: set to a new handle of the channel
+ *
+ * For join with a context: select on this channel and the context's done
+ * channel, then join without blocking. Made on first use; already closed
+ * when the task is dead.
+ *
+ * Context: process context.
+ * Return: 0, -EBADF/-EINVAL for a bad handle, -ENOMEM.
+ */
+long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
+{
+	struct gsched_chan *ch, *fresh;
+	struct gsched_chan_ref *ref;
+	struct gsched_task *t;
+	long err = 0;
+	bool dead;
+
+	t = gsched_task_lookup(inst, id, &err);
+	if (!t)
+		return err;
+	fresh = gsched_chan_alloc(inst, 0, 0, &err);
+	if (!fresh)
+		goto out;
+	spin_lock(&t->lock);
+	if (!t->exit_ch && !t->reaped) {
+		t->exit_ch = fresh;
+		fresh = NULL;
+	}
+	ch = t->exit_ch;
+	dead = t->state == GSCHED_TASK_DEAD;
+	if (ch)
+		refcount_inc(&ch->ref);
+	spin_unlock(&t->lock);
+	if (fresh)
+		gsched_chan_put(fresh);
+	if (!ch) {
+		err = -EBADF;	/* reaped meanwhile */
+		goto out;
+	}
+	if (dead)
+		gsched_chan_close_kernel(inst, ch);
+	ref = gsched_chan_ref_add(inst, ch, &err);
+	if (ref)
+		*handle = ref->obj.handle;
+out:
+	gsched_task_put(t);
+	return err;
+}
+
 /* Remove the handle and drop its reference. The caller won t->reaped. */
 static void gsched_task_reap(struct gsched_task *t)
 {
 	struct gsched_inst *inst = t->inst;
 
+	task_drop_exit_ch(t);
 	xa_erase(&inst->handles, t->obj.handle);
 	atomic_dec(&inst->nr_tasks);
 	gsched_task_put(t);
@@ -274,10 +341,14 @@ static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
 {
 	struct gsched_inst *inst = w->inst;
 	struct gsched_task *joiner;
+	struct gsched_chan *exit_ch;
 	bool reap, is_main = t->is_main;
 
 	spin_lock(&t->lock);
 	t->state = GSCHED_TASK_DEAD;
+	exit_ch = t->exit_ch;
+	if (exit_ch)	/* a detach may reap the task as soon as we unlock */
+		refcount_inc(&exit_ch->ref);
 	t->exit_value = v;
 	joiner = t->joiner;
 	t->joiner = NULL;
@@ -288,6 +359,10 @@ static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
 	w->curr = NULL;
 	atomic_dec(&inst->nr_live);
 	atomic64_inc(&inst->exited);
+	if (exit_ch) {
+		gsched_chan_close_kernel(inst, exit_ch);
+		gsched_chan_put(exit_ch);
+	}
 	trace_gsched_task_exit(inst->id, t->obj.handle, v);
 
 	if (joiner) {
@@ -532,9 +607,12 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 	unsigned long idx;
 
 	/* waits first: they hold channel references */
-	xa_for_each(&inst->handles, idx, obj)
-		if (obj->type == GSCHED_OBJ_TASK)
+	xa_for_each(&inst->handles, idx, obj) {
+		if (obj->type == GSCHED_OBJ_TASK) {
 			gsched_wait_abandon(to_task(obj));
+			task_drop_exit_ch(to_task(obj));
+		}
+	}
 	xa_for_each(&inst->handles, idx, obj) {
 		xa_erase(&inst->handles, idx);
 		if (obj->type == GSCHED_OBJ_TASK)

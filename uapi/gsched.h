@@ -328,7 +328,8 @@ struct gsched_chan_make {
 #define GSCHED_CHAN_INFO	5 /* len, cap, elem_size, closed */
 #define GSCHED_CHAN_EXPORT	6 /* a new fd (O_CLOEXEC) naming the channel */
 #define GSCHED_CHAN_IMPORT	7 /* a handle for the channel of fd @buf */
-#define GSCHED_CHAN_OP_MAX	7
+#define GSCHED_CHAN_TASK_EXIT	8 /* a channel closed when task @buf exits */
+#define GSCHED_CHAN_OP_MAX	8
 
 /**
  * struct gsched_chan_op - GSCHED_IOC_CHAN: a non-blocking channel call
@@ -338,9 +339,9 @@ struct gsched_chan_make {
  * @op:		in: GSCHED_CHAN_*
  * @buf:	in: TRYSEND: the value; TRYRECV: where to store it (may be 0
  *		to discard); IMPORT: the file descriptor; else 0. A pointer
- *		(void *) as __u64.
- * @handle:	in: the channel (0 is the nil channel); out: IMPORT: the new
- *		handle
+ *		(void *) as __u64. TASK_EXIT: the task's handle.
+ * @handle:	in: the channel (0 is the nil channel); out: IMPORT,
+ *		TASK_EXIT: the new handle
  * @__reserved:	in: must be 0
  * @ok:		out: TRYRECV: 1 for a value, 0 when closed and drained;
  *		INFO: 1 when closed

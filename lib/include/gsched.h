@@ -355,6 +355,8 @@ int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t wg);
 /** On every return the mutex is held again, as with gsched_cond_wait(). */
 int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c, gsched_mutex_t m);
 int gsched_sleep_ctx(gsched_ctx_t ctx, uint64_t ns);
+/** Join with a context: -ECANCELED/-ETIMEDOUT leave the task unjoined. */
+int gsched_join_ctx(gsched_ctx_t ctx, int id, long *exit_value);
 
 /* ---- time ---------------------------------------------------------- */
 

@@ -316,3 +316,28 @@ GS_API int gsched_sleep_ctx(gsched_ctx_t ctx, uint64_t ns)
 		return 0;	/* slept the whole time */
 	return ret == 0 ? gs_ctx_fired(ctx) : ret;
 }
+
+GS_API int gsched_join_ctx(gsched_ctx_t ctx, int id, long *exit_value)
+{
+	struct gsched_chan_op o = {
+		.worker = GSCHED_NO_WORKER,
+		.op = GSCHED_CHAN_TASK_EXIT,
+		.buf = (uint64_t)(uint32_t)id,
+	};
+	int ret;
+
+	if (id <= 0)
+		return -EBADF;
+	if (gsched_fd() < 0)
+		return -ENXIO;
+	/* a channel the module closes when the task exits */
+	ret = gs_ioctl(GSCHED_IOC_CHAN, &o);
+	if (ret)
+		return ret;
+	ret = gsched_chan_recv_ctx(ctx, o.handle, NULL);
+	gsched_chan_release(o.handle);
+	if (ret < 0)
+		return ret;
+	/* it has exited: this join does not block */
+	return gsched_join(id, exit_value);
+}
