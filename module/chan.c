@@ -523,6 +523,12 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		ref = gsched_chan_lookup(inst, cases[i].handle, err);
 		if (!ref)
 			goto err_free;
+		/* only the module sends on and closes its own channels */
+		if (wait->w[i].send && ref->ch->kernel_owned) {
+			gsched_chan_ref_put(ref);
+			*err = -EPERM;
+			goto err_free;
+		}
 		wait->w[i].ch = ref->ch;
 		refcount_inc(&ref->ch->ref);
 		gsched_chan_ref_put(ref);
@@ -598,12 +604,6 @@ static void lockset_free(struct lockset *ls, struct lockkey *stack)
 {
 	if (ls->k != stack)
 		kvfree(ls->k);
-}
-
-/* The lock of the object a case waits on. */
-static spinlock_t *case_lock(struct gsched_waiter *c)
-{
-	return c->sync ? &c->sync->lock : &c->ch->lock;
 }
 
 static bool case_live(struct gsched_waiter *c)
@@ -795,11 +795,13 @@ static void wait_unqueue(struct gsched_task *t, struct gsched_wait *wait)
 	for (i = 0; i < wait->n; i++) {
 		struct gsched_waiter *c = &wait->w[i];
 
-		if (!case_live(c))
-			continue;
-		spin_lock(case_lock(c));
-		list_del_init(&c->node);
-		spin_unlock(case_lock(c));
+		if (c->sync) {
+			gsched_sync_unqueue(c);
+		} else if (c->ch) {
+			spin_lock(&c->ch->lock);
+			list_del_init(&c->node);
+			spin_unlock(&c->ch->lock);
+		}
 	}
 }
 
@@ -933,7 +935,8 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 		return -EINVAL;
 	}
 	ch->closed = true;
-	trace_gsched_chan_op(self->id, w && w->curr ? w->curr->obj.handle : 0,
+	trace_gsched_chan_op(self ? self->id : 0,
+			     w && w->curr ? w->curr->obj.handle : 0,
 			     ch->id, 3, ch->elem_size, 0);
 	while ((wt = gsched_dequeue_claim(&ch->recvq))) {
 		memset(wt->kbuf, 0, ch->elem_size);
@@ -1175,6 +1178,13 @@ long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 			refcount_inc(&cond_mu->obj.ref);
 		}
 	}
+	if (cond_mu && !READ_ONCE(cond_mu->locked)) {
+		/* Go: fatal error; waiting would hand back a lock never held */
+		gsched_sync_put(cond_mu);
+		wait_free(wait);
+		err = -EPERM;
+		goto out;
+	}
 	err = chan_wait(w, t, wait, !(sel.flags & GSCHED_SELECT_DEFAULT),
 			sel.timeout_ns, select_reason(cases, sel.ncases), &res,
 			cont);
@@ -1275,7 +1285,7 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 		return err;
 	ch = ref->ch;
 	if (op->op == GSCHED_CHAN_CLOSE) {
-		err = chan_close(w, inst, ch);
+		err = ch->kernel_owned ? -EPERM : chan_close(w, inst, ch);
 	} else if (op->op == GSCHED_CHAN_EXPORT) {
 		err = chan_export(ch, &op->fd);
 	} else {

@@ -40,6 +40,14 @@ static void ctx_ref_free_rcu(struct rcu_head *rcu)
 	kfree(container_of(rcu, struct gsched_ctx_ref, obj.rcu));
 }
 
+/* The deadline no longer holds off its instance's deadlock check. */
+static void ctx_disarm(struct gsched_ctx *ctx)
+{
+	if (atomic_xchg(&ctx->armed, 0) &&
+	    atomic_dec_and_test(&ctx->tinst->nr_timers))
+		gsched_recheck_dead(ctx->tinst);
+}
+
 /**
  * gsched_ctx_put() - drop a context reference
  * @ctx: the context
@@ -54,10 +62,11 @@ void gsched_ctx_put(struct gsched_ctx *ctx)
 		mutex_lock(&gsched_ctx_mutex);
 		list_del_init(&ctx->sibling);
 		mutex_unlock(&gsched_ctx_mutex);
-		if (ctx->tmr) {
-			gsched_tmr_cancel(ctx->tmr);
-			kobject_put(&ctx->tmr->inst->kobj);
-			kfree(ctx->tmr);
+		if (ctx->tinst) {
+			hrtimer_cancel(&ctx->hrt);
+			cancel_work_sync(&ctx->work);
+			ctx_disarm(ctx);
+			kobject_put(&ctx->tinst->kobj);
 		}
 		gsched_chan_put(ctx->done);
 		parent = ctx->parent;
@@ -71,6 +80,7 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 		       int err)
 {
 	struct gsched_ctx *c, *child, *tmp;
+	LIST_HEAD(disarm);
 	LIST_HEAD(todo);
 
 	mutex_lock(&gsched_ctx_mutex);
@@ -85,28 +95,50 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 		if (c->err)
 			continue;
 		WRITE_ONCE(c->err, err);
-		trace_gsched_ctx_cancel(self->id, c->id, err);
+		trace_gsched_ctx_cancel(self ? self->id : 0, c->id, err);
 		/* a cancelled child leaves its parent (Go's removeChild) */
 		list_del_init(&c->sibling);
 		list_for_each_entry_safe(child, tmp, &c->children, sibling)
 			list_add_tail(&child->todo, &todo);
 		gsched_chan_close_kernel(self, c->done);
-		if (c->tmr)
-			gsched_tmr_cancel(c->tmr);
+		/* the hrtimer only queues the work, which finds it done */
+		/*
+		 * Its deadline no longer counts; disarm after the mutex (a
+		 * re-check may report a deadlock). A context whose last
+		 * reference is going waits for the mutex in its free path,
+		 * which disarms it itself: skip it.
+		 */
+		if (c->tinst) {
+			hrtimer_try_to_cancel(&c->hrt);
+			if (refcount_inc_not_zero(&c->ref))
+				list_add_tail(&c->todo, &disarm);
+		}
 	}
 	mutex_unlock(&gsched_ctx_mutex);
+	list_for_each_entry_safe(c, child, &disarm, todo) {
+		list_del_init(&c->todo);
+		ctx_disarm(c);
+		gsched_ctx_put(c);
+	}
 }
 
-/**
- * gsched_ctx_fire() - a context's deadline passed
- * @inst: the instance whose timer fired
- * @ctx: the context, with a reference the caller drops
- *
- * Context: the timer work, process context.
+/*
+ * The deadline passed. The free path cancels the hrtimer and then this
+ * work before it frees the context, so no reference is needed here.
  */
-void gsched_ctx_fire(struct gsched_inst *inst, struct gsched_ctx *ctx)
+static void ctx_deadline_work(struct work_struct *work)
 {
-	ctx_cancel(inst, ctx, -ETIMEDOUT);
+	struct gsched_ctx *ctx = container_of(work, struct gsched_ctx, work);
+
+	ctx_cancel(NULL, ctx, -ETIMEDOUT);
+}
+
+static enum hrtimer_restart ctx_hrt_fn(struct hrtimer *hrt)
+{
+	struct gsched_ctx *ctx = container_of(hrt, struct gsched_ctx, hrt);
+
+	queue_work(system_highpri_wq, &ctx->work);
+	return HRTIMER_NORESTART;
 }
 
 static void ctx_ref_put(struct gsched_ctx_ref *ref)
@@ -217,6 +249,7 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		kfree(ctx);
 		goto err_put;
 	}
+	ctx->done->kernel_owned = true;
 	refcount_set(&ctx->ref, 1);
 	ctx->id = atomic64_inc_return(&gsched_ctx_ids);
 	INIT_LIST_HEAD(&ctx->children);
@@ -228,16 +261,11 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		deadline = parent->deadline;
 	ctx->deadline = deadline;
 	if (deadline && deadline > now) {
-		ctx->tmr = kzalloc(sizeof(*ctx->tmr), GFP_KERNEL_ACCOUNT);
-		if (!ctx->tmr) {
-			gsched_chan_put(ctx->done);
-			kfree(ctx);
-			goto err_nomem;
-		}
-		timerqueue_init(&ctx->tmr->node);
-		ctx->tmr->ctx = ctx;
-		ctx->tmr->inst = inst;
-		kobject_get(&inst->kobj);	/* the timer's instance */
+		ctx->tinst = inst;
+		kobject_get(&inst->kobj);
+		hrtimer_init(&ctx->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		ctx->hrt.function = ctx_hrt_fn;
+		INIT_WORK(&ctx->work, ctx_deadline_work);
 	}
 
 	mutex_lock(&gsched_ctx_mutex);
@@ -248,6 +276,9 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 			cancel = parent->err;
 		else
 			list_add(&ctx->sibling, &parent->children);
+		/* a child of a shared context is cancelled from afar too */
+		if (READ_ONCE(parent->done->shared))
+			gsched_chan_mark_shared(ctx->done);
 	}
 	mutex_unlock(&gsched_ctx_mutex);
 	if (pref)
@@ -255,10 +286,13 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 
 	if (!cancel && deadline && deadline <= now)
 		cancel = -ETIMEDOUT;
-	if (cancel)
+	if (cancel) {
 		ctx_cancel(inst, ctx, cancel);
-	else if (ctx->tmr)
-		gsched_tmr_arm(ctx->tmr, deadline - now, 0);
+	} else if (ctx->tinst) {
+		atomic_set(&ctx->armed, 1);
+		atomic_inc(&inst->nr_timers);
+		hrtimer_start(&ctx->hrt, ns_to_ktime(deadline), HRTIMER_MODE_ABS);
+	}
 	return ctx_name(inst, ctx, op);
 
 err_nomem:
@@ -283,12 +317,29 @@ static const struct file_operations gsched_ctxfd_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* Tasks of other processes may wait on the done channels of a subtree. */
+static void ctx_mark_shared(struct gsched_ctx *ctx)
+{
+	struct gsched_ctx *c, *child;
+	LIST_HEAD(todo);
+
+	mutex_lock(&gsched_ctx_mutex);
+	list_add(&ctx->todo, &todo);
+	while (!list_empty(&todo)) {
+		c = list_first_entry(&todo, struct gsched_ctx, todo);
+		list_del_init(&c->todo);
+		gsched_chan_mark_shared(c->done);
+		list_for_each_entry(child, &c->children, sibling)
+			list_add_tail(&child->todo, &todo);
+	}
+	mutex_unlock(&gsched_ctx_mutex);
+}
+
 static long ctx_export(struct gsched_ctx *ctx, struct gsched_ctx_op *op)
 {
 	int fd;
 
-	/* tasks of other processes will wait on its done channel */
-	gsched_chan_mark_shared(ctx->done);
+	ctx_mark_shared(ctx);
 	refcount_inc(&ctx->ref);
 	fd = anon_inode_getfd("[gsched-ctx]", &gsched_ctxfd_fops, ctx,
 			      O_RDWR | O_CLOEXEC);

@@ -59,7 +59,6 @@ struct gsched_tmr {
 	u64 period;			/* timer_lock; 0 = one shot */
 	struct gsched_task *task;	/* set once: sleep/select timeout */
 	struct gsched_chan *ch;		/* set once: timer channel */
-	struct gsched_ctx *ctx;		/* set once: context deadline */
 	struct gsched_inst *inst;	/* set once */
 };
 
@@ -188,6 +187,7 @@ struct gsched_chan {
 	u32 recvx;
 	bool closed;
 	bool shared;			/* exported: other processes may use it */
+	bool kernel_owned;		/* a done or exit channel: receive only */
 	struct list_head sendq;
 	struct list_head recvq;
 };
@@ -225,7 +225,16 @@ struct gsched_ctx {
 	u64 id;				/* module-wide, for traces; set once */
 	struct gsched_ctx *parent;	/* set once, holds a reference */
 	struct gsched_chan *done;	/* set once, closed when done */
-	struct gsched_tmr *tmr;		/* set once: the deadline, or NULL */
+	/*
+	 * The deadline timer: its own, so it fires even after the instance
+	 * that made the context is gone (exported contexts). @tinst, that
+	 * instance (a kobject reference), counts it in nr_timers while
+	 * @armed.
+	 */
+	struct gsched_inst *tinst;	/* set once, or NULL: no deadline */
+	struct hrtimer hrt;
+	struct work_struct work;
+	atomic_t armed;
 	u64 deadline;			/* effective, ktime_get_ns() based */
 	int err;			/* 0, -ECANCELED or -ETIMEDOUT */
 	struct list_head children;
@@ -417,7 +426,6 @@ void gsched_chan_mark_shared(struct gsched_chan *ch);
 
 /* ctx.c */
 void gsched_ctx_put(struct gsched_ctx *ctx);
-void gsched_ctx_fire(struct gsched_inst *inst, struct gsched_ctx *ctx);
 void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
 long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
 
@@ -434,6 +442,7 @@ struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
 u32 gsched_sync_case_kind(u32 dir);
 bool gsched_sync_try(struct gsched_waiter *c);
 void gsched_sync_enqueue(struct gsched_waiter *c, bool front);
+void gsched_sync_unqueue(struct gsched_waiter *c);
 bool gsched_mutex_retry(struct gsched_waiter *c);
 void gsched_sync_resumed(struct gsched_waiter *c);
 long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s);
@@ -455,6 +464,7 @@ void gsched_wakep(struct gsched_inst *inst);
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
 u32 gsched_runq_len(struct gsched_p *p);
 void gsched_stop(struct gsched_inst *inst, s64 status);
+void gsched_recheck_dead(struct gsched_inst *inst);
 
 /* debugfs.c */
 void gsched_debugfs_init(void);

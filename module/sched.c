@@ -542,6 +542,32 @@ static bool check_dead(struct gsched_inst *inst)
 	       atomic_read(&inst->nr_live) > 0;
 }
 
+/**
+ * gsched_recheck_dead() - the deadlock check, from outside the scheduler
+ * @inst: the instance
+ *
+ * The last worker to go idle checks for a deadlock, but a pending timer
+ * holds the check off. When the last timer fires without waking anyone
+ * (a context deadline nobody waited on, an unread timer channel), this
+ * makes the check the idle worker could not.
+ *
+ * Context: process context, no lock held.
+ */
+void gsched_recheck_dead(struct gsched_inst *inst)
+{
+	bool dead;
+
+	spin_lock(&inst->sched_lock);
+	dead = check_dead(inst);
+	if (dead) {
+		inst->deadlocked = true;
+		gsched_stop(inst, 0);
+	}
+	spin_unlock(&inst->sched_lock);
+	if (dead)
+		report_deadlock(inst);
+}
+
 static void drop_spinning(struct gsched_inst *inst, struct gsched_worker *w)
 {
 	if (w->spinning) {

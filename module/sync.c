@@ -241,6 +241,37 @@ static long sync_mutex_unlock(struct gsched_worker *w, struct gsched_inst *self,
 }
 
 /**
+ * gsched_sync_unqueue() - take a sync waiter off its queue
+ * @c: the waiter, queued or already dequeued by a waker
+ *
+ * A writer that gives up (its context ended, another case fired) may be
+ * all that kept queued readers out: let them in, as the kernel's rwsem
+ * does. A mutex whose last waiter leaves is no longer starving.
+ *
+ * Context: process context, no lock held.
+ */
+void gsched_sync_unqueue(struct gsched_waiter *c)
+{
+	struct gsched_sync *s = c->sync;
+	struct gsched_inst *self = c->wait->task->inst;
+	LIST_HEAD(woken);
+	bool was_queued;
+
+	spin_lock(&s->lock);
+	was_queued = !list_empty(&c->node);
+	list_del_init(&c->node);
+	if (was_queued && c->kind == GSCHED_SEL_WLOCK && !s->writer &&
+	    list_empty(&s->wq)) {
+		while (claim_first(self, &s->q, 0, &woken))
+			s->readers++;
+	}
+	if (was_queued && c->kind == GSCHED_SEL_LOCK && list_empty(&s->q))
+		s->starving = false;
+	spin_unlock(&s->lock);
+	wake_all(NULL, self, &woken);
+}
+
+/**
  * gsched_mutex_retry() - a waiter woken in normal mode competes again
  * @c: its LOCK case
  *

@@ -154,6 +154,7 @@ long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
 	fresh = gsched_chan_alloc(inst, 0, 0, &err);
 	if (!fresh)
 		goto out;
+	fresh->kernel_owned = true;
 	spin_lock(&t->lock);
 	if (!t->exit_ch && !t->reaped) {
 		t->exit_ch = fresh;

@@ -73,7 +73,6 @@ static void gsched_timer_work(struct work_struct *work)
 	struct timerqueue_node *node;
 	struct gsched_task *t;
 	struct gsched_chan *ch;
-	struct gsched_ctx *ctx;
 	struct gsched_tmr *tm;
 	ktime_t now;
 	u64 val;
@@ -82,7 +81,6 @@ static void gsched_timer_work(struct work_struct *work)
 		now = ktime_get();
 		t = NULL;
 		ch = NULL;
-		ctx = NULL;
 		spin_lock(&inst->timer_lock);
 		node = timerqueue_getnext(&inst->timers);
 		if (!node || inst->timers_dead || node->expires > now) {
@@ -95,10 +93,6 @@ static void gsched_timer_work(struct work_struct *work)
 		tm->queued = false;
 		if (tm->task) {
 			t = fire_task_locked(tm);
-		} else if (tm->ctx) {
-			/* a context being freed has stopped its timer */
-			if (refcount_inc_not_zero(&tm->ctx->ref))
-				ctx = tm->ctx;
 		} else if (refcount_inc_not_zero(&tm->ch->ref)) {
 			ch = tm->ch;
 			if (tm->period) {
@@ -117,17 +111,15 @@ static void gsched_timer_work(struct work_struct *work)
 
 		if (t)
 			gsched_wake(NULL, t);
-		if (ctx) {
-			gsched_ctx_fire(inst, ctx);
-			gsched_ctx_put(ctx);
-		}
+
 		if (ch) {
 			val = ktime_to_ns(now);
 			gsched_chan_send_now(inst, ch, &val);
 			gsched_chan_put(ch);
 		}
 		/* counted until its effect is visible to the deadlock check */
-		atomic_dec(&inst->nr_timers);
+		if (atomic_dec_and_test(&inst->nr_timers))
+			gsched_recheck_dead(inst);
 	}
 }
 
