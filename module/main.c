@@ -106,8 +106,8 @@ static long gsched_ioc_spawn(struct gsched_inst *inst, void *arg)
 static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 {
 	struct gsched_switch *sw = arg;
+	struct gsched_task *next, *prev;
 	struct gsched_worker *w;
-	struct gsched_task *next;
 	long err = 0;
 
 	if (sw->flags || !gsched_all_zero(sw->__reserved, sizeof(sw->__reserved)))
@@ -119,6 +119,7 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 		return PTR_ERR(w);
 	WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
 
+	prev = w->curr;
 	err = gsched_task_do_op(w, sw, &next);
 	if (err)
 		return err;
@@ -148,10 +149,13 @@ again:
 		return 0;
 	}
 	w->curr = next;
-	if (trace_gsched_task_run_enabled())
+	/* a task that carries on after an op that did not block never left */
+	if (next != prev && trace_gsched_task_run_enabled()) {
 		trace_gsched_task_run(inst->id, next->obj.handle, w->p->id,
 				      next->ready_ns ?
 				      ktime_get_ns() - next->ready_ns : 0);
+		next->ready_ns = 0;
+	}
 	sw->next_cookie = next->cookie;
 	sw->next_id = next->obj.handle;
 	sw->next_flags = 0;

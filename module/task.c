@@ -452,6 +452,8 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		t->result = 0;
 		spin_unlock(&t->lock);
 		w->curr = NULL;
+		if (trace_gsched_task_run_enabled())
+			t->ready_ns = ktime_get_ns();
 		/* Go's Gosched: to the global queue's tail. */
 		gsched_globrunq_put(w->inst, t);
 		return 0;

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsched observability selftests (Documentation/observability.rst):
+ *
+ *  - the debugfs goroutine dump, /sys/kernel/debug/gsched/<id>/tasks, shows
+ *    Go's two classic leaks: 10,000 tasks stuck in a select that can never
+ *    proceed, and a sender left blocked after its receiver timed out
+ *    (seed 003, Case 2);
+ *  - tools/gstat --once prints the running instance with its gomaxprocs;
+ *  - every .bt script in tools/bpftrace, run by tools/bpftrace/run against a
+ *    workload, ends by itself and prints plausible, non-empty results.
+ *    These are skipped only when bpftrace is not installed.
+ *
+ * The binary is also the workload for sync.bt:
+ *
+ *   obs_test --workload sync     mutex contention, hand-offs, context
+ *                                cancels and deadlines
+ *
+ * Tasks cannot ASSERT: they record what they saw in globals, which the test
+ * checks after gsched_run() returns.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "gsched.h"
+#include "common.h"
+
+#define MS		1000000ULL
+#define DEBUGFS		"/sys/kernel/debug/gsched"
+
+/* the sync workload: lockers x rounds, contexts cancelled, timed out */
+#define WL_LOCKERS	4
+#define WL_ROUNDS	10
+#define WL_CANCELS	20
+#define WL_TIMEOUTS	10
+
+/* The project root: this binary is <root>/build/selftests/obs_test. */
+static char root[PATH_MAX];
+
+static void find_root(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *s;
+	int i;
+
+	if (n <= 0) {
+		snprintf(root, sizeof(root), ".");
+		return;
+	}
+	exe[n] = 0;
+	for (i = 0; i < 3; i++) {	/* strip obs_test, selftests, build */
+		s = strrchr(exe, '/');
+		if (!s || s == exe)
+			break;
+		*s = 0;
+	}
+	snprintf(root, sizeof(root), "%s", exe);
+}
+
+/* Run @cmd with sh, output (stdout and stderr) in a malloc'ed string. */
+static char *run_cmd(int *status, const char *fmt, ...)
+{
+	char cmd[2048], *buf;
+	size_t len = 0, cap = 1 << 16;
+	va_list ap;
+	FILE *f;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	*status = -1;
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	f = popen(cmd, "r");
+	if (!f) {
+		snprintf(buf, cap, "popen %s: %s", cmd, strerror(errno));
+		return buf;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+	}
+	buf[len] = 0;
+	*status = pclose(f);
+	return buf;
+}
+
+/* The whole text of a file, malloc'ed, or NULL with errno. */
+static char *read_file(const char *path)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+/* ---- the debugfs dump -------------------------------------------------- */
+
+struct dump_stats {
+	int lines;		/* task lines */
+	int header_tasks;	/* "# instance I pid P tasks N" */
+	int waiting;		/* lines of task <id> (0: any) "waiting" */
+	int matches;		/* lines "<id> waiting [<reason>] obj=<obj> " */
+	int main_lines;		/* lines ending in " main" */
+	long first_match_id;
+};
+
+/*
+ * Count the task lines of instance @inst's dump that say task @id (0: any)
+ * is waiting for @reason on @obj.
+ */
+static int dump_scan(int inst, long id, const char *reason, unsigned int obj,
+		     struct dump_stats *st)
+{
+	char path[128], want[128], *buf, *line, *next;
+	int hinst, hpid, htasks;
+
+	memset(st, 0, sizeof(*st));
+	st->header_tasks = -1;
+	st->first_match_id = -1;
+	snprintf(path, sizeof(path), DEBUGFS "/%d/tasks", inst);
+	buf = read_file(path);
+	if (!buf)
+		return -errno;
+	snprintf(want, sizeof(want), " waiting [%s] obj=%u ", reason, obj);
+	for (line = buf; *line; line = next) {
+		long tid;
+		char *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		if (line[0] == '#') {
+			/* the first comment line; the second is the legend */
+			if (sscanf(line, "# instance %d pid %d tasks %d",
+				   &hinst, &hpid, &htasks) == 3)
+				st->header_tasks = htasks;
+			continue;
+		}
+		tid = strtol(line, &end, 10);
+		if (end == line)
+			continue;
+		st->lines++;
+		if (strlen(line) > 5 && !strcmp(line + strlen(line) - 5, " main"))
+			st->main_lines++;
+		if ((!id || tid == id) && !strncmp(end, " waiting ", 9))
+			st->waiting++;
+		if ((!id || tid == id) && strstr(end, want) == end) {
+			if (st->first_match_id < 0)
+				st->first_match_id = tid;
+			st->matches++;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* (a) 10,000 tasks in a select that can never proceed. */
+#define NSELECT	10000
+
+static struct {
+	gsched_chan_t never;
+	int inst, spawned, dump_err;
+	struct dump_stats st;
+	long tasks_after;
+} sl;
+
+static long select_forever(void *arg)
+{
+	long v;
+	struct gsched_select_case c = GSCHED_RECV(sl.never, &v);
+
+	/* no timeout, no default: only the close at the end ends it */
+	return gsched_select(&c, 1, 0, 0, NULL);
+}
+
+static long select_leak_main(void *arg)
+{
+	uint64_t t0;
+	int i;
+
+	sl.inst = gsched_instance_id();
+	if (gsched_chan_make(&sl.never, sizeof(long), 0))
+		return 1;
+	for (i = 0; i < NSELECT; i++) {
+		if (gsched_spawn(select_forever, NULL) < 0)
+			break;
+		sl.spawned++;
+	}
+	/* until every one of them is parked (at most 60 s) */
+	t0 = now_ns();
+	do {
+		sl.dump_err = dump_scan(sl.inst, 0, "select", sl.never, &sl.st);
+		if (sl.dump_err || sl.st.waiting >= sl.spawned)
+			break;
+		gsched_sleep(20 * MS);
+	} while (now_ns() - t0 < 60000 * MS);
+	/* end the leak: a closed channel makes every receive ready */
+	gsched_chan_close(sl.never);
+	t0 = now_ns();
+	do {
+		sl.tasks_after = gs_sysfs_inst(sl.inst, "tasks");
+		if (sl.tasks_after <= 1)
+			break;
+		gsched_sleep(20 * MS);
+	} while (now_ns() - t0 < 60000 * MS);
+	gsched_chan_release(sl.never);
+	return 0;
+}
+
+FIXTURE(obs) {
+	int unused;
+};
+
+FIXTURE_SETUP(obs)
+{
+	find_root();
+}
+
+FIXTURE_TEARDOWN(obs)
+{
+}
+
+TEST_F_TIMEOUT(obs, dump_select_leak_10000, 300)
+{
+	struct gsched_opts o = { .nprocs = 2, .stack_size = GSCHED_STACK_MIN };
+	long ev = -1;
+
+	ASSERT_EQ(0, access(DEBUGFS, R_OK)) TH_LOG("%s: %s (debugfs mounted?)",
+						   DEBUGFS, strerror(errno));
+	ASSERT_EQ(0, gsched_run_opts(&o, select_leak_main, NULL, &ev));
+	ASSERT_EQ(0, ev);
+	ASSERT_EQ(NSELECT, sl.spawned);
+	ASSERT_EQ(0, sl.dump_err) TH_LOG("reading the dump: %s",
+					 strerror(-sl.dump_err));
+	/* every leaked task, with the channel it waits on */
+	EXPECT_EQ(NSELECT, sl.st.matches)
+		TH_LOG("%d lines \"waiting [select] obj=%u\" of %d", sl.st.matches,
+		       sl.never, sl.st.lines);
+	/* plus the main task, running (it reads the dump) */
+	EXPECT_EQ(NSELECT + 1, sl.st.lines);
+	EXPECT_EQ(NSELECT + 1, sl.st.header_tasks);
+	EXPECT_EQ(1, sl.st.main_lines);
+	/* and after the close they all ended */
+	EXPECT_EQ(1, sl.tasks_after);
+}
+
+/* (b) seed 003 Case 2: a timed-out receiver leaves the sender blocked. */
+static struct {
+	gsched_chan_t result, start;
+	int inst, worker, sel, dump_err, late;
+	struct dump_stats st;
+	long got;
+} ls;
+
+static long late_worker(void *arg)
+{
+	long v = 42, go;
+
+	/* the work takes longer than the caller's timeout */
+	if (gsched_chan_recv(ls.start, &go) != 1)
+		return 1;
+	/* nobody receives any more: this send blocks for good (the leak) */
+	return gsched_chan_send(ls.result, &v);
+}
+
+static long leaked_sender_main(void *arg)
+{
+	struct gsched_spawn_attr j = { .flags = GSCHED_JOINABLE };
+	long v = 0, go = 1;
+	uint64_t t0;
+
+	ls.inst = gsched_instance_id();
+	if (gsched_chan_make(&ls.result, sizeof(long), 0) ||
+	    gsched_chan_make(&ls.start, sizeof(long), 1))
+		return 1;
+	ls.worker = gsched_spawn_ex(late_worker, NULL, &j);
+	if (ls.worker < 0)
+		return 1;
+	/* select { case v := <-result: ...; case <-time.After(5ms): } */
+	{
+		struct gsched_select_case c = GSCHED_RECV(ls.result, &v);
+
+		ls.sel = gsched_select(&c, 1, GSCHED_SELECT_TIMEOUT, 5 * MS,
+				       NULL);
+	}
+	gsched_chan_send(ls.start, &go);	/* the worker finishes late */
+	/* until the worker blocks (at most 30 s) */
+	t0 = now_ns();
+	do {
+		ls.dump_err = dump_scan(ls.inst, ls.worker, "chan send",
+					ls.result, &ls.st);
+		if (ls.dump_err || ls.st.waiting)
+			break;
+		gsched_sleep(10 * MS);
+	} while (now_ns() - t0 < 30000 * MS);
+	/* release it: receive the late result, then join */
+	ls.late = gsched_chan_recv(ls.result, &ls.got);
+	gsched_join(ls.worker, NULL);
+	gsched_chan_release(ls.result);
+	gsched_chan_release(ls.start);
+	return 0;
+}
+
+TEST_F(obs, dump_leaked_sender)
+{
+	struct gsched_opts o = { .nprocs = 2 };
+	long ev = -1;
+
+	ASSERT_EQ(0, gsched_run_opts(&o, leaked_sender_main, NULL, &ev));
+	ASSERT_EQ(0, ev);
+	EXPECT_EQ(-ETIMEDOUT, ls.sel);
+	ASSERT_EQ(0, ls.dump_err) TH_LOG("reading the dump: %s",
+					 strerror(-ls.dump_err));
+	EXPECT_EQ(1, ls.st.matches)
+		TH_LOG("no line \"%d waiting [chan send] obj=%u\" in the dump",
+		       ls.worker, ls.result);
+	EXPECT_EQ(ls.worker, ls.st.first_match_id);
+	EXPECT_EQ(1, ls.late);
+	EXPECT_EQ(42, ls.got);
+}
+
+/* ---- tools/gstat --------------------------------------------------------- */
+
+#define GSTAT_PROCS	3
+
+static struct {
+	int inst, status, found, gomaxprocs, pid, tasks;
+	char line[1024];
+} gs;
+
+static long gstat_main(void *arg)
+{
+	char *out, *line, *next, key[32];
+
+	gs.inst = gsched_instance_id();
+	/* a blocking popen from a task: only this worker waits */
+	out = run_cmd(&gs.status, "%s/tools/gstat --once 2>&1", root);
+	if (!out)
+		return 1;
+	snprintf(key, sizeof(key), " inst=%d ", gs.inst);
+	for (line = out; *line; line = next) {
+		char *s;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		if (strncmp(line, "SCHED ", 6) || !strstr(line, key))
+			continue;
+		gs.found++;
+		snprintf(gs.line, sizeof(gs.line), "%s", line);
+		s = strstr(line, " pid=");
+		gs.pid = s ? atoi(s + 5) : -1;
+		s = strstr(line, " gomaxprocs=");
+		gs.gomaxprocs = s ? atoi(s + 12) : -1;
+		s = strstr(line, " tasks=");
+		gs.tasks = s ? atoi(s + 7) : -1;
+	}
+	if (!gs.found)
+		snprintf(gs.line, sizeof(gs.line), "%.1000s", out);
+	free(out);
+	return 0;
+}
+
+TEST_F(obs, gstat_once)
+{
+	struct gsched_opts o = { .nprocs = GSTAT_PROCS };
+	long ev = -1;
+
+	ASSERT_EQ(0, gsched_run_opts(&o, gstat_main, NULL, &ev));
+	ASSERT_EQ(0, ev);
+	EXPECT_EQ(0, gs.status);
+	ASSERT_EQ(1, gs.found) TH_LOG("gstat printed: %s", gs.line);
+	EXPECT_EQ(GSTAT_PROCS, gs.gomaxprocs) TH_LOG("%s", gs.line);
+	EXPECT_EQ(getpid(), gs.pid) TH_LOG("%s", gs.line);
+	EXPECT_EQ(1, gs.tasks) TH_LOG("%s", gs.line);
+}
+
+/* ---- bpftrace scripts ---------------------------------------------------- */
+
+static int have_bpftrace(void)
+{
+	return system("command -v bpftrace >/dev/null 2>&1") == 0;
+}
+
+/* Sum of the values of the map lines "@name[...]: N" starting @prefix. */
+static long long map_sum(const char *out, const char *prefix, int *nlines)
+{
+	size_t plen = strlen(prefix);
+	const char *l, *s;
+	long long sum = 0;
+
+	*nlines = 0;
+	for (l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, prefix, plen))
+			continue;
+		s = strstr(l, "]: ");
+		if (!s || (strchr(l, '\n') && s > strchr(l, '\n')))
+			continue;
+		sum += strtoll(s + 3, NULL, 10);
+		(*nlines)++;
+	}
+	return sum;
+}
+
+/* The value of the map line that starts with @key ("@x[1, send]"), or -1. */
+static long long map_get(const char *out, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *l;
+
+	for (l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, klen) && !strncmp(l + klen, ": ", 2))
+			return strtoll(l + klen + 2, NULL, 10);
+	return -1;
+}
+
+/*
+ * Total count of the histogram printed under the line "@name: " or
+ * "@name[key]: " (@head), -1 when there is no such line; *buckets: its
+ * bucket lines ("[lo, hi)  N |@@@|").
+ */
+static long long hist_total(const char *out, const char *head, int *buckets)
+{
+	const char *l = out, *s;
+	size_t hlen = strlen(head);
+	long long sum = 0;
+
+	*buckets = 0;
+	for (; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, head, hlen) && l[hlen] == ':')
+			break;
+	if (!l || !*l)
+		return -1;
+	for (l = strchr(l, '\n'); l && l[1] == '['; l = strchr(l + 1, '\n')) {
+		s = strpbrk(l + 1, ")]");
+		if (!s)
+			break;
+		sum += strtoll(s + 1, NULL, 10);
+		(*buckets)++;
+	}
+	return sum;
+}
+
+/* The integer after @label in @out ("  steals   10" -> 10), or -1. */
+static long long number_after(const char *out, const char *label)
+{
+	const char *s = strstr(out, label);
+
+	return s ? strtoll(s + strlen(label), NULL, 10) : -1;
+}
+
+/* Run tools/bpftrace/run SCRIPT -c WORKLOAD; the output, *status. */
+static char *bpftrace_run(int *status, const char *script,
+			  const char *workload)
+{
+	return run_cmd(status, "cd %s && tools/bpftrace/run %s -c '%s' 2>&1",
+		       root, script, workload);
+}
+
+#define BT_PREPARE(script, workload)					\
+	int status;							\
+	char *out;							\
+	if (!have_bpftrace())						\
+		SKIP(return, "bpftrace not installed (Debian: bpftrace)");\
+	out = bpftrace_run(&status, script, workload);			\
+	ASSERT_NE(NULL, out);						\
+	ASSERT_EQ(0, status) TH_LOG("tools/bpftrace/run %s -c '%s':\n%.8000s",\
+				    script, workload, out)
+
+/* The output, when a check failed. */
+#define BT_DONE(script) do {						\
+	if (!_metadata->passed)						\
+		TH_LOG("tools/bpftrace/run %s output:\n%.8000s", script, out);\
+	free(out);							\
+} while (0)
+
+TEST_F_TIMEOUT(obs, bpftrace_runqlat, 240)
+{
+	long long n;
+	int buckets, lines;
+
+	BT_PREPARE("runqlat", "build/examples/workerpool 2000 8");
+	ASSERT_NE(NULL, strstr(out, "(correct)"));
+	n = hist_total(out, "@runq_latency_us", &buckets);
+	EXPECT_LT(0, n);
+	EXPECT_LT(0, buckets);
+	map_sum(out, "@slowest_tasks_us[", &lines);
+	EXPECT_LT(0, lines);
+	EXPECT_GE(10, lines);
+	BT_DONE("runqlat");
+}
+
+TEST_F_TIMEOUT(obs, bpftrace_parked, 240)
+{
+	static const char *const names[] = {
+		"none", "park", "join", "user", "chan send", "chan receive",
+		"select", "select (no cases)", "chan send/receive (nil chan)",
+		"sleep", "mutex", "rwmutex read lock", "rwmutex lock",
+		"wait group", "cond",
+	};
+	long long wakeups, chan_wakeups = 0, n;
+	char key[128];
+	unsigned int i;
+	int lines, named = 0, buckets;
+
+	BT_PREPARE("parked", "build/examples/workerpool 2000 8");
+	ASSERT_NE(NULL, strstr(out, "(correct)"));
+	wakeups = map_sum(out, "@wakeups[", &lines);
+	EXPECT_LT(0, wakeups);
+	/* every reason printed is one of the GSCHED_WAIT_* names */
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(key, sizeof(key), "@wakeups[%s]", names[i]);
+		n = map_get(out, key);
+		if (n < 0)
+			continue;
+		named++;
+		if (i == GSCHED_WAIT_CHAN_SEND || i == GSCHED_WAIT_CHAN_RECV)
+			chan_wakeups += n;
+		snprintf(key, sizeof(key), "@parked_us[%s]", names[i]);
+		EXPECT_EQ(n, hist_total(out, key, &buckets)) TH_LOG("%s", key);
+		snprintf(key, sizeof(key), "@parked_total_us[%s]", names[i]);
+		EXPECT_LE(0, map_get(out, key)) TH_LOG("%s", key);
+	}
+	EXPECT_EQ(lines, named);
+	/* the workers wait for jobs and for room for their results */
+	EXPECT_LT(0, chan_wakeups);
+	BT_DONE("parked");
+}
+
+TEST_F_TIMEOUT(obs, bpftrace_steals, 240)
+{
+	long long by, from, sysfs_steals;
+	int l1, l2, l3, buckets;
+
+	BT_PREPARE("steals", "build/examples/forkjoin");
+	ASSERT_NE(NULL, strstr(out, "(correct)"));
+	map_sum(out, "@steals_by_p[", &l1);
+	by = map_sum(out, "@tasks_stolen_by_p[", &l2);
+	from = map_sum(out, "@tasks_stolen_from_p[", &l3);
+	EXPECT_LT(0, l1);
+	EXPECT_LT(0, by);
+	EXPECT_EQ(by, from);
+	EXPECT_LT(0, hist_total(out, "@steal_batch", &buckets));
+	/* forkjoin prints its instance's sysfs steals: the same tasks */
+	sysfs_steals = number_after(out, "  steals");
+	EXPECT_EQ(sysfs_steals, by);
+	BT_DONE("steals");
+}
+
+TEST_F_TIMEOUT(obs, bpftrace_chanrate, 240)
+{
+	long long total, per_s;
+	const char *s;
+	int lines, plines;
+	char key[64];
+	long chan = -1;
+
+	/* one channel shared by two processes: 2000 sends, a close */
+	BT_PREPARE("chanrate", "build/examples/pipeline2 2000");
+	total = map_sum(out, "@ops_total[", &lines);
+	per_s = map_sum(out, "@ops_per_s[", &plines);
+	EXPECT_LT(0, lines);
+	/* the per-second counts add up to the totals */
+	EXPECT_EQ(total, per_s);
+	s = strstr(out, "@ops_total[");
+	if (s)
+		chan = strtol(s + strlen("@ops_total["), NULL, 10);
+	snprintf(key, sizeof(key), "@ops_total[%ld, send]", chan);
+	EXPECT_EQ(2000, map_get(out, key)) TH_LOG("%s", key);
+	snprintf(key, sizeof(key), "@ops_total[%ld, recv]", chan);
+	EXPECT_EQ(2001, map_get(out, key)) TH_LOG("%s", key);
+	snprintf(key, sizeof(key), "@ops_total[%ld, close]", chan);
+	EXPECT_EQ(1, map_get(out, key)) TH_LOG("%s", key);
+	BT_DONE("chanrate");
+}
+
+TEST_F_TIMEOUT(obs, bpftrace_blockedchans, 240)
+{
+	long long blocked, waits;
+	int lines, wlines;
+
+	BT_PREPARE("blockedchans", "build/examples/sieve 100");
+	blocked = map_sum(out, "@blocked_ops[", &lines);
+	waits = map_sum(out, "@waits[", &wlines);
+	EXPECT_LT(0, blocked);
+	EXPECT_LT(0, lines);
+	EXPECT_GE(10, lines);
+	EXPECT_LT(0, waits);
+	EXPECT_NE(NULL, strstr(out, ", chan receive]: "));
+	BT_DONE("blockedchans");
+}
+
+TEST_F_TIMEOUT(obs, bpftrace_sync, 240)
+{
+	int lines, buckets;
+
+	BT_PREPARE("sync", "build/selftests/obs_test --workload sync");
+	ASSERT_NE(NULL, strstr(out, "sync workload: ok"));
+	EXPECT_LT(0, map_sum(out, "@contended[", &lines));
+	EXPECT_LT(0, hist_total(out, "@lock_wait_us[mutex]", &buckets));
+	EXPECT_EQ(WL_CANCELS,
+		  map_get(out, "@ctx_cancels[canceled (-ECANCELED)]"));
+	EXPECT_EQ(WL_TIMEOUTS,
+		  map_get(out, "@ctx_cancels[deadline exceeded (-ETIMEDOUT)]"));
+	BT_DONE("sync");
+}
+
+/* ---- the sync.bt workload ---------------------------------------------- */
+
+static gsched_mutex_t wl_mu;
+static atomic_int wl_fail;
+
+static long wl_locker(void *arg)
+{
+	long i, me = (long)arg;
+
+	for (i = 0; i < WL_ROUNDS; i++) {
+		if (gsched_mutex_lock(wl_mu)) {
+			atomic_fetch_add(&wl_fail, 1);
+			return 1;
+		}
+		/* hold it: the others queue; some waits pass Go's 1 ms
+		 * starvation threshold, so unlocks hand the lock over
+		 */
+		gsched_sleep((i + me) % 4 ? 200000 : 2 * MS);
+		gsched_mutex_unlock(wl_mu);
+	}
+	return 0;
+}
+
+static long wl_sync_main(void *arg)
+{
+	struct gsched_spawn_attr j = { .flags = GSCHED_JOINABLE };
+	int ids[WL_LOCKERS], i, n = 0;
+	gsched_ctx_t c;
+	uint64_t v;
+
+	if (gsched_mutex_init(&wl_mu))
+		return 1;
+	for (i = 0; i < WL_LOCKERS; i++)
+		ids[i] = gsched_spawn_ex(wl_locker, (void *)(long)i, &j);
+	for (i = 0; i < WL_CANCELS; i++) {	/* context.WithCancel; cancel() */
+		if (gsched_ctx_with_cancel(&c, NULL))
+			return 1;
+		gsched_ctx_cancel(c);
+		n += gsched_ctx_err(c) == -ECANCELED;
+		gsched_ctx_free(c);
+	}
+	for (i = 0; i < WL_TIMEOUTS; i++) {	/* WithTimeout; <-ctx.Done() */
+		if (gsched_ctx_with_timeout(&c, NULL, MS))
+			return 1;
+		gsched_chan_recv(gsched_ctx_done(c), &v);
+		n += gsched_ctx_err(c) == -ETIMEDOUT;
+		gsched_ctx_free(c);
+	}
+	for (i = 0; i < WL_LOCKERS; i++)
+		if (ids[i] < 0 || gsched_join(ids[i], NULL))
+			return 1;
+	gsched_sync_release(wl_mu);
+	return n != WL_CANCELS + WL_TIMEOUTS || atomic_load(&wl_fail);
+}
+
+static int run_workload(const char *name)
+{
+	struct gsched_opts o = { .nprocs = 2 };
+	long ev = -1;
+	int ret;
+
+	if (strcmp(name, "sync")) {
+		fprintf(stderr, "obs_test: unknown workload '%s'\n", name);
+		return 2;
+	}
+	ret = gsched_run_opts(&o, wl_sync_main, NULL, &ev);
+	printf("sync workload: %s\n", !ret && !ev ? "ok" : "FAILED");
+	return ret || ev;
+}
+
+/* Register the tests in source order (as TEST_HARNESS_MAIN does). */
+static void __attribute__((constructor)) __constructor_order_last(void)
+{
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--workload"))
+		return run_workload(argv[2]);
+	/* Without the module every test would fail the same way. */
+	if (access(GSCHED_DEVICE, R_OK | W_OK))
+		ksft_exit_skip("%s: %s (gsched module not loaded)\n",
+			       GSCHED_DEVICE, strerror(errno));
+	return test_harness_run(argc, argv);
+}
