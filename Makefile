@@ -20,7 +20,10 @@ ifeq ($(origin KDIR),undefined)
   ifeq ($(origin KVER),file)
     KDIR := $(wildcard /lib/modules/$(shell uname -r)/build)
   endif
-  ifeq ($(KDIR),)
+  ifeq ($(KVER),debug)
+    # the debug kernel's build tree (tools/build-debug-kernel)
+    KDIR := $(shell $(ROOT)/tools/kernel-version --kdir debug 2>/dev/null)
+  else ifeq ($(KDIR),)
     KVER_FULL := $(shell $(ROOT)/tools/kernel-version $(KVER) 2>/dev/null)
     KDIR := /usr/src/linux-headers-$(KVER_FULL)
   endif
@@ -61,7 +64,7 @@ EX_SRCS   := $(wildcard examples/*.c)
 EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 
 .PHONY: all module lib selftests examples check check-all demo clean lint \
-	deps help
+	deps help check-debug debug-kernel bench
 
 all: module lib selftests examples
 
@@ -148,6 +151,23 @@ check-all:
 	$(MAKE) check KVER=6.1
 	$(MAKE) check KVER=6.12
 
+# The debug guest kernel, built once into the cache (tens of minutes).
+debug-kernel:
+	tools/build-debug-kernel
+
+# make check-debug: the selftests, then a fault-injection pass, each in a
+# debug kernel guest (KASAN, lockdep, kmemleak, ...) whose log must stay
+# clean; each run ends with a kmemleak scan after rmmod (tools/vm/stage2).
+# Both runs always happen; either failing fails the target.
+check-debug: debug-kernel
+	$(MAKE) all KVER=debug
+	@rc=0; \
+	echo "tools/gsched-vm --kernel debug -- tools/run-tests"; \
+	tools/gsched-vm --kernel debug -- tools/run-tests || rc=1; \
+	echo "tools/gsched-vm --kernel debug -- tools/fault-inject-run"; \
+	tools/gsched-vm --kernel debug -- tools/fault-inject-run || rc=1; \
+	exit $$rc
+
 demo: deps
 	$(MAKE) all KVER=$(KVER)
 	tools/gsched-vm --kernel $(KVER) -- tools/demo
@@ -158,3 +178,36 @@ lint: module
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- benchmarks ----------------------------------------------------------
+# make bench: gsched vs Go vs pthreads, one guest boot (tools/bench;
+# DESIGN.md section 8). Go binaries are static (CGO_ENABLED=0) and built in
+# GOPATH mode with a private cache under build/: nothing is downloaded.
+BENCH_OUT := $(BUILD)/bench
+BENCH_BINS := $(BENCH_OUT)/gsched_bench $(BENCH_OUT)/pthread_bench \
+	      $(BENCH_OUT)/go-bench
+GO        ?= go
+GO_ENV    := GOENV=off GO111MODULE=off GOFLAGS= GOPROXY=off CGO_ENABLED=0 \
+	     GOPATH=$(BENCH_OUT)/go/path GOCACHE=$(BENCH_OUT)/go/cache
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
+
+$(BENCH_OUT)/gsched_bench: bench/gsched_bench.c bench/bench.h \
+		$(LIB_OUT)/libgsched.a $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -I$(ROOT)/lib/include -I$(ROOT) \
+		-o $@ $< $(LIB_OUT)/libgsched.a -pthread
+
+$(BENCH_OUT)/pthread_bench: bench/pthread_bench.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -o $@ $< -pthread
+
+$(BENCH_OUT)/go-bench: $(wildcard bench/go/*.go)
+	@mkdir -p $(BENCH_OUT)/go
+	cd bench/go && $(GO_ENV) $(GO) build -trimpath -o $@ $(notdir $^)
+
+bench:
+	tools/install-deps --kernel $(KVER) --bench
+	$(MAKE) all bench-bins KVER=$(KVER)
+	tools/gsched-vm --kernel $(KVER) -- tools/bench
