@@ -83,6 +83,7 @@ module:
 	@cp -p module/*.c module/*.h $(KMOD_DIR)/module/
 	@cp -p uapi/gsched.h $(KMOD_DIR)/uapi/
 	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 $(if $(C),C=$(C) CHECK="$(CHECK)") modules
+	@$(ROOT)/tools/module-btf --kdir $(KDIR) $(KMOD_DIR)/gsched.ko
 	@echo "module: $(KMOD_DIR)/gsched.ko"
 
 # ---- library -------------------------------------------------------------
