@@ -102,16 +102,31 @@ TEST(overflow_to_global)
 /* ---- a burst on one P is stolen by the other (seed scenario 31) ---- */
 
 static atomic_int per_worker[2];
+static atomic_int started_on[2];
 static long long seen_steals;
 
 static long busy(void *arg)
 {
 	volatile unsigned long x = 0;
+	struct timespec t0, t;
 	unsigned long i;
+	int me = gsched_worker() & 1;
 
+	atomic_store(&started_on[me], 1);
 	for (i = 0; i < 200000; i++)
 		x += i;
-	atomic_fetch_add(&per_worker[gsched_worker() & 1], 1);
+	/*
+	 * On a slow kernel all 200 tasks could finish before the idle
+	 * worker even wakes: keep this worker busy (up to 10 s) until the
+	 * other one has started a task, which only stealing can give it.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (i = 0; i < 20000; i++)
+			x += i;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!atomic_load(&started_on[!me]) && t.tv_sec - t0.tv_sec < 10);
+	atomic_fetch_add(&per_worker[me], 1);
 	return 0;
 }
 
