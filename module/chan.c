@@ -30,6 +30,11 @@
  * so a waker that claimed the waiter under that lock pins the task and
  * its instance there (wake_pin) and releases them after the wake; a dead
  * instance's run queue is never touched again (gsched_wake).
+ *
+ * File descriptors: an FDREAD/FDWRITE case waits on the file's own poll
+ * queues. Its wakeups come without our locks, from any context, so it
+ * adds a pass 0 (poll and register before locking) and arms in pass 2
+ * under the task lock; poll.c explains the ordering.
  */
 #include "gsched.h"
 
@@ -450,13 +455,21 @@ static void wait_free(struct gsched_wait *wait)
 			gsched_sync_put(wait->w[i].sync);
 		if (wait->w[i].mu)
 			gsched_sync_put(wait->w[i].mu);
+		if (wait->w[i].fdw)
+			gsched_fdw_put(wait->w[i].fdw);
 	}
 	kvfree(wait);
 }
 
+static bool is_fd_case(u32 dir)
+{
+	return dir == GSCHED_SEL_FDREAD || dir == GSCHED_SEL_FDWRITE;
+}
+
 /*
  * Build a wait from the cases: look up every channel, copy every value to
- * send. Nil cases keep ch == NULL.
+ * send. Nil cases keep ch == NULL. An fd case takes its file and enters
+ * the instance's fd registry here, before anything happens (poll.c).
  */
 static struct gsched_wait *wait_build(struct gsched_inst *inst,
 				      const struct gsched_select_case *cases,
@@ -474,7 +487,8 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		if (cases[i].dir < GSCHED_SEL_SEND ||
 		    cases[i].dir > GSCHED_SEL_MAX ||
 		    (cases[i].buf && gsched_sync_case_kind(cases[i].dir) &&
-		     cases[i].dir != GSCHED_SEL_CONDWAIT)) {
+		     cases[i].dir != GSCHED_SEL_CONDWAIT) ||
+		    (cases[i].buf && is_fd_case(cases[i].dir))) {
 			*err = -EINVAL;
 			return NULL;
 		}
@@ -509,6 +523,15 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 							   err);
 			if (!wait->w[i].mu)
 				goto err_free;
+		}
+		if (is_fd_case(cases[i].dir)) {
+			/* the handle is an fd: 0 is stdin, not nil */
+			wait->w[i].fdw = gsched_fdw_get(inst, cases[i].handle,
+							cases[i].dir, err);
+			if (!wait->w[i].fdw)
+				goto err_free;
+			wait->nfd++;
+			continue;
 		}
 		if (!cases[i].handle)
 			continue;
@@ -608,7 +631,7 @@ static void lockset_free(struct lockset *ls, struct lockkey *stack)
 
 static bool case_live(struct gsched_waiter *c)
 {
-	return c->ch || c->sync;
+	return c->ch || c->sync || c->fdw;
 }
 
 /* Copy a completed wait's outcome to user space; its own task's mm. */
@@ -669,6 +692,17 @@ static void trace_done(struct gsched_inst *inst, struct gsched_task *t,
 			     c->send ? 1 : 2, c->ch->elem_size, blocked);
 }
 
+/* Arm a parked wait's timeout, if it has one. */
+static void wait_arm_timer(struct gsched_task *t, struct gsched_wait *wait,
+			   u64 timeout_ns)
+{
+	if (!timeout_ns)
+		return;
+	if (!wait->deadline)
+		wait->deadline = ktime_get_ns() + timeout_ns;
+	gsched_tmr_arm(&t->tmr, timeout_ns, 0);
+}
+
 /*
  * The engine. @t is the calling task (NULL for a non-blocking call from
  * outside a task); @block allows parking; @timeout_ns arms the task's
@@ -684,11 +718,21 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	struct gsched_task *wake = NULL;
 	struct lockset ls;
 	u32 i, j, k, nlive = 0;
-	bool done = false;
+	bool done = false, fd_claimed = false;
+	long err;
 
 	if (!lockset_build(wait, &ls, stack, ARRAY_SIZE(stack))) {
 		wait_free(wait);
 		return -ENOMEM;
+	}
+	/* pass 0 for fd cases: ->poll may sleep, so before any lock */
+	if (wait->nfd) {
+		err = gsched_poll_prepare(wait, block);
+		if (err) {
+			lockset_free(&ls, stack);
+			wait_free(wait);
+			return err;
+		}
 	}
 	for (i = 0; i < wait->n; i++)
 		nlive += case_live(&wait->w[i]);
@@ -712,6 +756,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 			c = &wait->w[i];
 
 			if (c->sync ? gsched_sync_try(c) :
+			    c->fdw ? gsched_fd_case_try(c) :
 			    c->ch && case_try(w->inst, c, &wake)) {
 				wait->fired = i;
 				done = true;
@@ -735,8 +780,12 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 		wait->task = t;
 		t->wait = wait;
 		for (i = 0; i < wait->n; i++) {
-			if (wait->w[i].ch && wait->w[i].ch->shared) {
-				/* another process may wake it: no deadlock */
+			if ((wait->w[i].ch && wait->w[i].ch->shared) ||
+			    wait->w[i].fdw) {
+				/*
+				 * another process or a file may wake it: no
+				 * deadlock
+				 */
 				wait->ext = true;
 				atomic_inc(&t->inst->nr_ext_waiters);
 				break;
@@ -758,15 +807,27 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 				list_add_tail(&c->node, c->send ?
 					      &c->ch->sendq : &c->ch->recvq);
 		}
-		if (timeout_ns) {
-			if (!wait->deadline)
-				wait->deadline = ktime_get_ns() + timeout_ns;
-			gsched_tmr_arm(&t->tmr, timeout_ns, 0);
+		if (wait->nfd) {
+			/*
+			 * Once armed, a file's wakeup claims the wait without
+			 * any of the locks held here; the task lock keeps its
+			 * waker from readying the task until we are done with
+			 * the wait (poll.c, (C)).
+			 */
+			spin_lock(&t->lock);
+			wait_arm_timer(t, wait, timeout_ns);
+			fd_claimed = gsched_poll_arm(wait);
+			spin_unlock(&t->lock);
+		} else {
+			wait_arm_timer(t, wait, timeout_ns);
 		}
 		lockset_unlock(&ls);
 		lockset_free(&ls, stack);
 		w->curr = NULL;
 		*cont = NULL;
+		/* a wakeup before arming: ours to deliver */
+		if (fd_claimed)
+			gsched_wake(w, t);
 		return 0;
 	}
 	lockset_unlock(&ls);
@@ -797,6 +858,8 @@ static void wait_unqueue(struct gsched_task *t, struct gsched_wait *wait)
 
 		if (c->sync) {
 			gsched_sync_unqueue(c);
+		} else if (c->fdw) {
+			gsched_fd_case_unqueue(c);
 		} else if (c->ch) {
 			spin_lock(&c->ch->lock);
 			list_del_init(&c->node);

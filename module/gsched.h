@@ -14,6 +14,8 @@
  * Lock order (outermost first):
  *   gsched_sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
  *   gsched_chan.lock -> gsched_task.lock -> gsched_inst.sched_lock
+ *   gsched_task.lock -> gsched_inst.timer_lock (a wait with fd cases
+ *   arms its timer under the task lock, see poll.c)
  * Several channel locks are held together only by a select, under
  * gsched_sel_mutex, in address order. Two task locks are held together
  * only by join, in address order. The handle xarray's own lock
@@ -32,6 +34,7 @@
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
 #include <linux/timerqueue.h>
@@ -47,6 +50,23 @@ struct gsched_inst;
 struct gsched_task;
 struct gsched_chan;
 struct gsched_wait;
+
+/* ---- fd waits (poll.c) ------------------------------------------------ */
+struct gsched_fdw;
+
+#define GSCHED_FDREG_BITS	6
+
+/*
+ * The fd waits of an instance, keyed by (file, direction): at most one
+ * task waits per key (Go's double wait check). @lock protects @tbl and
+ * the disarming of a waiter (see poll.c); it is a leaf lock.
+ */
+struct gsched_fdreg {
+	spinlock_t lock;	/* leaf: the table, disarming */
+	DECLARE_HASHTABLE(tbl, GSCHED_FDREG_BITS);	/* struct gsched_fdw */
+};
+
+/* ---- end of fd waits -------------------------------------------------- */
 
 /*
  * A timer of an instance: a task's sleep or select timeout (embedded in the
@@ -82,6 +102,7 @@ struct gsched_waiter {
 	bool ok;			/* receive: a value arrived */
 	u64 ubuf;			/* receive: user destination */
 	void *kbuf;			/* send: the value; recv: landing slot */
+	struct gsched_fdw *fdw;		/* fd cases (poll.c), owned */
 };
 
 /**
@@ -102,6 +123,7 @@ struct gsched_wait {
 	bool ext;			/* counted in inst->nr_ext_waiters */
 	bool lifo;			/* a mutex waiter requeues at the front */
 	u16 *order;			/* pass 1's random case order */
+	u32 nfd;			/* FDREAD/FDWRITE cases (poll.c) */
 	u32 reason;			/* GSCHED_WAIT_* when parked */
 	u64 since;			/* ktime_get_ns() of the first park */
 	u64 deadline;			/* timeout, ktime_get_ns() based, or 0 */
@@ -285,22 +307,65 @@ struct gsched_p {
 	struct gsched_task *runq[GSCHED_RUNQ_SIZE];
 } ____cacheline_aligned_in_smp;
 
+/*
+ * Hand-off state of a worker (gsched_worker.hstate, handoff.c): the low
+ * two bits, plus a sequence number above them that grows each time the
+ * worker blocks, so a stale hand-off can never take a later P.
+ */
+#define GSCHED_HS_KERNEL	0	/* in a gsched ioctl, or no task */
+#define GSCHED_HS_USER		1	/* running a task outside the module */
+#define GSCHED_HS_BLOCKED	2	/* USER, then went to sleep in the kernel */
+#define GSCHED_HS_HANDED	3	/* BLOCKED, and its P was taken away */
+#define GSCHED_HS_MASK		3
+
+struct gsched_pn;
+
 /**
  * struct gsched_worker - a registered worker thread (Go's M)
  *
- * All fields but @wakeup are touched only by the worker's own thread once
- * registered. @wakeup is set by wakep() under sched_lock and cleared by the
- * worker.
+ * A worker holds at most one P (@p). Worker i < nprocs starts with P i;
+ * a spare (i >= nprocs) starts with none. A worker that finds no work
+ * puts its P on the idle list and itself on the idle-worker list, and
+ * sleeps; wakep() pairs an idle P with an idle worker through @nextp.
+ *
+ * @p is written only by the worker's own thread, inside a gsched ioctl,
+ * with one exception: the hand-off (handoff.c) takes the P of a worker
+ * that sleeps in the kernel outside the module, which it proves by
+ * moving @hstate from BLOCKED to HANDED with cmpxchg; the worker then
+ * sees HANDED at its next ioctl and clears @p itself.
+ * @curr, @spinning, @parked and @nop are the own thread's.
+ * @nextp, @wakeup, @idle and @idle_node are under sched_lock.
  */
 struct gsched_worker {
 	struct task_struct *thread;	/* NULL until registered; sched_lock */
 	struct gsched_inst *inst;	/* set once */
-	struct gsched_p *p;		/* set once */
+	u32 index;			/* set once */
+	struct gsched_p *p;		/* see above */
+	struct gsched_p *nextp;		/* sched_lock: given by wakep() */
 	struct gsched_task *curr;	/* task running on this worker */
 	bool spinning;			/* counted in nmspinning */
 	bool parked;			/* left an idle wait with -EINTR */
 	bool wakeup;			/* sched_lock to set */
+	bool idle;			/* on inst->midle; sched_lock */
+	bool nop;			/* counted in inst->nr_nop */
+	bool hpending;			/* sched_lock: hand-off wants a worker */
+	struct list_head idle_node;	/* inst->midle; sched_lock */
 	wait_queue_head_t wq;
+
+	/* hand-off and preemption (handoff.c) */
+	atomic_t hstate;		/* GSCHED_HS_* | seq << 2 */
+	int hfired;			/* hstate the grace timer saw */
+	struct gsched_pn *pn;		/* its preempt notifier; own thread */
+	struct hrtimer htimer;		/* grace period after blocking */
+	struct work_struct hwork;	/* the hand-off itself */
+	u64 blocked_ns;			/* when it blocked (tracing) */
+	u64 run_seq;			/* bumped when it starts a task */
+	u64 run_start;			/* ktime_get_ns() of that */
+	spinlock_t ptlock;		/* @pt_seq, @pt_armed, arming @ptimer */
+	bool pt_armed;			/* @ptimer or @pwork in flight */
+	u64 pt_seq;			/* run_seq the preempt clock last saw */
+	struct hrtimer ptimer;		/* preemption clock */
+	struct work_struct pwork;	/* sends the preemption signal */
 };
 
 /* Instance lifecycle. */
@@ -316,7 +381,8 @@ enum gsched_inst_state {
  * struct gsched_inst - one runtime instance, one open file (Go's sched)
  *
  * @sched_lock protects the global run queue, the idle P list, @npidle,
- * @nthreads, @nidle_workers, @state, @status, @has_main and @deadlocked.
+ * the idle worker list, @nthreads, @nidle_workers, @state, @status,
+ * @has_main, @deadlocked, @spare_req and @nhpending.
  * @nmspinning is atomic because the fast paths read it without the lock,
  * like Go's sched.nmspinning.
  * @setup_mutex serialises SETUP and WORKER registration.
@@ -329,9 +395,11 @@ struct gsched_inst {
 
 	/* set once by SETUP, then read-only */
 	u32 nprocs;
+	u32 nworkers;		/* nprocs + spare slots */
 	u32 max_tasks;
+	u32 preempt_sig;	/* 0: no preemption */
 	struct gsched_p **ps;
-	struct gsched_worker *workers;
+	struct gsched_worker *workers;	/* nworkers of them */
 
 	struct xarray handles;	/* u32 -> struct gsched_obj *, XA_FLAGS_ALLOC1 */
 	u32 next_handle;	/* xa_alloc_cyclic cursor; xa_lock */
@@ -352,7 +420,14 @@ struct gsched_inst {
 	struct list_head pidle;	/* idle Ps */
 	u32 npidle;
 	u32 nthreads;		/* registered workers */
+	u32 nspares;		/* of which spares (index >= nprocs) */
 	u32 nidle_workers;	/* workers asleep in the module */
+	struct list_head midle;	/* idle workers without a P */
+	bool spare_req;		/* ask the next worker out for a spare */
+	u32 nhpending;		/* workers whose hand-off waits for one */
+	atomic_t nr_nop;	/* workers running a task without a P */
+	atomic64_t handoffs;	/* Ps taken from blocked workers */
+	atomic64_t preemptions;	/* preemption signals sent */
 
 	atomic_long_t chan_bytes;	/* buffered bytes of its channels */
 	atomic_t nr_ext_waiters;	/* tasks blocked on shared channels */
@@ -367,11 +442,30 @@ struct gsched_inst {
 	struct work_struct timer_work;
 
 	struct dentry *debugfs;		/* gsched/<id>/, set once */
+
+	struct gsched_fdreg fdreg;	/* fd waits, see poll.c */
 };
 
 /* main.c */
 extern unsigned int gsched_max_tasks;
 extern unsigned long gsched_max_chan_bytes;
+
+/* handoff.c */
+extern unsigned int gsched_handoff_grace_us;
+extern unsigned int gsched_preempt_ms;
+extern unsigned int gsched_max_spares;
+int gsched_handoff_init(void);
+void gsched_handoff_exit(void);
+void gsched_worker_init(struct gsched_worker *w);
+int gsched_worker_attach(struct gsched_worker *w);
+void gsched_worker_detach_self(struct gsched_worker *w);
+void gsched_workers_release(struct gsched_inst *inst);
+struct gsched_worker *gsched_worker_self(struct gsched_inst *inst);
+void gsched_worker_enter(struct gsched_worker *w);
+void gsched_worker_leave(struct gsched_worker *w);
+void gsched_worker_started(struct gsched_worker *w);
+void gsched_worker_drop_nop(struct gsched_worker *w);
+bool gsched_handoff_take(struct gsched_inst *inst, struct gsched_worker *m);
 
 /* instance.c */
 struct gsched_inst *gsched_inst_create(void);
@@ -463,6 +557,9 @@ void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);
 void gsched_wakep(struct gsched_inst *inst);
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
 u32 gsched_runq_len(struct gsched_p *p);
+bool gsched_runq_empty(struct gsched_p *p);
+void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p);
+void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m);
 void gsched_stop(struct gsched_inst *inst, s64 status);
 void gsched_recheck_dead(struct gsched_inst *inst);
 
@@ -478,5 +575,17 @@ void gsched_sysfs_exit(void);
 int gsched_sysfs_add_inst(struct gsched_inst *inst);
 void gsched_sysfs_del_inst(struct gsched_inst *inst);
 extern atomic_t gsched_nr_instances;
+
+/* poll.c: fd waits (FDREAD/FDWRITE select cases, GSCHED_IOC_FD) */
+void gsched_poll_init(struct gsched_inst *inst);
+void gsched_poll_destroy(struct gsched_inst *inst);
+struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
+				  long *err);
+void gsched_fdw_put(struct gsched_fdw *f);
+long gsched_poll_prepare(struct gsched_wait *wait, bool block);
+bool gsched_fd_case_try(struct gsched_waiter *c);
+bool gsched_poll_arm(struct gsched_wait *wait);
+void gsched_fd_case_unqueue(struct gsched_waiter *c);
+long gsched_fd_ioc(struct gsched_inst *inst, struct gsched_fd_op *op);
 
 #endif /* _GSCHED_PRIV_H */

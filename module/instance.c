@@ -30,8 +30,10 @@ struct gsched_inst *gsched_inst_create(void)
 	spin_lock_init(&inst->sched_lock);
 	INIT_LIST_HEAD(&inst->runq);
 	INIT_LIST_HEAD(&inst->pidle);
+	INIT_LIST_HEAD(&inst->midle);
 	inst->state = GSCHED_INST_NEW;
 	gsched_timers_init(inst);
+	gsched_poll_init(inst);
 
 	/* On success the kobject owns inst: it is freed by its release. */
 	ret = gsched_sysfs_add_inst(inst);
@@ -64,15 +66,18 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 	/* Drains sysfs and debugfs readers: nothing below races with them. */
 	gsched_debugfs_del_inst(inst);
 	gsched_sysfs_del_inst(inst);
+	/* no hand-off or preemption callback runs after this */
+	gsched_workers_release(inst);
 	gsched_timers_destroy(inst);
 	gsched_tasks_free_all(inst);
+	gsched_poll_destroy(inst);
 	if (inst->ps) {
 		for (i = 0; i < inst->nprocs; i++)
 			kfree(inst->ps[i]);
 		kfree(inst->ps);
 	}
 	if (inst->workers) {
-		for (i = 0; i < inst->nprocs; i++)
+		for (i = 0; i < inst->nworkers; i++)
 			if (inst->workers[i].thread)
 				put_task_struct(inst->workers[i].thread);
 		kfree(inst->workers);
@@ -93,11 +98,18 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 {
 	struct gsched_worker *workers;
 	struct gsched_p **ps;
-	u32 i, max = READ_ONCE(gsched_max_tasks);
+	u32 i, max = READ_ONCE(gsched_max_tasks), nw, spares;
 	long ret = 0;
 
 	if (s->nprocs < 1 || s->nprocs > GSCHED_MAX_PROCS)
 		return -EINVAL;
+	/* a signal user space can catch; not a reserved or fatal one */
+	if (s->preempt_signal && (s->preempt_signal > _NSIG ||
+				  s->preempt_signal == SIGKILL ||
+				  s->preempt_signal == SIGSTOP))
+		return -EINVAL;
+	spares = min(s->max_spares, READ_ONCE(gsched_max_spares));
+	nw = s->nprocs + spares;
 
 	mutex_lock(&inst->setup_mutex);
 	if (inst->state != GSCHED_INST_NEW) {
@@ -105,7 +117,7 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 		goto out_unlock;
 	}
 	ps = kcalloc(s->nprocs, sizeof(*ps), GFP_KERNEL_ACCOUNT);
-	workers = kcalloc(s->nprocs, sizeof(*workers), GFP_KERNEL_ACCOUNT);
+	workers = kcalloc(nw, sizeof(*workers), GFP_KERNEL_ACCOUNT);
 	if (!ps || !workers)
 		goto err_free;
 	for (i = 0; i < s->nprocs; i++) {
@@ -116,12 +128,17 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 		ps[i]->rnd = get_random_u32() | 1;
 		INIT_LIST_HEAD(&ps[i]->idle_node);
 		workers[i].p = ps[i];
+	}
+	for (i = 0; i < nw; i++) {
 		workers[i].inst = inst;
-		init_waitqueue_head(&workers[i].wq);
+		workers[i].index = i;
+		gsched_worker_init(&workers[i]);
 	}
 
 	inst->ps = ps;
 	inst->workers = workers;
+	inst->nworkers = nw;
+	inst->preempt_sig = s->preempt_signal;
 	inst->max_tasks = s->max_tasks && s->max_tasks < max ? s->max_tasks : max;
 	/*
 	 * A P counts as busy until its worker registers and finds nothing
@@ -137,6 +154,8 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 
 	s->instance_id = inst->id;
 	s->max_tasks_out = inst->max_tasks;
+	s->max_spares_out = spares;
+	s->__pad = 0;
 	goto out_unlock;
 
 err_free:
@@ -154,14 +173,16 @@ out_unlock:
 /**
  * gsched_worker_register() - make the calling thread worker @index
  * @inst: the instance
- * @index: its P
+ * @index: below nprocs: a worker starting with P @index; from nprocs on:
+ *	   a spare, starting without a P
  *
- * The worker's P is busy (not idle) until its first SWITCH call finds
- * nothing to run.
+ * A worker's P is busy (not idle) until its first SWITCH call finds
+ * nothing to run. The thread gets a preempt notifier (handoff.c).
  *
  * Context: process context, takes setup_mutex and sched_lock.
  * Return: 0, -ENXIO before setup, -EINVAL for a bad index, -EBUSY when the
- * index or the thread is already registered, -ESHUTDOWN once stopped.
+ * index or the thread is already registered, -ESHUTDOWN once stopped,
+ * -ENOMEM.
  */
 long gsched_worker_register(struct gsched_inst *inst, u32 index)
 {
@@ -174,11 +195,11 @@ long gsched_worker_register(struct gsched_inst *inst, u32 index)
 		ret = -ENXIO;
 		goto out;
 	}
-	if (index >= inst->nprocs) {
+	if (index >= inst->nworkers) {
 		ret = -EINVAL;
 		goto out;
 	}
-	for (i = 0; i < inst->nprocs; i++) {
+	for (i = 0; i < inst->nworkers; i++) {
 		if (inst->workers[i].thread == current) {
 			ret = -EBUSY;
 			goto out;
@@ -189,15 +210,21 @@ long gsched_worker_register(struct gsched_inst *inst, u32 index)
 		ret = -EBUSY;
 		goto out;
 	}
+	ret = gsched_worker_attach(w);
+	if (ret)
+		goto out;
 	spin_lock(&inst->sched_lock);
 	if (inst->state >= GSCHED_INST_STOPPED) {
 		spin_unlock(&inst->sched_lock);
+		gsched_worker_detach_self(w);
 		ret = -ESHUTDOWN;
 		goto out;
 	}
 	get_task_struct(current);
 	w->thread = current;
 	inst->nthreads++;
+	if (index >= inst->nprocs)
+		inst->nspares++;
 	WRITE_ONCE(inst->state, GSCHED_INST_RUNNING);
 	spin_unlock(&inst->sched_lock);
 out:
@@ -221,7 +248,7 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
 	/* pairs with SETUP's release: nprocs and workers are valid */
 	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
 		return ERR_PTR(-ENXIO);
-	if (index >= inst->nprocs)
+	if (index >= inst->nworkers)
 		return ERR_PTR(-EINVAL);
 	w = &inst->workers[index];
 	if (READ_ONCE(w->thread) != current)

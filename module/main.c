@@ -54,7 +54,9 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->features = GSCHED_FEAT_TASKS | GSCHED_FEAT_PARK | GSCHED_FEAT_JOIN |
 		      GSCHED_FEAT_DEADLOCK | GSCHED_FEAT_CHAN |
 		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE |
-		      GSCHED_FEAT_SYNC | GSCHED_FEAT_CTX;
+		      GSCHED_FEAT_SYNC | GSCHED_FEAT_CTX |
+		      GSCHED_FEAT_HANDOFF | GSCHED_FEAT_PREEMPT |
+		      GSCHED_FEAT_POLL;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);
@@ -70,6 +72,8 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->max_select_cases = GSCHED_SELECT_MAX;
 	v->size_sync = sizeof(struct gsched_sync_op);
 	v->size_ctx = sizeof(struct gsched_ctx_op);
+	v->size_fd = sizeof(struct gsched_fd_op);
+	v->__pad2 = 0;
 	return 0;
 }
 
@@ -77,8 +81,7 @@ static long gsched_ioc_setup(struct gsched_inst *inst, void *arg)
 {
 	struct gsched_setup *s = arg;
 
-	if (s->flags || s->__pad ||
-	    !gsched_all_zero(s->__reserved, sizeof(s->__reserved)))
+	if (s->flags || s->__reserved || s->__reserved2)
 		return -EINVAL;
 	atomic64_inc(&inst->syscalls_nw);
 	return gsched_setup(inst, s);
@@ -117,12 +120,31 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 	w = gsched_worker_get(inst, sw->worker);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
-	WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	if (w->p)
+		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	else
+		atomic64_inc(&inst->syscalls_nw);
 
 	prev = w->curr;
 	err = gsched_task_do_op(w, sw, &next);
 	if (err)
 		return err;
+	if (next && !w->p) {
+		/*
+		 * Back from a hand-off with no P to be had (Go's exitsyscall
+		 * slow path): the task waits in the global queue and the
+		 * worker goes idle.
+		 */
+		spin_lock(&next->lock);
+		next->state = GSCHED_TASK_RUNNABLE;
+		spin_unlock(&next->lock);
+		w->curr = NULL;
+		gsched_globrunq_put(inst, next);
+		gsched_wakep(inst);
+		next = NULL;
+	}
+	if (!w->curr)
+		gsched_worker_drop_nop(w);
 again:
 	if (!next)
 		next = gsched_find_runnable(w, &err);
@@ -146,6 +168,8 @@ again:
 			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
 		sw->next_result = inst->status;
 		spin_unlock(&inst->sched_lock);
+		/* the worker leaves: nothing to hand off or preempt any more */
+		gsched_worker_detach_self(w);
 		return 0;
 	}
 	w->curr = next;
@@ -161,6 +185,15 @@ again:
 	sw->next_flags = 0;
 	sw->next_result = next->result;
 	WRITE_ONCE(w->p->stat.switches, w->p->stat.switches + 1);
+	if (next != prev)
+		gsched_worker_started(w);
+	if (READ_ONCE(inst->spare_req)) {
+		spin_lock(&inst->sched_lock);
+		if (inst->spare_req && inst->nthreads < inst->nworkers)
+			sw->next_flags |= GSCHED_NEXT_SPAWN;
+		inst->spare_req = false;
+		spin_unlock(&inst->sched_lock);
+	}
 	return 0;
 }
 
@@ -198,7 +231,10 @@ static long gsched_ioc_unpark(struct gsched_inst *inst, void *arg)
 	w = gsched_worker_get(inst, op->worker);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
-	WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	if (w->p)
+		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	else
+		atomic64_inc(&inst->syscalls_nw);
 	return gsched_task_unpark(inst, w, op->id);
 }
 
@@ -284,6 +320,17 @@ static long gsched_ioc_ctx(struct gsched_inst *inst, void *arg)
 	return gsched_ctx_ioc(inst, op);
 }
 
+static long gsched_ioc_fd(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_fd_op *op = arg;
+
+	if (op->flags || op->__pad || op->__reserved || op->__pad2)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->woken = 0;
+	return gsched_fd_ioc(inst, op);
+}
+
 struct gsched_ioc_def {
 	unsigned int cmd;	/* with the kernel's struct size */
 	size_t size;		/* smallest struct accepted (ABI v1) */
@@ -322,6 +369,8 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_sync, NULL),
 	GSCHED_IOC(GSCHED_IOC_CTX, struct gsched_ctx_op,
 		   gsched_ioc_ctx, NULL),
+	GSCHED_IOC(GSCHED_IOC_FD, struct gsched_fd_op,
+		   gsched_ioc_fd, NULL),
 };
 
 static bool gsched_ioc_table_ok(void)
@@ -347,10 +396,11 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	unsigned int nr = _IOC_NR(cmd);
 	size_t usize = _IOC_SIZE(cmd);
 	u64 buf[GSCHED_IOC_BUF / sizeof(u64)];
+	struct gsched_worker *w;
 	long ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
-		     _IOC_NR(GSCHED_IOC_CTX) + 1);
+		     _IOC_NR(GSCHED_IOC_FD) + 1);
 	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_chan_op) > GSCHED_IOC_BUF);
@@ -367,15 +417,24 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	ret = copy_struct_from_user(buf, def->size, uarg, usize);
 	if (ret)
 		return ret;
+	/*
+	 * A worker's thread is KERNEL while in here: its P cannot be handed
+	 * off under it (handoff.c), and a hand-off that happened while it
+	 * was away is noticed first.
+	 */
+	w = gsched_worker_self(inst);
+	if (w)
+		gsched_worker_enter(w);
 	ret = def->fn(inst, buf);
-	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
-		return ret;
-	if (copy_to_user(uarg, buf, def->size)) {
+	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, buf, def->size)) {
 		if (def->undo)
 			def->undo(inst, buf);
-		return -EFAULT;
+		ret = -EFAULT;
 	}
-	return 0;
+	if (w)
+		gsched_worker_leave(w);
+	return ret;
 }
 
 static int gsched_open(struct inode *inode, struct file *file)
@@ -420,6 +479,7 @@ static int __init gsched_init(void)
 	ret = gsched_task_cache_init();
 	if (ret)
 		return ret;
+	gsched_handoff_init();
 	ret = gsched_sysfs_init();
 	if (ret)
 		goto err_cache;
@@ -433,6 +493,7 @@ static int __init gsched_init(void)
 err_sysfs:
 	gsched_sysfs_exit();
 err_cache:
+	gsched_handoff_exit();
 	gsched_task_cache_exit();
 	return ret;
 }
@@ -442,6 +503,7 @@ static void __exit gsched_exit(void)
 	misc_deregister(&gsched_misc);
 	gsched_debugfs_exit();
 	gsched_sysfs_exit();
+	gsched_handoff_exit();
 	gsched_task_cache_exit();
 	pr_info("unloaded\n");
 }

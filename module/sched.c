@@ -171,7 +171,14 @@ static struct gsched_task *runq_get(struct gsched_p *p, bool *inherit)
 	}
 }
 
-static bool runq_empty(struct gsched_p *p)
+/**
+ * gsched_runq_empty() - does @p hold no task (racy snapshot)?
+ * @p: a P
+ *
+ * Context: any.
+ * Return: true when its ring and runnext are empty.
+ */
+bool gsched_runq_empty(struct gsched_p *p)
 {
 	/* pairs with (A), (B) */
 	u32 h = smp_load_acquire(&p->runqhead);
@@ -316,12 +323,51 @@ static void pidle_put(struct gsched_inst *inst, struct gsched_p *p)
 	WRITE_ONCE(inst->npidle, inst->npidle + 1);
 }
 
+/**
+ * gsched_pidle_put() - put an empty P nobody holds on the idle list
+ * @inst: the instance
+ * @p: the P
+ *
+ * Context: sched_lock held.
+ */
+void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p)
+{
+	pidle_put(inst, p);
+}
+
 static void pidle_del(struct gsched_inst *inst, struct gsched_p *p)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	list_del_init(&p->idle_node);
 	WRITE_ONCE(p->idle, false);
 	WRITE_ONCE(inst->npidle, inst->npidle - 1);
+}
+
+/* @w goes idle without a P (Go's mput). */
+static void midle_put(struct gsched_inst *inst, struct gsched_worker *w)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	w->idle = true;
+	list_add(&w->idle_node, &inst->midle);
+}
+
+/**
+ * gsched_midle_del() - take idle worker @m off the idle list (Go's mget)
+ * @inst: the instance
+ * @m: the worker
+ *
+ * When that leaves no idle worker, user space is asked for a spare, so
+ * that a worker blocking later finds someone to take its P.
+ *
+ * Context: sched_lock held.
+ */
+void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	list_del_init(&m->idle_node);
+	m->idle = false;
+	if (list_empty(&inst->midle) && inst->nthreads < inst->nworkers)
+		inst->spare_req = true;
 }
 
 /**
@@ -345,13 +391,19 @@ void gsched_wakep(struct gsched_inst *inst)
 		return;
 	spin_lock(&inst->sched_lock);
 	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
-	if (!p || inst->state >= GSCHED_INST_STOPPED) {
+	w = list_first_entry_or_null(&inst->midle, struct gsched_worker,
+				     idle_node);
+	if (!p || !w || inst->state >= GSCHED_INST_STOPPED) {
+		/* an idle P but every worker busy or blocked: ask for one */
+		if (p && !w && inst->nthreads < inst->nworkers)
+			inst->spare_req = true;
 		spin_unlock(&inst->sched_lock);
 		atomic_dec(&inst->nmspinning);
 		return;
 	}
 	pidle_del(inst, p);
-	w = &inst->workers[p->id];
+	gsched_midle_del(inst, w);
+	w->nextp = p;
 	w->spinning = true;	/* the nmspinning count we took is its own */
 	w->wakeup = true;
 	spin_unlock(&inst->sched_lock);
@@ -386,7 +438,10 @@ static void trace_wake(struct gsched_worker *w, struct gsched_task *t)
 void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
 {
 	trace_wake(w, t);
-	gsched_runq_put(w->p, t, true);
+	if (w->p)
+		gsched_runq_put(w->p, t, true);
+	else	/* a worker back from a hand-off, without a P yet */
+		gsched_globrunq_put(t->inst, t);
 	gsched_wakep(t->inst);
 }
 
@@ -521,7 +576,7 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
 		return;
 	WRITE_ONCE(inst->status, status);
 	WRITE_ONCE(inst->state, GSCHED_INST_STOPPED);
-	for (i = 0; i < inst->nprocs; i++)
+	for (i = 0; i < inst->nworkers; i++)
 		wake_up(&inst->workers[i].wq);
 }
 
@@ -529,8 +584,10 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
  * Is every task asleep with nothing that could wake it? Called by the
  * last worker to go idle. Only tasks, timers and other processes sharing a
  * channel wake tasks, so all Ps idle with an empty global queue, no timer
- * pending, no task waiting on a shared channel and live tasks is Go's
- * checkdead(). A channel counts as shared from its first export on.
+ * pending, no task waiting on a shared channel, no task running on a
+ * worker whose P was handed off (it is in a system call) and live tasks
+ * is Go's checkdead(). A channel counts as shared from its first export
+ * on.
  */
 static bool check_dead(struct gsched_inst *inst)
 {
@@ -539,6 +596,7 @@ static bool check_dead(struct gsched_inst *inst)
 	       inst->npidle == inst->nprocs && !inst->runqsize &&
 	       !atomic_read(&inst->nr_timers) &&
 	       !atomic_read(&inst->nr_ext_waiters) &&
+	       !atomic_read(&inst->nr_nop) &&
 	       atomic_read(&inst->nr_live) > 0;
 }
 
@@ -583,20 +641,24 @@ static void drop_spinning(struct gsched_inst *inst, struct gsched_worker *w)
  *
  * Order: every 61st tick the global queue; runnext and the local ring; the
  * global queue; stealing (only while spinning is allowed); the global
- * queue again under the lock; then the P goes idle, a spinning worker
- * rechecks every ring, and the worker sleeps until wakep() or stop.
+ * queue again under the lock; then the P goes idle and so does the worker
+ * (Go's stopm), a spinning worker rechecks every ring, and the worker
+ * sleeps until wakep() or a hand-off gives it a P, or the runtime stops.
+ * A worker without a P (a spare, or one whose P was handed off) first
+ * takes a P that a hand-off left for the next idle worker, or an idle P
+ * when the global queue has work; otherwise it goes idle at once.
  *
  * Context: the worker's own thread, no lock held; may sleep.
  * Return: the task, now RUNNING on @w's P; NULL when the runtime stopped
- * (@err 0) or on a signal (@err -EINTR, the P stays idle and the next call
- * resumes the wait).
+ * (@err 0) or on a signal (@err -EINTR, the worker stays idle and the
+ * next call resumes the wait).
  */
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err)
 {
-	struct gsched_p *p = w->p;
-	struct gsched_task *t = NULL;
 	struct gsched_inst *inst = w->inst;
+	struct gsched_task *t = NULL;
 	bool inherit = false, dead = false;
+	struct gsched_p *p;
 	u32 i;
 	int ret;
 
@@ -604,8 +666,11 @@ struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err)
 	if (w->parked)
 		goto wait;
 top:
+	p = w->p;
 	if (gsched_inst_stopped(inst))
 		goto stopped;
+	if (!p)
+		goto nop;
 	if (p->schedtick % 61 == 0 && READ_ONCE(inst->runqsize)) {
 		spin_lock(&inst->sched_lock);
 		t = globrunq_get(inst, p, 1);
@@ -645,7 +710,10 @@ top:
 		spin_unlock(&inst->sched_lock);
 		goto found;
 	}
+	/* the P goes idle (empty) and the worker with it */
 	pidle_put(inst, p);
+	w->p = NULL;
+	midle_put(inst, w);
 	spin_unlock(&inst->sched_lock);
 
 	if (w->spinning) {
@@ -653,22 +721,52 @@ top:
 		atomic_dec(&inst->nmspinning);
 		smp_mb__after_atomic();	/* (C) */
 		for (i = 0; i < inst->nprocs; i++) {
-			if (runq_empty(inst->ps[i]))
+			if (gsched_runq_empty(inst->ps[i]))
 				continue;
 			spin_lock(&inst->sched_lock);
-			if (p->idle) {
+			p = list_first_entry_or_null(&inst->pidle,
+						     struct gsched_p,
+						     idle_node);
+			if (w->idle && p) {
 				pidle_del(inst, p);
+				gsched_midle_del(inst, w);
+				w->p = p;
 				w->spinning = true;
 				atomic_inc(&inst->nmspinning);
 				spin_unlock(&inst->sched_lock);
 				goto top;
 			}
-			/* wakep() already took our P: the wait ends at once */
+			/*
+			 * wakep() already took us (the wait ends at once), or
+			 * no P is idle: their owners run that work.
+			 */
 			spin_unlock(&inst->sched_lock);
 			break;
 		}
 	}
+	goto check;
 
+nop:
+	spin_lock(&inst->sched_lock);
+	if (inst->state >= GSCHED_INST_STOPPED) {
+		spin_unlock(&inst->sched_lock);
+		goto stopped;
+	}
+	if (inst->nhpending && gsched_handoff_take(inst, w)) {
+		spin_unlock(&inst->sched_lock);
+		goto top;
+	}
+	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
+	if (p && inst->runqsize) {
+		pidle_del(inst, p);
+		w->p = p;
+		spin_unlock(&inst->sched_lock);
+		goto top;
+	}
+	midle_put(inst, w);
+	spin_unlock(&inst->sched_lock);
+
+check:
 	spin_lock(&inst->sched_lock);
 	if (check_dead(inst)) {
 		inst->deadlocked = true;
@@ -687,8 +785,11 @@ wait:
 	spin_lock(&inst->sched_lock);
 	inst->nidle_workers--;
 	if (w->wakeup) {
+		/* wakep() or a hand-off took us off the idle list */
 		w->wakeup = false;
 		w->parked = false;
+		w->p = w->nextp;
+		w->nextp = NULL;
 		spin_unlock(&inst->sched_lock);
 		goto top;
 	}

@@ -101,6 +101,13 @@ INST_ATTR(idleprocs, "%u", READ_ONCE(inst->npidle));
 INST_ATTR(threads, "%u", READ_ONCE(inst->nthreads));
 INST_ATTR(spinningthreads, "%d", atomic_read(&inst->nmspinning));
 INST_ATTR(idlethreads, "%u", READ_ONCE(inst->nidle_workers));
+INST_ATTR(handoffs, "%lld", (long long)atomic64_read(&inst->handoffs));
+INST_ATTR(spares, "%u", READ_ONCE(inst->nspares));
+INST_ATTR(spares_idle, "%u", READ_ONCE(inst->nidle_workers) >
+	  READ_ONCE(inst->npidle) ?
+	  READ_ONCE(inst->nidle_workers) - READ_ONCE(inst->npidle) : 0);
+INST_ATTR(preemptions, "%lld",
+	  (long long)atomic64_read(&inst->preemptions));
 INST_ATTR(runqueue, "%u", READ_ONCE(inst->runqsize));
 INST_ATTR(tasks, "%d", atomic_read(&inst->nr_live));
 INST_ATTR(spawned, "%lld", (long long)atomic64_read(&inst->spawned));
@@ -137,6 +144,10 @@ static struct attribute *gsched_inst_attrs[] = {
 	&inst_attr_threads.attr,
 	&inst_attr_spinningthreads.attr,
 	&inst_attr_idlethreads.attr,
+	&inst_attr_handoffs.attr,
+	&inst_attr_spares.attr,
+	&inst_attr_spares_idle.attr,
+	&inst_attr_preemptions.attr,
 	&inst_attr_runqueue.attr,
 	&inst_attr_runqueues.attr,
 	&inst_attr_tasks.attr,

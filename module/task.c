@@ -259,7 +259,11 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 		w = gsched_worker_get(inst, sp->worker);
 		if (IS_ERR(w))
 			return PTR_ERR(w);
-		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+		if (w->p)
+			WRITE_ONCE(w->p->stat.syscalls,
+				   w->p->stat.syscalls + 1);
+		else
+			atomic64_inc(&inst->syscalls_nw);
 		if (sp->flags & GSCHED_SPAWN_MAIN)
 			return -EINVAL;
 	} else {
@@ -305,12 +309,16 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	sp->id = id;
 	atomic_inc(&inst->nr_live);
 	atomic64_inc(&inst->spawned);
-	trace_gsched_task_create(inst->id, id, w ? (s32)w->p->id : -1);
+	trace_gsched_task_create(inst->id, id, w && w->p ? (s32)w->p->id : -1);
 	if (trace_gsched_task_run_enabled())
 		t->ready_ns = ktime_get_ns();
 
 	if (w) {
-		gsched_runq_put(w->p, t, true);
+		/* a worker back from a hand-off may have no P yet */
+		if (w->p)
+			gsched_runq_put(w->p, t, true);
+		else
+			gsched_globrunq_put(inst, t);
 		gsched_wakep(inst);
 		return 0;
 	}

@@ -129,6 +129,46 @@ TRACE_EVENT(gsched_steal,
 		  __entry->p, __entry->victim, __entry->count)
 );
 
+/* A blocked worker's P was taken away; @blocked_ns since it blocked. */
+TRACE_EVENT(gsched_handoff,
+	TP_PROTO(u32 inst, u32 worker, u32 p, u64 blocked_ns),
+	TP_ARGS(inst, worker, p, blocked_ns),
+	TP_STRUCT__entry(
+		__field(u32, inst)
+		__field(u32, worker)
+		__field(u32, p)
+		__field(u64, blocked_ns)
+	),
+	TP_fast_assign(
+		__entry->inst = inst;
+		__entry->worker = worker;
+		__entry->p = p;
+		__entry->blocked_ns = blocked_ns;
+	),
+	TP_printk("inst=%u worker=%u p=%u blocked_ns=%llu", __entry->inst,
+		  __entry->worker, __entry->p, __entry->blocked_ns)
+);
+
+/* The preemption signal was sent to @worker, whose @task ran @ran_ns. */
+TRACE_EVENT(gsched_preempt,
+	TP_PROTO(u32 inst, u32 worker, u32 task, u64 ran_ns),
+	TP_ARGS(inst, worker, task, ran_ns),
+	TP_STRUCT__entry(
+		__field(u32, inst)
+		__field(u32, worker)
+		__field(u32, task)
+		__field(u64, ran_ns)
+	),
+	TP_fast_assign(
+		__entry->inst = inst;
+		__entry->worker = worker;
+		__entry->task = task;
+		__entry->ran_ns = ran_ns;
+	),
+	TP_printk("inst=%u worker=%u task=%u ran_ns=%llu", __entry->inst,
+		  __entry->worker, __entry->task, __entry->ran_ns)
+);
+
 TRACE_EVENT(gsched_global_move,
 	TP_PROTO(u32 inst, u32 p, u32 count),
 	TP_ARGS(inst, p, count),

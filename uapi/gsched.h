@@ -37,6 +37,9 @@
 #define GSCHED_FEAT_CHAN_SHARE	(1ULL << 6)	/* channel export/import */
 #define GSCHED_FEAT_SYNC	(1ULL << 7)	/* mutex, rwmutex, wait group, cond */
 #define GSCHED_FEAT_CTX		(1ULL << 8)	/* contexts */
+#define GSCHED_FEAT_HANDOFF	(1ULL << 9)	/* blocked workers hand off */
+#define GSCHED_FEAT_POLL	(1ULL << 10)	/* fd readiness select cases */
+#define GSCHED_FEAT_PREEMPT	(1ULL << 11)	/* signal-based preemption */
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -64,6 +67,8 @@
  * @max_select_cases:	out: largest select
  * @size_sync:		out: sizeof(struct gsched_sync_op)
  * @size_ctx:		out: sizeof(struct gsched_ctx_op)
+ * @size_fd:		out: sizeof(struct gsched_fd_op)
+ * @__pad2:		out: 0
  */
 struct gsched_version {
 	__u32 flags;
@@ -87,6 +92,8 @@ struct gsched_version {
 	__u32 max_select_cases;
 	__u32 size_sync;
 	__u32 size_ctx;
+	__u32 size_fd;
+	__u32 __pad2;
 };
 
 /**
@@ -95,10 +102,19 @@ struct gsched_version {
  * @nprocs:	in: number of Ps (run queues and workers), 1..max_procs
  * @max_tasks:	in: cap on live tasks, 0 = module default; larger than the
  *		module's cap is clamped to it
- * @__pad:	in: must be 0
+ * @max_spares:	in: spare worker slots (workers beyond nprocs that take
+ *		over the run queue of a worker blocked in the kernel),
+ *		0 = none (no hand-off); clamped to the module parameter
+ *		max_spares
+ * @preempt_signal: in: signal the module sends to a worker whose task has
+ *		run longer than the module parameter preempt_ms, 0 = never
+ *		(no preemption); 1..64 except SIGKILL and SIGSTOP
  * @__reserved:	in: must be 0
  * @instance_id: out: the id of this instance in /sys/kernel/gsched/
  * @max_tasks_out: out: the cap in force
+ * @max_spares_out: out: spare slots in force: worker indexes nprocs ..
+ *		nprocs + max_spares_out - 1 register spares
+ * @__pad:	out: 0
  *
  * Return: 0, -EBUSY if the instance is already set up, -EINVAL for bad
  * arguments.
@@ -107,21 +123,29 @@ struct gsched_setup {
 	__u32 flags;
 	__u32 nprocs;
 	__u32 max_tasks;
-	__u32 __pad;
-	__u64 __reserved[2];
+	__u32 max_spares;
+	__u32 preempt_signal;
+	__u32 __reserved;
+	__u64 __reserved2;
 	/* output */
 	__u32 instance_id;
 	__u32 max_tasks_out;
+	__u32 max_spares_out;
+	__u32 __pad;
 };
 
 /**
  * struct gsched_worker_reg - GSCHED_IOC_WORKER: register the calling thread
  * @flags:	in: must be 0
- * @index:	in: the P this worker serves, 0..nprocs-1
+ * @index:	in: 0..nprocs-1: a worker that starts with P @index;
+ *		nprocs..nprocs+max_spares-1: a spare that starts without a
+ *		P and waits in GSCHED_IOC_SWITCH until it is given one
  * @__reserved:	in: must be 0
  *
  * Each worker index is registered once, by one thread. Every later call
- * that names a worker must come from that thread (-EPERM otherwise).
+ * that names a worker must come from that thread (-EPERM otherwise). A
+ * worker is a Go M: it holds at most one P at a time, and which P it
+ * holds changes when workers block in the kernel (hand-off).
  */
 struct gsched_worker_reg {
 	__u32 flags;
@@ -197,6 +221,8 @@ struct gsched_spawn {
 /* Set in gsched_switch.next_flags. */
 #define GSCHED_NEXT_EXIT	(1U << 0) /* runtime over: worker must return */
 #define GSCHED_NEXT_DEADLOCK	(1U << 1) /* with EXIT: every task was asleep */
+/* start one more spare worker (the next free index) when you can */
+#define GSCHED_NEXT_SPAWN	(1U << 2)
 
 /**
  * struct gsched_switch - GSCHED_IOC_SWITCH: one scheduling event
@@ -383,12 +409,16 @@ struct gsched_chan_op {
 #define GSCHED_SEL_WGWAIT	6 /* wait for the wait group @handle */
 /* wait on cond @handle; @buf is the mutex handle, unlocked once waiting */
 #define GSCHED_SEL_CONDWAIT	7
-#define GSCHED_SEL_MAX		7
+/* wait until fd @handle is readable / writable (or has an error or hangup) */
+#define GSCHED_SEL_FDREAD	8
+#define GSCHED_SEL_FDWRITE	9
+#define GSCHED_SEL_MAX		9
 
 /**
  * struct gsched_select_case - one case of a select
  * @handle:	the channel or sync object; 0 (nil) makes the case never
- *		ready
+ *		ready; FDREAD/FDWRITE: the file descriptor (any fd that
+ *		supports poll; -EPERM for one that does not)
  * @dir:	GSCHED_SEL_*
  * @buf:	SEND: the value; RECV: where to store it (0 to discard);
  *		CONDWAIT: the mutex handle; else 0
@@ -423,7 +453,11 @@ struct gsched_select_case {
  * Among ready cases one is chosen uniformly at random. The same channel
  * may appear in several cases. The result (next_result of the SWITCH that
  * resumes the task) is 0, -EPIPE (the chosen send found the channel
- * closed), -EAGAIN (default), -ETIMEDOUT or -EFAULT.
+ * closed), -EAGAIN (default), -ETIMEDOUT, -EFAULT or, for an fd case,
+ * -EBADF (GSCHED_FD_CLOSE woke it). An fd case whose fd and direction
+ * already have a waiting task in this instance makes the op fail with
+ * -EBUSY before anything happens (Go's double wait); an fd without poll
+ * support with -EPERM; a bad fd with -EBADF.
  */
 struct gsched_select {
 	__u32 flags;
@@ -565,6 +599,36 @@ struct gsched_ctx_op {
 	__u32 __pad2;
 };
 
+/* struct gsched_fd_op.op */
+#define GSCHED_FD_CLOSE		1 /* wake every waiter on @fd with -EBADF */
+#define GSCHED_FD_OP_MAX	1
+
+/**
+ * struct gsched_fd_op - GSCHED_IOC_FD: fd waits of the instance
+ * @flags:	in: must be 0
+ * @op:		in: GSCHED_FD_*
+ * @fd:		in: the file descriptor
+ * @__pad:	in: must be 0
+ * @__reserved:	in: must be 0
+ * @woken:	out: CLOSE: tasks woken
+ * @__pad2:	out: 0
+ *
+ * A task waiting in an FDREAD/FDWRITE case holds a reference to the file,
+ * so close(2) alone does not wake it (as with poll(2)). Call CLOSE before
+ * closing the fd: each waiter's select returns -EBADF. libgsched's
+ * gsched_fd_close() does both.
+ */
+struct gsched_fd_op {
+	__u32 flags;
+	__u32 op;
+	__s32 fd;
+	__u32 __pad;
+	__u64 __reserved;
+	/* output */
+	__u32 woken;
+	__u32 __pad2;
+};
+
 #define GSCHED_IOC_MAGIC	0xe7	/* unassigned in ioctl-number.rst */
 
 #define GSCHED_IOC_VERSION	_IOWR(GSCHED_IOC_MAGIC, 0x00, struct gsched_version)
@@ -580,5 +644,6 @@ struct gsched_ctx_op {
 #define GSCHED_IOC_TIMER	_IOWR(GSCHED_IOC_MAGIC, 0x0a, struct gsched_timer_op)
 #define GSCHED_IOC_SYNC		_IOWR(GSCHED_IOC_MAGIC, 0x0b, struct gsched_sync_op)
 #define GSCHED_IOC_CTX		_IOWR(GSCHED_IOC_MAGIC, 0x0c, struct gsched_ctx_op)
+#define GSCHED_IOC_FD		_IOWR(GSCHED_IOC_MAGIC, 0x0d, struct gsched_fd_op)
 
 #endif /* _UAPI_GSCHED_H */
