@@ -36,7 +36,23 @@ CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes
 LIB_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
-	      -I$(ROOT)/lib/include -I$(ROOT) -D_GNU_SOURCE
+	      -I$(ROOT)/lib/include -I$(ROOT) -D_GNU_SOURCE \
+	      -fno-plt -fno-reorder-functions -fno-reorder-blocks-and-partition
+OBJCOPY   ?= objcopy
+READELF   ?= readelf
+# All of libgsched's code goes into one section, gsched_text, so that the
+# preemption handler can tell it from the program's (lib/src/preempt.c).
+# Fail when the compiler put code anywhere else. (The objects depend on
+# this Makefile: one built before these rules must not be linked.)
+define lib_text
+	$(OBJCOPY) --rename-section \
+		.text=gsched_text,alloc,load,readonly,code,contents $@ || \
+		{ rm -f $@; exit 1; }
+	@$(READELF) -SW $@ | sed 's/^ *\[ *[0-9]*\]//' | awk \
+		'$$7 ~ /X/ && $$1 != "gsched_text" { bad = 1; \
+		  print "$@: code outside gsched_text: " $$1 } END { exit bad }' \
+		|| { rm -f $@; exit 1; }
+endef
 
 LIB_VERSION := 0.2.0
 LIB_SONAME  := libgsched.so.0
@@ -89,13 +105,15 @@ module:
 # ---- library -------------------------------------------------------------
 lib: $(LIB_OUT)/libgsched.so $(LIB_OUT)/libgsched.a $(LIB_OUT)/gsched.pc
 
-$(LIB_OUT)/obj/%.o: lib/%.c $(LIB_HDRS)
+$(LIB_OUT)/obj/%.o: lib/%.c $(LIB_HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(lib_text)
 
-$(LIB_OUT)/obj/%.o: lib/%.S
+$(LIB_OUT)/obj/%.o: lib/%.S Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(lib_text)
 
 $(LIB_OUT)/libgsched.so.$(LIB_VERSION): $(LIB_OBJS) lib/libgsched.map
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \

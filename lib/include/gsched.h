@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include "../../uapi/gsched.h"
 
@@ -36,7 +38,20 @@ struct gsched_opts {
 	unsigned int nprocs;	/* workers; default GSCHED_MAXPROCS or CPUs */
 	unsigned int max_tasks;	/* live task cap; default the module's */
 	size_t stack_size;	/* default task stack size */
+	/*
+	 * Spare workers that take over the run queue of a worker blocked in
+	 * a system call; default GSCHED_SPARES or 8 (clamped by the module
+	 * parameter max_spares). GSCHED_OPT_NO_HANDOFF: none.
+	 */
+	unsigned int max_spares;
+	unsigned int flags;	/* GSCHED_OPT_* */
 };
+
+/** Don't preempt tasks that run longer than the module's preempt_ms
+ * (as GSCHED_PREEMPT=0 in the environment does). */
+#define GSCHED_OPT_NO_PREEMPT	(1U << 0)
+/** No spare workers: a task blocked in a system call keeps its P. */
+#define GSCHED_OPT_NO_HANDOFF	(1U << 1)
 
 /**
  * gsched_run() - start the runtime and run @fn as the main task
@@ -384,6 +399,44 @@ int gsched_timer_reset(gsched_chan_t ch, uint64_t delay_ns, uint64_t period_ns);
 
 /** The runtime's /dev/gsched file descriptor (for tests), or -1. */
 int gsched_fd(void);
+
+/**
+ * gsched_preemptions() - tasks switched out by preemption so far
+ *
+ * Counts, for the whole process and every gsched_run() so far, the times
+ * the preemption signal found a task at a safe point and switched it out
+ * (Documentation/gsched.rst, "Preemption"). For tests and statistics.
+ */
+unsigned long gsched_preemptions(void);
+
+/*
+ * File descriptors (DESIGN.md section 5). A task waits for readiness
+ * without blocking its worker: the module hooks the file's poll wait
+ * queue. At most one task of the runtime may wait per fd and direction
+ * (-EBUSY, Go's double wait). The I/O helpers expect non-blocking fds
+ * (gsched_accept() and gsched_connect() make them so); on a blocking fd
+ * the call itself may block the worker, which then hands off its P.
+ */
+#define GSCHED_FD_READ		1
+#define GSCHED_FD_WRITE		2
+
+/** Wait until @fd is readable/writable (or has an error or hangup).
+ * Return: 0; -EBADF when gsched_fd_close() closed it meanwhile; -EBUSY;
+ * -EPERM for an fd without poll support; -EBADF/-EINVAL. */
+int gsched_fd_wait(int fd, int dir);
+/** gsched_fd_wait() giving up after @timeout_ns: -ETIMEDOUT. */
+int gsched_fd_wait_timeout(int fd, int dir, uint64_t timeout_ns);
+/** gsched_fd_wait() or the context's error. */
+int gsched_fd_wait_ctx(gsched_ctx_t ctx, int fd, int dir);
+/** Wake the fd's waiters with -EBADF, then close(2) it. */
+int gsched_fd_close(int fd);
+/** read(2)/write(2)/accept4(2)/connect(2) that park the task, not the
+ * worker, until the fd is ready. Return: as the system call, -errno on
+ * error. gsched_write() writes everything unless an error occurs. */
+ssize_t gsched_read(int fd, void *buf, size_t n);
+ssize_t gsched_write(int fd, const void *buf, size_t n);
+int gsched_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int gsched_connect(int fd, const struct sockaddr *addr, socklen_t len);
 
 /** The runtime's instance id, as in /sys/kernel/gsched/instances/<id>. */
 int gsched_instance_id(void);

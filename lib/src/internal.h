@@ -35,12 +35,20 @@ struct gs_worker {
 	int cpu;		/* pinned CPU, -1 when not pinned */
 	void *g0_sp;		/* scheduler context while a task runs */
 	struct gs_task *curr;
+	/*
+	 * preempt.c: the task whose stack this thread is on, set by g0 only
+	 * around its gs_switch() to it, NULL while g0 runs. Unlike curr it
+	 * never names a task that another worker may already have freed: g0
+	 * clears it before its next ioctl can hand the task to anyone.
+	 */
+	struct gs_task *running;
 	/* the op the current task asks for when it switches to g0 */
 	uint32_t op;
 	uint32_t arg32;
 	int64_t arg64;
 	int64_t status;		/* main's exit value when the worker left */
 	bool deadlock;		/* the runtime ended in a deadlock */
+	bool started;		/* its thread was created (not worker 0) */
 };
 
 /* runtime.c, for chan.c */
@@ -52,6 +60,11 @@ bool gs_in_task(void);
 /* sync.c */
 int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
 		 gsched_chan_t done);
+
+/* preempt.c: around GSCHED_IOC_SETUP / at the end of gsched_run_opts() */
+void gs_preempt_setup(struct gsched_setup *setup,
+		      const struct gsched_opts *opts);
+void gs_preempt_teardown(void);
 
 /* stack.c */
 struct gs_task *gs_stack_alloc(size_t stack_size);

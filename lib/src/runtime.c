@@ -35,9 +35,14 @@
 static struct {
 	int fd;
 	unsigned int nprocs;
+	unsigned int nworkers;		/* nprocs + spare slots */
 	unsigned int instance_id;
 	size_t stack_size;
 	struct gs_worker *workers;
+	pthread_t *threads;		/* [i] valid when workers[i].started */
+	unsigned int next_spare;	/* spawn_lock */
+	bool stopping;			/* spawn_lock: no more spares */
+	pthread_mutex_t spawn_lock;
 	pthread_mutex_t lock;		/* live list */
 	struct gs_task live;		/* list head of tasks not yet reaped */
 	cpu_set_t cpus;			/* the CPUs the process may use */
@@ -45,6 +50,7 @@ static struct {
 } gs_rt = {
 	.fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.spawn_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 static __thread struct gs_worker *gs_tls_worker;
@@ -363,6 +369,8 @@ static void gs_fatal(const char *what, int err)
 	abort();
 }
 
+static void gs_spawn_spare(void);
+
 /* The scheduler loop of one worker (Go's schedule() on g0). */
 static void gs_worker_loop(struct gs_worker *w)
 {
@@ -401,6 +409,8 @@ static void gs_worker_loop(struct gs_worker *w)
 			t->id = sw.next_id;
 			t->op_err = 0;
 			t->result = sw.next_result;
+			if (sw.next_flags & GSCHED_NEXT_SPAWN)
+				gs_spawn_spare();
 		}
 		sw.op = GSCHED_OP_NONE;
 		sw.arg32 = 0;
@@ -410,7 +420,9 @@ static void gs_worker_loop(struct gs_worker *w)
 			continue;
 
 		errno = t->saved_errno;
+		w->running = t;			/* preempt.c */
 		gs_switch(&w->g0_sp, t->sp);
+		w->running = NULL;		/* preempt.c */
 
 		/* back on g0: the task asked for w->op */
 		sw.op = w->op;
@@ -429,14 +441,54 @@ static void *gs_worker_thread(void *arg)
 	struct gsched_worker_reg reg = { .index = w->index };
 	int ret;
 
-	gs_pin(w);
+	if (w->index < gs_rt.nprocs)
+		gs_pin(w);	/* spares run wherever they are needed */
+	else
+		w->cpu = -1;
 	ret = gs_ioctl(GSCHED_IOC_WORKER, &reg);
-	if (ret == -ESHUTDOWN)
-		return NULL;	/* main already returned */
+	if (ret == -ESHUTDOWN || (ret && w->index >= gs_rt.nprocs))
+		return NULL;	/* main already returned; a spare is optional */
 	if (ret)
 		gs_fatal("worker registration", ret);
 	gs_worker_loop(w);
 	return NULL;
+}
+
+/*
+ * Start the next spare worker: one up front, then one each time the
+ * module asks (GSCHED_NEXT_SPAWN: a worker blocked in the kernel had its
+ * P handed to the last idle worker). Called on g0 or by gsched_run_opts.
+ */
+static void gs_spawn_spare(void)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&gs_rt.spawn_lock);
+	i = gs_rt.next_spare;
+	if (!gs_rt.stopping && i < gs_rt.nworkers &&
+	    !pthread_create(&gs_rt.threads[i], NULL, gs_worker_thread,
+			    &gs_rt.workers[i])) {
+		gs_rt.workers[i].started = true;
+		gs_rt.next_spare = i + 1;
+	}
+	pthread_mutex_unlock(&gs_rt.spawn_lock);
+}
+
+static unsigned int gs_default_spares(const struct gsched_opts *opts)
+{
+	const char *env = getenv("GSCHED_SPARES");
+	long n;
+
+	if (opts && (opts->flags & GSCHED_OPT_NO_HANDOFF))
+		return 0;
+	if (opts && opts->max_spares)
+		return opts->max_spares;
+	if (env && *env) {
+		n = strtol(env, NULL, 10);
+		if (n >= 0 && n <= 4096)
+			return (unsigned int)n;
+	}
+	return 8;
 }
 
 static unsigned int gs_default_nprocs(void)
@@ -480,8 +532,10 @@ static void gs_atfork_child(void)
 		close(gs_rt.fd);
 	gs_rt.fd = -1;
 	gs_rt.workers = NULL;
+	gs_rt.threads = NULL;
 	gs_rt.live.next = gs_rt.live.prev = &gs_rt.live;
 	pthread_mutex_init(&gs_rt.lock, NULL);
+	pthread_mutex_init(&gs_rt.spawn_lock, NULL);
 	gs_tls_worker = NULL;
 	gs_stack_atfork_child();
 }
@@ -499,11 +553,10 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	struct gsched_setup setup = { 0 };
 	struct gsched_spawn sp = { 0 };
 	struct gsched_worker_reg reg = { 0 };
-	pthread_t *threads = NULL;
 	cpu_set_t saved;
 	bool restore = false;
 	struct gs_task *main_t;
-	unsigned int i, started = 0;
+	unsigned int i;
 	int fd, ret;
 
 	if (!fn)
@@ -533,15 +586,20 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	}
 	setup.nprocs = gs_rt.nprocs;
 	setup.max_tasks = opts ? opts->max_tasks : 0;
+	setup.max_spares = gs_default_spares(opts);
+	gs_preempt_setup(&setup, opts);		/* preempt.c */
 	ret = gs_ioctl(GSCHED_IOC_SETUP, &setup);
 	if (ret)
 		goto out_close;
 	gs_rt.instance_id = setup.instance_id;
 
-	gs_rt.workers = calloc(gs_rt.nprocs, sizeof(*gs_rt.workers));
-	threads = calloc(gs_rt.nprocs, sizeof(*threads));
+	gs_rt.nworkers = gs_rt.nprocs + setup.max_spares_out;
+	gs_rt.workers = calloc(gs_rt.nworkers, sizeof(*gs_rt.workers));
+	gs_rt.threads = calloc(gs_rt.nworkers, sizeof(*gs_rt.threads));
+	gs_rt.next_spare = gs_rt.nprocs;
+	gs_rt.stopping = false;
 	main_t = gs_stack_alloc(gs_rt.stack_size);
-	if (!gs_rt.workers || !threads || !main_t) {
+	if (!gs_rt.workers || !gs_rt.threads || !main_t) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -556,7 +614,7 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	if (ret)
 		goto out_free;
 
-	for (i = 0; i < gs_rt.nprocs; i++)
+	for (i = 0; i < gs_rt.nworkers; i++)
 		gs_rt.workers[i].index = i;
 	/* The calling thread is worker 0; register it first so the others
 	 * cannot find the instance without a worker for long. */
@@ -566,15 +624,21 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	if (ret)
 		goto out_free;
 	for (i = 1; i < gs_rt.nprocs; i++) {
-		ret = -pthread_create(&threads[i], NULL, gs_worker_thread,
+		ret = -pthread_create(&gs_rt.threads[i], NULL, gs_worker_thread,
 				      &gs_rt.workers[i]);
 		if (ret)
 			gs_fatal("cannot start worker thread", ret);
-		started++;
+		gs_rt.workers[i].started = true;
 	}
+	/* one spare up front; the module asks for more as they are used */
+	gs_spawn_spare();
 	gs_worker_loop(&gs_rt.workers[0]);
-	for (i = 1; i <= started; i++)
-		pthread_join(threads[i], NULL);
+	pthread_mutex_lock(&gs_rt.spawn_lock);
+	gs_rt.stopping = true;
+	pthread_mutex_unlock(&gs_rt.spawn_lock);
+	for (i = 1; i < gs_rt.nworkers; i++)
+		if (gs_rt.workers[i].started)
+			pthread_join(gs_rt.threads[i], NULL);
 
 	ret = 0;
 	if (gs_rt.workers[0].deadlock)
@@ -584,7 +648,8 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 
 out_free:
 	gs_reclaim_all();
-	free(threads);
+	free(gs_rt.threads);
+	gs_rt.threads = NULL;
 	free(gs_rt.workers);
 	gs_rt.workers = NULL;
 out_close:
@@ -592,6 +657,7 @@ out_close:
 	__atomic_store_n(&gs_rt.fd, -1, __ATOMIC_RELEASE);
 	if (restore)
 		sched_setaffinity(0, sizeof(saved), &saved);
+	gs_preempt_teardown();			/* preempt.c */
 	return ret;
 }
 
