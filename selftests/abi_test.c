@@ -30,7 +30,7 @@
 #define COOKIE_B	0xb0b0ULL
 #define COOKIE_C	0xc0c0ULL
 #define WATCHDOG_SECS	20	/* below the harness's 30 s */
-#define LAST_IOC	GSCHED_IOC_CTX	/* the highest ioctl number */
+#define LAST_IOC	GSCHED_IOC_FD	/* the highest ioctl number */
 
 static void watchdog_fired(int sig)
 {
@@ -419,8 +419,14 @@ TEST_F(dev, version_query)
 		EXPECT_EQ(sizeof(struct gsched_sync_op), v.size_sync);
 	if (v.features & GSCHED_FEAT_CTX)
 		EXPECT_EQ(sizeof(struct gsched_ctx_op), v.size_ctx);
+	if (v.features & GSCHED_FEAT_POLL)
+		EXPECT_EQ(sizeof(struct gsched_fd_op), v.size_fd);
+	EXPECT_TRUE(v.features & GSCHED_FEAT_HANDOFF);
+	EXPECT_TRUE(v.features & GSCHED_FEAT_PREEMPT);
+	EXPECT_TRUE(v.features & GSCHED_FEAT_POLL);
 	EXPECT_EQ(0, v.flags);
 	EXPECT_EQ(0, v.__pad);
+	EXPECT_EQ(0, v.__pad2);
 }
 
 TEST(version_sysfs)
@@ -512,25 +518,60 @@ TEST_F(dev, setup_flags)
 	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, flags, 1);
 }
 
-TEST_F(dev, setup_pad)
+TEST_F(dev, setup_preempt_signal_kill)
 {
 	struct gsched_setup s = { .nprocs = 1 };
 
-	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, __pad, 1);
+	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, preempt_signal, SIGKILL);
+}
+
+TEST_F(dev, setup_preempt_signal_stop)
+{
+	struct gsched_setup s = { .nprocs = 1 };
+
+	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, preempt_signal, SIGSTOP);
+}
+
+TEST_F(dev, setup_preempt_signal_range)
+{
+	struct gsched_setup s = { .nprocs = 1 };
+
+	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, preempt_signal, 65);
 }
 
 TEST_F(dev, setup_reserved0)
 {
 	struct gsched_setup s = { .nprocs = 1 };
 
-	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, __reserved[0], 1);
+	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, __reserved, 1);
 }
 
 TEST_F(dev, setup_reserved1)
 {
 	struct gsched_setup s = { .nprocs = 1 };
 
-	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, __reserved[1], 1ULL << 63);
+	BAD_FIELD(self->fd, GSCHED_IOC_SETUP, s, __reserved2, 1ULL << 63);
+}
+
+/* Spare slots are clamped to the module's max_spares and reported back;
+ * worker indexes past them are -EINVAL. */
+TEST_F(dev, setup_spares)
+{
+	struct gsched_setup s = { .nprocs = 2, .max_spares = 1000000 };
+	struct gsched_worker_reg wk = { 0 };
+	unsigned int cap = 0;
+	FILE *f;
+
+	f = fopen("/sys/module/gsched/parameters/max_spares", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%u", &cap));
+	fclose(f);
+	ASSERT_EQ(0, ioctl(self->fd, GSCHED_IOC_SETUP, &s));
+	EXPECT_EQ(cap, s.max_spares_out);
+	EXPECT_EQ(0, s.__pad);
+	wk.index = 2 + s.max_spares_out;
+	EXPECT_EQ(-1, ioctl(self->fd, GSCHED_IOC_WORKER, &wk));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(ready, worker_flags)
