@@ -39,10 +39,26 @@
  *                      nobody sends on; ns from gsched_ctx_cancel() until
  *                      the last has returned, per task
  *
+ * Blocking system calls and fds:
+ *   syscall_handoff    NPROCS=1: task A makes task B runnable, then blocks
+ *                      in read() on an empty pipe; B notes when it first
+ *                      runs (its worker's P was handed to a spare), then a
+ *                      plain pthread writes the pipe; N rounds, the median
+ *                      t1 - t0 in us (plus percentiles, hand-offs/round)
+ *   tcp_echo           ECHO_CONNS client tasks, N round trips of ECHO_MSG
+ *                      bytes in all, against one echo task per connection
+ *                      over loopback, all through gsched_read/write/accept/
+ *                      connect (round trips per second)
+ *
  * Prints one line "row=... impl=gsched n=... key=value..." with the
  * instance's sysfs counter deltas (syscalls, switches: per op; steals).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +84,11 @@ static long n_ops;
 static unsigned int nprocs;
 static const char *row;
 
-static unsigned long long inst_read(const char *file)
+static unsigned long long sysfs_read(const char *path)
 {
 	unsigned long long v = 0;
-	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/gsched/instances/%d/%s",
-		 gsched_instance_id(), file);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -83,6 +96,24 @@ static unsigned long long inst_read(const char *file)
 		v = 0;
 	fclose(f);
 	return v;
+}
+
+static unsigned long long inst_read(const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/gsched/instances/%d/%s",
+		 gsched_instance_id(), file);
+	return sysfs_read(path);
+}
+
+/* A module parameter, 0 when unreadable. */
+static unsigned long long param_read(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/gsched/parameters/%s", name);
+	return sysfs_read(path);
 }
 
 static struct ctr ctr_read(void)
@@ -978,6 +1009,278 @@ static void bench_ctx_cancel(void)
 	free(ids);
 }
 
+/* ---- syscall_handoff: a worker blocked in read() hands off its P -------- */
+
+/*
+ * With one P, task A makes task B runnable on that P (unpark), takes t0
+ * and calls read() on an empty blocking pipe: its worker sleeps in the
+ * kernel, and after the module's grace period (handoff_grace_us) the P
+ * goes to a spare worker, which runs B; B takes t1. latency = t1 - t0.
+ * B then posts a plain pthread (outside the runtime), which writes the
+ * pipe so that A returns. Before each round A makes a scheduling call
+ * (so it holds the P again) and waits until B is parked once more.
+ * HO_WARMUP rounds first (the library starts spares on demand).
+ */
+#define HO_WARMUP	5
+
+static int ho_pipe[2];
+static sem_t ho_wsem;
+static atomic_int ho_stop;
+static _Atomic uint64_t ho_t0;
+static uint64_t *ho_lat;
+
+static void *ho_writer(void *arg)
+{
+	char c = 'x';
+
+	for (;;) {
+		while (sem_wait(&ho_wsem))
+			if (errno != EINTR)
+				die("sem_wait", -errno);
+		if (atomic_load(&ho_stop))
+			return NULL;
+		if (write(ho_pipe[1], &c, 1) != 1)
+			die("write (pipe)", -errno);
+	}
+}
+
+static long ho_b(void *arg)
+{
+	long r, total = (long)arg;
+	int ret;
+
+	for (r = 0; r < total; r++) {
+		ret = gsched_park(GSCHED_WAIT_USER);
+		if (ret)
+			die("gsched_park", ret);
+		ho_lat[r] = now_ns() - atomic_load(&ho_t0);
+		if (sem_post(&ho_wsem))
+			die("sem_post", -errno);
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (0..100) of n sorted values. */
+static uint64_t pct(const uint64_t *v, long n, int p)
+{
+	return v[(n - 1) * p / 100];
+}
+
+static void bench_syscall_handoff(void)
+{
+	long r, total = HO_WARMUP + n_ops, spins = 0;
+	unsigned long long h0 = 0, h1;
+	struct gsched_task_info info;
+	struct ctr a = ctr_read(), b;
+	pthread_t th;
+	uint64_t *lat;
+	int id, ret;
+	char c;
+
+	ho_lat = calloc(total, sizeof(*ho_lat));
+	if (!ho_lat)
+		die("calloc", -ENOMEM);
+	if (pipe(ho_pipe))
+		die("pipe", -errno);
+	if (sem_init(&ho_wsem, 0, 0))
+		die("sem_init", -errno);
+	ret = pthread_create(&th, NULL, ho_writer, NULL);
+	if (ret)
+		die("pthread_create", -ret);
+	id = spawn_ok(ho_b, (void *)total);
+	for (r = 0; r < total; r++) {
+		if (r == HO_WARMUP) {
+			a = ctr_read();
+			h0 = inst_read("handoffs");
+		}
+		/* hold the P again (a task back from a system call may run
+		 * without one until its next scheduling call); B parked */
+		for (;;) {
+			gsched_yield();
+			ret = gsched_task_info(id, &info);
+			if (ret)
+				die("gsched_task_info", ret);
+			if (info.state == GSCHED_TASK_WAITING)
+				break;
+			spins++;
+		}
+		ret = gsched_unpark(id);
+		if (ret)
+			die("gsched_unpark", ret);
+		atomic_store(&ho_t0, now_ns());
+		if (read(ho_pipe[0], &c, 1) != 1)
+			die("read (pipe)", -errno);
+	}
+	b = ctr_read();
+	h1 = inst_read("handoffs");
+	join_all(&id, 1);
+	atomic_store(&ho_stop, 1);
+	sem_post(&ho_wsem);
+	pthread_join(th, NULL);
+	lat = ho_lat + HO_WARMUP;
+	qsort(lat, n_ops, sizeof(*lat), cmp_u64);
+	print_row("syscall_handoff", n_ops, &a, &b);
+	printf(" median_us=%.1f p10_us=%.1f p90_us=%.1f min_us=%.1f"
+	       " max_us=%.1f handoffs_per_op=%.2f spares=%llu"
+	       " grace_us=%llu wait_yields=%ld\n",
+	       pct(lat, n_ops, 50) / 1e3, pct(lat, n_ops, 10) / 1e3,
+	       pct(lat, n_ops, 90) / 1e3, lat[0] / 1e3, lat[n_ops - 1] / 1e3,
+	       (double)(h1 - h0) / n_ops, inst_read("spares"),
+	       param_read("handoff_grace_us"), spins);
+	close(ho_pipe[0]);
+	close(ho_pipe[1]);
+	sem_destroy(&ho_wsem);
+	free(ho_lat);
+}
+
+/* ---- tcp_echo: echo over loopback with the fd helpers -------------------- */
+
+/*
+ * ECHO_CONNS client tasks each connect to a listener on 127.0.0.1 and do
+ * N / ECHO_CONNS round trips of an ECHO_MSG-byte message; an acceptor
+ * task starts one echo task per connection. Every socket is non-blocking
+ * and waits with gsched_read/write/accept/connect (the task parks, not
+ * the worker); TCP_NODELAY as Go's net package sets it. The clock runs
+ * from the moment all clients are connected until all have their last
+ * echo (bench/go/io.go and pthread_bench.c do the same).
+ */
+#define ECHO_CONNS	100
+#define ECHO_MSG	64
+
+static int echo_lfd;
+static struct sockaddr_in echo_addr;
+static long echo_rounds;
+static gsched_wg_t echo_connected;
+static gsched_chan_t echo_start;
+
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		die("setsockopt TCP_NODELAY", -errno);
+}
+
+static long echo_serve(void *arg)
+{
+	int fd = (int)(long)arg;
+	char buf[4096];
+	ssize_t r;
+
+	nodelay(fd);
+	while ((r = gsched_read(fd, buf, sizeof(buf))) > 0)
+		if (gsched_write(fd, buf, r) != r)
+			break;
+	if (r < 0 && r != -ECONNRESET)
+		die("gsched_read (server)", (int)r);
+	close(fd);
+	return 0;
+}
+
+static long echo_acceptor(void *arg)
+{
+	int ids[ECHO_CONNS], fd, i;
+
+	for (i = 0; i < ECHO_CONNS; i++) {
+		fd = gsched_accept(echo_lfd, NULL, NULL);
+		if (fd < 0)
+			die("gsched_accept", fd);
+		ids[i] = spawn_ok(echo_serve, (void *)(long)fd);
+	}
+	join_all(ids, ECHO_CONNS);
+	return 0;
+}
+
+static long echo_client(void *arg)
+{
+	long id = (long)arg, r, v;
+	char msg[ECHO_MSG], got[ECHO_MSG];
+	size_t have;
+	ssize_t k;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket", -errno);
+	nodelay(fd);
+	ret = gsched_connect(fd, (struct sockaddr *)&echo_addr,
+			     sizeof(echo_addr));
+	if (ret)
+		die("gsched_connect", ret);
+	lock_ok(gsched_wg_done(echo_connected), "gsched_wg_done");
+	ret = gsched_chan_recv(echo_start, &v);
+	if (ret != 0)
+		die("start channel not closed", ret < 0 ? ret : -EPROTO);
+	memset(msg, 'a' + id % 26, sizeof(msg));
+	for (r = 0; r < echo_rounds; r++) {
+		memcpy(msg, &r, sizeof(r));
+		k = gsched_write(fd, msg, sizeof(msg));
+		if (k != sizeof(msg))
+			die("gsched_write (client)", k < 0 ? (int)k : -EIO);
+		for (have = 0; have < sizeof(got); have += k) {
+			k = gsched_read(fd, got + have, sizeof(got) - have);
+			if (k <= 0)
+				die("gsched_read (client)", k < 0 ? (int)k : -EPIPE);
+		}
+		if (memcmp(msg, got, sizeof(msg)))
+			die("echo differs", -EPROTO);
+	}
+	close(fd);
+	return 0;
+}
+
+static void bench_tcp_echo(void)
+{
+	socklen_t alen = sizeof(echo_addr);
+	int ids[ECHO_CONNS], acc, i;
+	unsigned long long h0;
+	struct ctr a, b;
+	uint64_t t0;
+	long n;
+
+	echo_rounds = n_ops / ECHO_CONNS ? n_ops / ECHO_CONNS : 1;
+	n = echo_rounds * ECHO_CONNS;
+	echo_lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			  0);
+	if (echo_lfd < 0)
+		die("socket", -errno);
+	echo_addr = (struct sockaddr_in){ .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (bind(echo_lfd, (struct sockaddr *)&echo_addr, sizeof(echo_addr)) ||
+	    listen(echo_lfd, 1024) ||
+	    getsockname(echo_lfd, (struct sockaddr *)&echo_addr, &alen))
+		die("bind/listen", -errno);
+	lock_ok(gsched_wg_init(&echo_connected), "gsched_wg_init");
+	echo_start = chan_make_ok(0);
+	t0 = now_ns();
+	acc = spawn_ok(echo_acceptor, NULL);
+	lock_ok(gsched_wg_add(echo_connected, ECHO_CONNS), "gsched_wg_add");
+	for (i = 0; i < ECHO_CONNS; i++)
+		ids[i] = spawn_ok(echo_client, (void *)(long)i);
+	lock_ok(gsched_wg_wait(echo_connected), "gsched_wg_wait");
+	h0 = inst_read("handoffs");
+	a = ctr_read();
+	lock_ok(gsched_chan_close(echo_start), "gsched_chan_close");
+	join_all(ids, ECHO_CONNS);
+	b = ctr_read();
+	join_all(&acc, 1);
+	print_row("tcp_echo", n, &a, &b);
+	printf(" rt_per_s=%.0f conns=%d rounds=%ld msg=%d connect_ms=%.1f"
+	       " handoffs=%llu threads=%llu\n", n * 1e9 / (b.ns - a.ns),
+	       ECHO_CONNS, echo_rounds, ECHO_MSG, (a.ns - t0) / 1e6,
+	       inst_read("handoffs") - h0, inst_read("threads"));
+	close(echo_lfd);
+	gsched_chan_release(echo_start);
+	gsched_sync_release(echo_connected);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static const struct {
@@ -1001,6 +1304,8 @@ static const struct {
 	{ "rwmutex", bench_rwmutex, 200000 },
 	{ "wg_fanin", bench_wg_fanin, 20000 },
 	{ "ctx_cancel", bench_ctx_cancel, 10000 },
+	{ "syscall_handoff", bench_syscall_handoff, 200 },
+	{ "tcp_echo", bench_tcp_echo, 10000 },
 };
 
 static void (*bench_fn)(void);

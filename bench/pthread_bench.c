@@ -21,18 +21,29 @@
  * pthread_rwlock_t and a counter+condvar wait group; ctx_cancel is a flag
  * and pthread_cond_broadcast(). Same rows as gsched_bench, one thread per
  * task; chan_xproc is a pipe pair between two single-threaded processes.
+ * syscall_handoff: a thread blocking in read() while another thread of its
+ * CPU is runnable (the kernel's own "hand-off"); tcp_echo: not threads but
+ * two single-threaded epoll loops (server; all clients).
  *
  * NCPUS (default 2) limits the process to the first NCPUS CPUs, as
  * GOMAXPROCS and gsched's nprocs do. Prints "row=... impl=pthread ...".
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -790,6 +801,303 @@ static void bench_ctx_cancel(void)
 	free(t);
 }
 
+/* ---- syscall_handoff: the kernel switching to the next runnable thread --- */
+
+/*
+ * The pthreads counterpart of gsched's hand-off (NCPUS=1: all threads on
+ * CPU 0). With a thread per task there is nothing to hand off: when thread
+ * A blocks in read() on an empty pipe, the kernel runs the next runnable
+ * thread of that CPU. Thread B is kept runnable (it waits in a
+ * sched_yield() loop, not asleep, just as gsched's B sits in the run
+ * queue); A takes t0, flags the round and blocks in read(); B notes t1 when
+ * it sees the flag, then posts a writer thread, which writes the pipe so
+ * that A returns. latency = t1 - t0: a blocking read plus one switch.
+ */
+#define HO_WARMUP	5
+
+static int ho_pipe[2];
+static sem_t ho_wsem;
+static atomic_int ho_phase, ho_stop;	/* phase 1: A is about to block */
+static _Atomic uint64_t ho_t0;
+static uint64_t *ho_lat;
+
+static void *ho_writer(void *arg)
+{
+	char c = 'x';
+
+	for (;;) {
+		while (sem_wait(&ho_wsem))
+			if (errno != EINTR)
+				die("sem_wait", errno);
+		if (atomic_load(&ho_stop))
+			return NULL;
+		if (write(ho_pipe[1], &c, 1) != 1)
+			die("write (pipe)", errno);
+	}
+}
+
+static void *ho_b(void *arg)
+{
+	long r, total = (long)arg;
+
+	for (r = 0; r < total; r++) {
+		while (atomic_load(&ho_phase) != 1)
+			sched_yield();
+		ho_lat[r] = now_ns() - atomic_load(&ho_t0);
+		atomic_store(&ho_phase, 2);
+		if (sem_post(&ho_wsem))
+			die("sem_post", errno);
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(const uint64_t *v, long n, int p)
+{
+	return v[(n - 1) * p / 100];
+}
+
+static void bench_syscall_handoff(void)
+{
+	long r, total = HO_WARMUP + n_ops, c0 = 0;
+	uint64_t t0 = 0, t1, *lat;
+	pthread_t tb, tw;
+	char c;
+
+	ho_lat = calloc(total, sizeof(*ho_lat));
+	if (!ho_lat)
+		die("calloc", ENOMEM);
+	if (pipe(ho_pipe))
+		die("pipe", errno);
+	if (sem_init(&ho_wsem, 0, 0))
+		die("sem_init", errno);
+	spawn(&tw, ho_writer, NULL);
+	spawn(&tb, ho_b, (void *)total);
+	for (r = 0; r < total; r++) {
+		if (r == HO_WARMUP) {
+			c0 = ctxsw();
+			t0 = now_ns();
+		}
+		atomic_store(&ho_t0, now_ns());
+		atomic_store(&ho_phase, 1);
+		if (read(ho_pipe[0], &c, 1) != 1)
+			die("read (pipe)", errno);
+	}
+	t1 = now_ns();
+	join(tb);
+	atomic_store(&ho_stop, 1);
+	sem_post(&ho_wsem);
+	join(tw);
+	lat = ho_lat + HO_WARMUP;
+	qsort(lat, n_ops, sizeof(*lat), cmp_u64);
+	print_row("syscall_handoff", n_ops, t1 - t0, ctxsw() - c0);
+	printf(" median_us=%.1f p10_us=%.1f p90_us=%.1f min_us=%.1f"
+	       " max_us=%.1f\n", pct(lat, n_ops, 50) / 1e3,
+	       pct(lat, n_ops, 10) / 1e3, pct(lat, n_ops, 90) / 1e3,
+	       lat[0] / 1e3, lat[n_ops - 1] / 1e3);
+	close(ho_pipe[0]);
+	close(ho_pipe[1]);
+	sem_destroy(&ho_wsem);
+	free(ho_lat);
+}
+
+/* ---- tcp_echo: two single-threaded epoll loops -------------------------- */
+
+/*
+ * The C peer of gsched's tcp_echo: not a thread per connection but the
+ * classic event loop. Thread 1 is a single-threaded epoll echo server
+ * (level-triggered, non-blocking sockets, accept4 until EAGAIN, read then
+ * write back); the main thread drives all ECHO_CONNS client connections
+ * from a second single-threaded epoll loop: each connection sends its
+ * next ECHO_MSG-byte message when the whole previous echo is back. Two
+ * threads for the two CPUs gsched and Go get. The clients connect
+ * (blocking connect, then non-blocking) before the clock starts.
+ */
+#define ECHO_CONNS	100
+#define ECHO_MSG	64
+
+static int echo_lfd;
+
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		die("setsockopt TCP_NODELAY", errno);
+}
+
+static void epoll_add(int ep, int fd, uint64_t data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		die("epoll_ctl", errno);
+}
+
+/* write(2) everything to a non-blocking socket */
+static void write_all(int fd, const char *p, size_t n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	ssize_t r;
+
+	while (n) {
+		r = write(fd, p, n);
+		if (r > 0) {
+			p += r;
+			n -= r;
+		} else if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+			poll(&pfd, 1, -1);
+		} else {
+			die("write (socket)", r < 0 ? errno : EIO);
+		}
+	}
+}
+
+static void *echo_server(void *arg)
+{
+	struct epoll_event ev[64];
+	long accepted = 0, open = 0;
+	int ep, i, k, fd;
+	char buf[4096];
+	ssize_t r;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		die("epoll_create1", errno);
+	epoll_add(ep, echo_lfd, (uint64_t)echo_lfd);
+	while (accepted < ECHO_CONNS || open > 0) {
+		k = epoll_wait(ep, ev, 64, -1);
+		if (k < 0 && errno != EINTR)
+			die("epoll_wait", errno);
+		for (i = 0; i < k; i++) {
+			fd = (int)ev[i].data.u64;
+			if (fd == echo_lfd) {
+				while ((fd = accept4(echo_lfd, NULL, NULL,
+						     SOCK_NONBLOCK |
+						     SOCK_CLOEXEC)) >= 0) {
+					nodelay(fd);
+					epoll_add(ep, fd, (uint64_t)fd);
+					accepted++;
+					open++;
+				}
+				if (errno != EAGAIN && errno != EINTR &&
+				    errno != ECONNABORTED)
+					die("accept4", errno);
+				continue;
+			}
+			r = read(fd, buf, sizeof(buf));
+			if (r > 0) {
+				write_all(fd, buf, r);
+			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(fd);	/* leaves the epoll set */
+				open--;
+			}
+		}
+	}
+	close(ep);
+	return NULL;
+}
+
+struct echo_conn {
+	int fd;
+	long round;
+	size_t have;
+	char msg[ECHO_MSG], got[ECHO_MSG];
+};
+
+static void echo_send(struct echo_conn *c)
+{
+	memcpy(c->msg, &c->round, sizeof(c->round));
+	c->have = 0;
+	write_all(c->fd, c->msg, sizeof(c->msg));
+}
+
+static void bench_tcp_echo(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long rounds = n_ops / ECHO_CONNS ? n_ops / ECHO_CONNS : 1;
+	long n = rounds * ECHO_CONNS, done = 0, c0;
+	static struct echo_conn conn[ECHO_CONNS];
+	socklen_t alen = sizeof(addr);
+	struct epoll_event ev[64];
+	uint64_t t_begin, t0, t1;
+	struct echo_conn *c;
+	int ep, i, k, fd;
+	pthread_t srv;
+	ssize_t r;
+
+	echo_lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			  0);
+	if (echo_lfd < 0)
+		die("socket", errno);
+	if (bind(echo_lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(echo_lfd, 1024) ||
+	    getsockname(echo_lfd, (struct sockaddr *)&addr, &alen))
+		die("bind/listen", errno);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		die("epoll_create1", errno);
+	t_begin = now_ns();
+	spawn(&srv, echo_server, NULL);
+	for (i = 0; i < ECHO_CONNS; i++) {
+		c = &conn[i];
+		c->fd = fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket", errno);
+		nodelay(fd);
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			die("connect", errno);
+		if (fcntl(fd, F_SETFL, O_NONBLOCK))
+			die("fcntl", errno);
+		memset(c->msg, 'a' + i % 26, sizeof(c->msg));
+		epoll_add(ep, fd, (uint64_t)i);
+	}
+	c0 = ctxsw();
+	t0 = now_ns();
+	for (i = 0; i < ECHO_CONNS; i++)
+		echo_send(&conn[i]);
+	while (done < ECHO_CONNS) {
+		k = epoll_wait(ep, ev, 64, -1);
+		if (k < 0 && errno != EINTR)
+			die("epoll_wait", errno);
+		for (i = 0; i < k; i++) {
+			c = &conn[ev[i].data.u64];
+			r = read(c->fd, c->got + c->have,
+				 sizeof(c->got) - c->have);
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (r <= 0)
+				die("read (client)", r < 0 ? errno : EPIPE);
+			c->have += r;
+			if (c->have < sizeof(c->got))
+				continue;
+			if (memcmp(c->msg, c->got, sizeof(c->msg)))
+				die("echo differs", EPROTO);
+			if (++c->round < rounds) {
+				echo_send(c);
+			} else {
+				close(c->fd);
+				done++;
+			}
+		}
+	}
+	t1 = now_ns();
+	print_row("tcp_echo", n, t1 - t0, ctxsw() - c0);
+	printf(" rt_per_s=%.0f conns=%d rounds=%ld msg=%d connect_ms=%.1f"
+	       " threads=2\n", n * 1e9 / (t1 - t0), ECHO_CONNS, rounds,
+	       ECHO_MSG, (t0 - t_begin) / 1e6);
+	join(srv);
+	close(ep);
+	close(echo_lfd);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static const struct {
@@ -811,6 +1119,8 @@ static const struct {
 	{ "rwmutex", bench_rwmutex, 200000 },
 	{ "wg_fanin", bench_wg_fanin, 2000 },
 	{ "ctx_cancel", bench_ctx_cancel, 10000 },
+	{ "syscall_handoff", bench_syscall_handoff, 200 },
+	{ "tcp_echo", bench_tcp_echo, 10000 },
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,8 @@
 //
 // and the channel and sync rows of chansync.go (chan_pingpong,
 // chan_buffered, chan_select, mutex_uncontended, mutex_contended, rwmutex,
-// wg_fanin, ctx_cancel; chan_xproc has no Go peer).
+// wg_fanin, ctx_cancel; chan_xproc has no Go peer) and the blocking
+// system call and network rows of io.go (syscall_handoff, tcp_echo).
 //
 // It prints one line "row=... impl=go n=... key=value...". Build it with
 // CGO_ENABLED=0 and GO111MODULE=off: it needs nothing but the standard
@@ -254,6 +255,8 @@ var rows = []struct {
 	{"rwmutex", benchRWMutex, 200000},
 	{"wg_fanin", benchWgFanin, 20000},
 	{"ctx_cancel", benchCtxCancel, 10000},
+	{"syscall_handoff", benchSyscallHandoff, 200},
+	{"tcp_echo", benchTCPEcho, 10000},
 }
 
 func usage() {
