@@ -609,8 +609,15 @@ TEST_F_TIMEOUT(obs, bpftrace_chanrate, 240)
 	total = map_sum(out, "@ops_total[", &lines);
 	per_s = map_sum(out, "@ops_per_s[", &plines);
 	EXPECT_LT(0, lines);
-	/* the per-second counts add up to the totals */
-	EXPECT_EQ(total, per_s);
+	/*
+	 * The per-second counts are a part of the totals: every op counted
+	 * in them is in the totals too, but an op that lands between the
+	 * interval probe's print() and clear() (bpftrace runs both later,
+	 * in user space) is only in the totals.  How many do depends on
+	 * speed, so no equality here; the exact counts are below.
+	 */
+	EXPECT_LT(0, per_s);
+	EXPECT_LE(per_s, total);
 	s = strstr(out, "@ops_total[");
 	if (s)
 		chan = strtol(s + strlen("@ops_total["), NULL, 10);
@@ -652,6 +659,26 @@ TEST_F_TIMEOUT(obs, bpftrace_sync, 240)
 	EXPECT_EQ(WL_TIMEOUTS,
 		  map_get(out, "@ctx_cancels[deadline exceeded (-ETIMEDOUT)]"));
 	BT_DONE("sync");
+}
+
+/*
+ * handoff.bt: the read test of handoff_test blocks a task in read() with
+ * GOMAXPROCS=1 until 1,000 other tasks ran on a spare: at least one
+ * hand-off, each with its latency in the histogram.
+ */
+TEST_F_TIMEOUT(obs, bpftrace_handoff, 240)
+{
+	long long handoffs;
+	int lines, buckets;
+
+	BT_PREPARE("handoff",
+		   "build/selftests/handoff_test -t read_on_empty_pipe");
+	ASSERT_NE(NULL, strstr(out, "ok 1 global.read_on_empty_pipe"));
+	handoffs = map_sum(out, "@handoffs[", &lines);
+	EXPECT_LT(0, handoffs);
+	EXPECT_LT(0, lines);
+	EXPECT_EQ(handoffs, hist_total(out, "@handoff_latency_us", &buckets));
+	BT_DONE("handoff");
 }
 
 /* ---- the sync.bt workload ---------------------------------------------- */
@@ -739,5 +766,6 @@ int main(int argc, char **argv)
 	if (access(GSCHED_DEVICE, R_OK | W_OK))
 		ksft_exit_skip("%s: %s (gsched module not loaded)\n",
 			       GSCHED_DEVICE, strerror(errno));
+	gs_scale_harness_timeouts();	/* slow kernels: common.h */
 	return test_harness_run(argc, argv);
 }

@@ -422,7 +422,8 @@ unsigned long gsched_preemptions(void);
 
 /** Wait until @fd is readable/writable (or has an error or hangup).
  * Return: 0; -EBADF when gsched_fd_close() closed it meanwhile; -EBUSY;
- * -EPERM for an fd without poll support; -EBADF/-EINVAL. */
+ * -EPERM for an fd without poll support or outside a task; -EBADF/-EINVAL.
+ * Readiness is a hint: the I/O call may still find nothing (EAGAIN). */
 int gsched_fd_wait(int fd, int dir);
 /** gsched_fd_wait() giving up after @timeout_ns: -ETIMEDOUT. */
 int gsched_fd_wait_timeout(int fd, int dir, uint64_t timeout_ns);
@@ -432,7 +433,8 @@ int gsched_fd_wait_ctx(gsched_ctx_t ctx, int fd, int dir);
 int gsched_fd_close(int fd);
 /** read(2)/write(2)/accept4(2)/connect(2) that park the task, not the
  * worker, until the fd is ready. Return: as the system call, -errno on
- * error. gsched_write() writes everything unless an error occurs. */
+ * error. gsched_write() writes everything unless an error occurs; an
+ * error after some bytes went out returns their count. */
 ssize_t gsched_read(int fd, void *buf, size_t n);
 ssize_t gsched_write(int fd, const void *buf, size_t n);
 int gsched_accept(int fd, struct sockaddr *addr, socklen_t *len);
