@@ -114,4 +114,78 @@ static inline int gs_raw_instance(unsigned int nprocs, unsigned int *id)
 	return fd;
 }
 
+/*
+ * Slow kernels.  In the debug guest (KASAN, lockdep, kmemleak, SLUB debug,
+ * all under QEMU's software emulation) every system call and wakeup costs
+ * tens of times more; there tools/vm/stage2 exports
+ *
+ *   GSCHED_TEST_SCALE=N          stress tests divide their sizes by N (use
+ *                                gs_scaled(); the test says which size ran)
+ *   GSCHED_TEST_TIMEOUT_SCALE=N  every kselftest time limit is N times
+ *                                longer (TEST_HARNESS_MAIN below)
+ *
+ * Both default to 1: full sizes and the limits as written.  The checks stay
+ * the same at every size.
+ */
+static inline long gs_env_factor(const char *name)
+{
+	const char *s = getenv(name);
+	long v;
+
+	if (!s || !*s)
+		return 1;
+	v = strtol(s, NULL, 10);
+	return v < 1 ? 1 : v;
+}
+
+static inline long gs_test_scale(void)
+{
+	return gs_env_factor("GSCHED_TEST_SCALE");
+}
+
+/* @n divided by GSCHED_TEST_SCALE, but at least @min. */
+static inline long gs_scaled(long n, long min)
+{
+	long v = n / gs_test_scale();
+
+	return v < min ? min : v;
+}
+
+#ifdef TEST_HARNESS_MAIN
+/*
+ * Multiply every registered test's time limit by GSCHED_TEST_TIMEOUT_SCALE.
+ * Call it from main() before test_harness_run(); TEST_HARNESS_MAIN does.
+ * (The limits are alarm()s around each forked test: kselftest_harness.h
+ * from linux 6.1 keeps them in struct __test_metadata.)
+ */
+static inline void gs_scale_harness_timeouts(void)
+{
+	long k = gs_env_factor("GSCHED_TEST_TIMEOUT_SCALE");
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+
+	if (k == 1)
+		return;
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			if (t->timeout > 0)
+				t->timeout = (long)t->timeout * k < 86400 ?
+					     (int)(t->timeout * k) : 86400;
+}
+
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN						\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+	int main(int argc, char **argv)					\
+	{								\
+		gs_scale_harness_timeouts();				\
+		return test_harness_run(argc, argv);			\
+	}
+#endif
+
 #endif
