@@ -23,6 +23,16 @@
 
 static struct gsched_opts one_p = { .nprocs = 1 };
 static struct gsched_opts two_p = { .nprocs = 2 };
+/*
+ * One P that the running task never loses unless it blocks in gsched:
+ * for the tests of exact queue order, which preemption (a yield at any
+ * instruction) or a hand-off (a page fault or file read that sleeps)
+ * would reorder.
+ */
+static struct gsched_opts solo = {
+	.nprocs = 1,
+	.flags = GSCHED_OPT_NO_PREEMPT | GSCHED_OPT_NO_HANDOFF,
+};
 
 /* ---- spawn order: runnext, then the local ring (seed scenario 29) ---- */
 
@@ -54,7 +64,7 @@ TEST(runnext_order)
 	long ev = -1;
 	int i;
 
-	ASSERT_EQ(0, gsched_run_opts(&one_p, spawn_ten_then_join, NULL, &ev));
+	ASSERT_EQ(0, gsched_run_opts(&solo, spawn_ten_then_join, NULL, &ev));
 	ASSERT_EQ(0, ev);
 	ASSERT_EQ(10, norder);
 	for (i = 0; i < 10; i++)
@@ -89,9 +99,14 @@ static long overflow_main(void *arg)
 
 TEST(overflow_to_global)
 {
+	/*
+	 * main must keep the only P while it spawns and reads sysfs: no
+	 * preemption, and no hand-off if a page fault or the sysfs read
+	 * sleeps (either would let other tasks drain the queues).
+	 */
 	long ev = -1;
 
-	ASSERT_EQ(0, gsched_run_opts(&one_p, overflow_main, NULL, &ev));
+	ASSERT_EQ(0, gsched_run_opts(&solo, overflow_main, NULL, &ev));
 	ASSERT_EQ(0, ev);
 	EXPECT_EQ(300, ran);
 	/* 256 fit in the ring + runnext; the 258th spawn spills 128 + 1. */
@@ -333,7 +348,7 @@ TEST(yield_alternates)
 	long ev = -1;
 	int i;
 
-	ASSERT_EQ(0, gsched_run_opts(&one_p, yield_main, NULL, &ev));
+	ASSERT_EQ(0, gsched_run_opts(&solo, yield_main, NULL, &ev));
 	ASSERT_EQ(0, ev);
 	ASSERT_EQ(16, ntrail);
 	for (i = 1; i < 16; i++)
