@@ -143,6 +143,11 @@ static inline long gs_test_scale(void)
 	return gs_env_factor("GSCHED_TEST_SCALE");
 }
 
+static inline long gs_timeout_scale(void)
+{
+	return gs_env_factor("GSCHED_TEST_TIMEOUT_SCALE");
+}
+
 /* @n divided by GSCHED_TEST_SCALE, but at least @min. */
 static inline long gs_scaled(long n, long min)
 {
@@ -160,7 +165,7 @@ static inline long gs_scaled(long n, long min)
  */
 static inline void gs_scale_harness_timeouts(void)
 {
-	long k = gs_env_factor("GSCHED_TEST_TIMEOUT_SCALE");
+	long k = gs_timeout_scale();
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
 

@@ -1096,10 +1096,19 @@ TEST_F_TIMEOUT(slow, fp_loop_two_p_signalled, 300)
 /* ---- signals everywhere: libgsched and libc are never interrupted ---- */
 
 #define NPAIRS		6
-#define PP_ROUNDS	300
 #define NMIXED		4
-#define MIXED_ROUNDS	1500
 #define NCHURN		100
+
+/* rounds per ping-pong pair and per mixed task: 300 and 1500, scaled */
+static long pp_rounds, mixed_rounds;
+
+static void stress_sizes(struct __test_metadata *_metadata)
+{
+	pp_rounds = gs_scaled(300, 30);
+	mixed_rounds = gs_scaled(1500, 150);
+	TH_LOG("%d pairs x %ld rounds, %d mixed x %ld rounds", NPAIRS,
+	       pp_rounds, NMIXED, mixed_rounds);
+}
 
 static atomic_int stress_bad, spin_stop;
 static gsched_wg_t stress_wg;
@@ -1118,7 +1127,7 @@ static long pinger(void *arg)
 	struct pp_pair *p = arg;
 	unsigned long i, v;
 
-	for (i = 0; p->forever || i < PP_ROUNDS; i++) {
+	for (i = 0; p->forever || i < (unsigned long)pp_rounds; i++) {
 		if (gsched_chan_send(p->ping, &i) ||
 		    gsched_chan_recv(p->pong, &v) != 1 || v != i + 1)
 			atomic_fetch_add(&stress_bad, 1);
@@ -1132,7 +1141,7 @@ static long ponger(void *arg)
 	struct pp_pair *p = arg;
 	unsigned long i, v;
 
-	for (i = 0; p->forever || i < PP_ROUNDS; i++) {
+	for (i = 0; p->forever || i < (unsigned long)pp_rounds; i++) {
 		if (gsched_chan_recv(p->ping, &v) != 1 || v != i)
 			atomic_fetch_add(&stress_bad, 1);
 		v++;
@@ -1158,7 +1167,7 @@ static long mixed(void *arg)
 		gsched_wg_done(stress_wg);
 		return 0;
 	}
-	for (r = 0; r < MIXED_ROUNDS; r++) {
+	for (r = 0; r < (unsigned long)mixed_rounds; r++) {
 		size_t sz = 16 + (r * 37) % 4000;
 		char *p = malloc(sz);
 
@@ -1282,12 +1291,13 @@ TEST_F_TIMEOUT(slow, runtime_code_is_safe, 600)
 
 	if (why)
 		SKIP(return, "%s", why);
+	stress_sizes(_metadata);
 	ASSERT_EQ(0, bomber_start(&b, 200));
 	ASSERT_EQ(0, gsched_run_opts(&two_p, stress_main, NULL, &ev));
 	bomber_stop(&b);
 	ASSERT_EQ(0, ev);
 	EXPECT_EQ(0, stress_bad);
-	EXPECT_EQ((unsigned long)NMIXED * MIXED_ROUNDS, stress_shared);
+	EXPECT_EQ((unsigned long)NMIXED * mixed_rounds, stress_shared);
 	EXPECT_GE(gsched_preemptions() - p0, 1ul);
 	TH_LOG("%lu signals, %lu preemptions", atomic_load(&b.sent),
 	       gsched_preemptions() - p0);
@@ -1299,10 +1309,10 @@ TEST_F_TIMEOUT(slow, runtime_code_is_safe, 600)
  * worker: with minimum-size stacks, which are unmapped on exit, the
  * handler must not even look at that task.
  */
-#define NBATCH		400
 #define BATCH		4
 
 static atomic_int short_done;
+static long nbatch;	/* 400 batches, scaled */
 
 static long short_lived(void *arg)
 {
@@ -1318,7 +1328,7 @@ static long short_lived_main(void *arg)
 	int ids[BATCH], i, j;
 	long v;
 
-	for (i = 0; i < NBATCH; i++) {
+	for (i = 0; i < nbatch; i++) {
 		for (j = 0; j < BATCH; j++) {
 			ids[j] = gsched_spawn_ex(short_lived, (void *)(intptr_t)j,
 						 &joinable);
@@ -1341,11 +1351,13 @@ TEST_F_TIMEOUT(slow, freed_tasks_signalled, 600)
 
 	if (why)
 		SKIP(return, "%s", why);
+	nbatch = gs_scaled(400, 20);
+	TH_LOG("%ld batches of %d tasks", nbatch, BATCH);
 	ASSERT_EQ(0, bomber_start(&b, 100));
 	ASSERT_EQ(0, gsched_run_opts(&o, short_lived_main, NULL, &ev));
 	bomber_stop(&b);
 	ASSERT_EQ(0, ev);
-	EXPECT_EQ(NBATCH * BATCH, short_done);
+	EXPECT_EQ(nbatch * BATCH, short_done);
 	TH_LOG("%lu signals", atomic_load(&b.sent));
 }
 
@@ -1381,13 +1393,14 @@ TEST_F_TIMEOUT(slow, killed_while_preempted, 300)
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_GE(before, 0);
+	stress_sizes(_metadata);
 	ASSERT_EQ(0, pipe(kill_pipe));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct bomber b;
 
-		alarm(250);
+		alarm(250 * gs_timeout_scale());
 		close(kill_pipe[0]);
 		if (bomber_start(&b, 200))
 			_exit(2);
@@ -1396,7 +1409,7 @@ TEST_F_TIMEOUT(slow, killed_while_preempted, 300)
 	}
 	close(kill_pipe[1]);
 	pfd = (struct pollfd){ .fd = kill_pipe[0], .events = POLLIN };
-	EXPECT_EQ(1, poll(&pfd, 1, 200000));
+	EXPECT_EQ(1, poll(&pfd, 1, 200000 * gs_timeout_scale()));
 	EXPECT_EQ(1, read(kill_pipe[0], &c, 1));
 	usleep(20000);
 	kill(pid, SIGKILL);
