@@ -634,6 +634,34 @@ static void drop_spinning(struct gsched_inst *inst, struct gsched_worker *w)
 	}
 }
 
+/*
+ * After the last spinner dropped its count and found work on a recheck:
+ * take an idle P and spin again (Go's findrunnable tail). @global: the
+ * work seen is on the global queue, so it must still be there.
+ *
+ * Return: true if @w now holds a P; false if wakep() already took @w (its
+ * wait ends at once) or no P is idle (their owners run that work).
+ */
+static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
+			bool global)
+{
+	struct gsched_p *p;
+
+	spin_lock(&inst->sched_lock);
+	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
+	if (!w->idle || !p || (global && !inst->runqsize)) {
+		spin_unlock(&inst->sched_lock);
+		return false;
+	}
+	pidle_del(inst, p);
+	gsched_midle_del(inst, w);
+	w->p = p;
+	w->spinning = true;
+	atomic_inc(&inst->nmspinning);
+	spin_unlock(&inst->sched_lock);
+	return true;
+}
+
 /**
  * gsched_find_runnable() - the next task for worker @w (Go's findrunnable)
  * @w: the calling worker, with no current task
@@ -720,27 +748,20 @@ top:
 		w->spinning = false;
 		atomic_dec(&inst->nmspinning);
 		smp_mb__after_atomic();	/* (C) */
+		/*
+		 * Recheck the global queue too (Go's findrunnable does): a
+		 * waker outside our Ps (a timer, another process on a shared
+		 * channel, an fd, a worker without a P) queues there and its
+		 * wakep() may have seen our nmspinning count just before we
+		 * dropped it.
+		 */
+		if (READ_ONCE(inst->runqsize) && take_idle_p(inst, w, true))
+			goto top;
 		for (i = 0; i < inst->nprocs; i++) {
 			if (gsched_runq_empty(inst->ps[i]))
 				continue;
-			spin_lock(&inst->sched_lock);
-			p = list_first_entry_or_null(&inst->pidle,
-						     struct gsched_p,
-						     idle_node);
-			if (w->idle && p) {
-				pidle_del(inst, p);
-				gsched_midle_del(inst, w);
-				w->p = p;
-				w->spinning = true;
-				atomic_inc(&inst->nmspinning);
-				spin_unlock(&inst->sched_lock);
+			if (take_idle_p(inst, w, false))
 				goto top;
-			}
-			/*
-			 * wakep() already took us (the wait ends at once), or
-			 * no P is idle: their owners run that work.
-			 */
-			spin_unlock(&inst->sched_lock);
 			break;
 		}
 	}
