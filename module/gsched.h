@@ -454,7 +454,6 @@ extern unsigned long gsched_max_chan_bytes;
 extern unsigned int gsched_handoff_grace_us;
 extern unsigned int gsched_preempt_ms;
 extern unsigned int gsched_max_spares;
-int gsched_handoff_init(void);
 void gsched_handoff_exit(void);
 void gsched_worker_init(struct gsched_worker *w);
 int gsched_worker_attach(struct gsched_worker *w);

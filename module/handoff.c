@@ -475,6 +475,30 @@ void gsched_worker_init(struct gsched_worker *w)
 	INIT_WORK(&w->pwork, gsched_pwork_fn);
 }
 
+/*
+ * The scheduler calls preempt notifiers behind a static key
+ * (preempt_notifier_key). Turning it on or off live-patches the context
+ * switch path (text_poke_bp), so gsched turns it on once, when the first
+ * worker registers, and off at module unload: loading the module costs a
+ * context switch nothing until a runtime starts, and load/unload cycles
+ * that never start one patch nothing. (Under QEMU's TCG, patching that
+ * site on every load and unload occasionally left the other vCPU trapping
+ * on a stale int3 in finish_task_switch.)
+ */
+static DEFINE_MUTEX(gsched_pn_key_mutex);
+static bool gsched_pn_key_on;	/* under gsched_pn_key_mutex */
+
+/* once per worker thread: the mutex is no hot path */
+static void pn_key_enable(void)
+{
+	mutex_lock(&gsched_pn_key_mutex);
+	if (!gsched_pn_key_on) {
+		preempt_notifier_inc();
+		gsched_pn_key_on = true;
+	}
+	mutex_unlock(&gsched_pn_key_mutex);
+}
+
 /**
  * gsched_worker_attach() - register the calling thread's notifier for @w
  * @w: the worker being registered
@@ -489,6 +513,7 @@ int gsched_worker_attach(struct gsched_worker *w)
 	pn = kzalloc(sizeof(*pn), GFP_KERNEL_ACCOUNT);
 	if (!pn)
 		return -ENOMEM;
+	pn_key_enable();
 	preempt_notifier_init(&pn->pn, &gsched_pn_ops);
 	pn->w = w;
 	get_task_struct(current);
@@ -651,19 +676,8 @@ struct gsched_worker *gsched_worker_self(struct gsched_inst *inst)
 }
 
 /**
- * gsched_handoff_init() - enable preempt notifiers
- *
- * Context: module init.
- * Return: 0.
- */
-int gsched_handoff_init(void)
-{
-	preempt_notifier_inc();
-	return 0;
-}
-
-/**
- * gsched_handoff_exit() - disable preempt notifiers
+ * gsched_handoff_exit() - turn preempt notifiers off again, if a worker
+ * ever turned them on
  *
  * Every orphan holds a module reference, so none is left here.
  *
@@ -673,5 +687,10 @@ void gsched_handoff_exit(void)
 {
 	cancel_delayed_work_sync(&gsched_orphan_work);
 	WARN_ON(!list_empty(&gsched_orphans));
-	preempt_notifier_dec();
+	mutex_lock(&gsched_pn_key_mutex);
+	if (gsched_pn_key_on) {
+		preempt_notifier_dec();
+		gsched_pn_key_on = false;
+	}
+	mutex_unlock(&gsched_pn_key_mutex);
 }

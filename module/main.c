@@ -479,7 +479,6 @@ static int __init gsched_init(void)
 	ret = gsched_task_cache_init();
 	if (ret)
 		return ret;
-	gsched_handoff_init();
 	ret = gsched_sysfs_init();
 	if (ret)
 		goto err_cache;
@@ -493,7 +492,6 @@ static int __init gsched_init(void)
 err_sysfs:
 	gsched_sysfs_exit();
 err_cache:
-	gsched_handoff_exit();
 	gsched_task_cache_exit();
 	return ret;
 }
