@@ -79,7 +79,7 @@ TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 EX_SRCS   := $(wildcard examples/*.c)
 EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 
-.PHONY: all module lib selftests examples check check-all demo clean lint \
+.PHONY: all module vm-pin lib selftests examples check check-all demo clean lint \
 	deps help check-debug debug-kernel bench
 
 all: module lib selftests examples
@@ -101,6 +101,15 @@ module:
 	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 $(if $(C),C=$(C) CHECK="$(CHECK)") modules
 	@$(ROOT)/tools/module-btf --kdir $(KDIR) $(KMOD_DIR)/gsched.ko
 	@echo "module: $(KMOD_DIR)/gsched.ko"
+
+# The test guests' helper that keeps preempt_notifier_key on
+# (tools/vm/pin/gsched_vm_pin.c); tools/gsched-vm builds and loads it.
+vm-pin:
+	@test -n "$(KREL)" || { echo "no kernel build tree at '$(KDIR)'" >&2; exit 1; }
+	@mkdir -p $(KMOD_DIR)/vm-pin
+	@cp -p tools/vm/pin/gsched_vm_pin.c $(KMOD_DIR)/vm-pin/
+	@echo 'obj-m := gsched_vm_pin.o' >$(KMOD_DIR)/vm-pin/Kbuild
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR)/vm-pin modules
 
 # ---- library -------------------------------------------------------------
 lib: $(LIB_OUT)/libgsched.so $(LIB_OUT)/libgsched.a $(LIB_OUT)/gsched.pc
