@@ -279,6 +279,50 @@ TEST(user_handler_kept)
 	EXPECT_EQ(p0, gsched_preemptions());
 }
 
+/*
+ * The probes below count preemptions exactly and expect the waiting task
+ * to run only when a probe's own signal switches it out. The module's
+ * clock must stay out of it: on a slow kernel (the debug guest) a probe
+ * can run longer than preempt_ms, and the clock's signal, landing in the
+ * probe's own code, rightly preempts it. The fixture raises preempt_ms to
+ * a minute for the test and puts it back afterwards.
+ */
+#define PARAM_PREEMPT_MS "/sys/module/gsched/parameters/preempt_ms"
+
+static int write_preempt_ms(long ms)
+{
+	FILE *f = fopen(PARAM_PREEMPT_MS, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", ms) > 0 ? 0 : -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+FIXTURE(quiet) {
+	long saved_ms;
+};
+
+FIXTURE_SETUP(quiet)
+{
+	char buf[32];
+
+	self->saved_ms = -1;
+	if (gs_sysfs_read(PARAM_PREEMPT_MS, buf, sizeof(buf)))
+		return;	/* no such module: preempt_missing() skips */
+	self->saved_ms = atol(buf);
+	ASSERT_EQ(0, write_preempt_ms(60000));
+}
+
+FIXTURE_TEARDOWN(quiet)
+{
+	if (self->saved_ms >= 0)
+		EXPECT_EQ(0, write_preempt_ms(self->saved_ms));
+}
+
 /* ---- a task signalled in its own code is switched out (1 P) ---- */
 
 static volatile int other_ran;
@@ -312,7 +356,7 @@ static long self_kill_main(void *arg)
 	return with_waiting_task(probe_raw_kill);
 }
 
-TEST(self_signal_preempts)
+TEST_F(quiet, self_signal_preempts)
 {
 	const char *why = preempt_missing(false);
 	unsigned long p0 = gsched_preemptions();
@@ -345,7 +389,7 @@ static long libc_kill_main(void *arg)
 	return with_waiting_task(probe_libc_kill);
 }
 
-TEST(no_preempt_in_libc)
+TEST_F(quiet, no_preempt_in_libc)
 {
 	const char *why = preempt_missing(false);
 	unsigned long p0 = gsched_preemptions();
@@ -380,7 +424,7 @@ static long masked_kill_main(void *arg)
 	return with_waiting_task(probe_masked_kill);
 }
 
-TEST(no_preempt_with_signals_blocked)
+TEST_F(quiet, no_preempt_with_signals_blocked)
 {
 	const char *why = preempt_missing(false);
 	unsigned long p0 = gsched_preemptions();
@@ -415,7 +459,7 @@ static long handler_kill_main(void *arg)
 	return with_waiting_task(probe_handler_kill);
 }
 
-TEST(no_preempt_in_signal_handler)
+TEST_F(quiet, no_preempt_in_signal_handler)
 {
 	const char *why = preempt_missing(false);
 	struct sigaction sa = { .sa_handler = usr1_handler };
@@ -456,7 +500,7 @@ static long altstack_kill_main(void *arg)
 	return with_waiting_task(probe_altstack_kill);
 }
 
-TEST(no_preempt_on_alt_stack)
+TEST_F(quiet, no_preempt_on_alt_stack)
 {
 	const char *why = preempt_missing(false);
 	unsigned long p0 = gsched_preemptions();
