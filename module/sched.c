@@ -28,15 +28,17 @@
  * A worker that finds nothing puts its P on the idle list (sched_lock) and
  * sleeps on its wait queue. wakep() takes an idle P, marks its worker
  * spinning and wakes it. A spinning worker that gives up must drop
- * nmspinning *before* rechecking every run queue (C); a producer adds work
- * *before* reading nmspinning in wakep() (D). One of the two sees the
- * other, so work submitted while the last spinner parks is never stranded
- * (seed scenario 35):
+ * nmspinning *before* rechecking every run queue, the global one included
+ * (C); a producer adds work *before* reading nmspinning in wakep() (D).
+ * One of the two sees the other, so work submitted while the last spinner
+ * parks is never stranded (seed scenario 35; share_test's
+ * buffered_stream_repeated hung when the recheck skipped the global
+ * queue, where every wake from outside the instance's Ps lands):
  *
  *   spinner                          producer
- *   atomic_dec(nmspinning)           runq_put(task)
+ *   atomic_dec(nmspinning)           runq_put(task) or global queue
  *   smp_mb() (C)                     smp_mb() (D)
- *   recheck all run queues           if (!nmspinning && npidle) wakep()
+ *   recheck global + all rings       if (!nmspinning && npidle) wakep()
  */
 #include "gsched.h"
 
