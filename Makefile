@@ -154,7 +154,7 @@ $(KSFT_HDR):
 
 selftests: $(TEST_BINS)
 
-$(BUILD)/selftests/%: selftests/%.c selftests/common.h $(KSFT_HDR) \
+$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(KSFT_HDR) \
 		$(LIB_OUT)/libgsched.a $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_OUT)/libgsched.a

@@ -17,42 +17,14 @@
 #include "kselftest_harness.h"
 #include "gsched.h"
 #include "common.h"
+#include "task_check.h"
 
 #define MS	1000000ULL
 
 static struct gsched_opts one_p = { .nprocs = 1 };
 static struct gsched_opts two_p = { .nprocs = 2 };
 
-/* ---- checks inside tasks ---- */
-
-static atomic_int fails;
-static char fail_msg[512];
-
-static void t_fail(int line, const char *what, long long want, long long got)
-{
-	if (atomic_fetch_add(&fails, 1) == 0)
-		snprintf(fail_msg, sizeof(fail_msg),
-			 "line %d: %s: expected %lld, got %lld", line, what,
-			 want, got);
-}
-
-#define T_CMP(op, want, got) do {					\
-	long long _w = (long long)(want), _g = (long long)(got);	\
-	if (!(_g op _w))						\
-		t_fail(__LINE__, #got " " #op " " #want, _w, _g);	\
-} while (0)
-#define T_EQ(want, got)	T_CMP(==, want, got)
-#define T_GE(want, got)	T_CMP(>=, want, got)
-#define T_GT(want, got)	T_CMP(>, want, got)
-#define T_TRUE(cond)	T_EQ(1, !!(cond))
-
-/* Run @fn as main; it must return 0 and no T_* check may have failed. */
-#define RUN_OK(opts, fn) do {						\
-	long _ev = -1;							\
-	ASSERT_EQ(0, gsched_run_opts(opts, fn, NULL, &_ev));		\
-	EXPECT_EQ(0, _ev);						\
-	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
-} while (0)
+/* ---- checks inside tasks: task_check.h ---- */
 
 /* Run @fn as main; the runtime must end in a deadlock report. */
 #define RUN_DEADLOCK(opts, fn) do {					\
@@ -61,21 +33,6 @@ static void t_fail(int line, const char *what, long long want, long long got)
 	EXPECT_EQ(-1, _ev);						\
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
 } while (0)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int spawn_j(gsched_fn_t fn, void *arg)
-{
-	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
-
-	return gsched_spawn_ex(fn, arg, &a);
-}
 
 /*
  * Wait (yielding, then sleeping) until task @id is WAITING; return its wait
