@@ -45,6 +45,25 @@ static inline int gs_sysfs_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Write the number @v to a sysfs file (a module parameter, say). */
+static inline int gs_sysfs_write(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), n, ret = 0;
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld\n", v);
+	w = write(fd, buf, n);
+	if (w < 0)
+		ret = -errno;
+	else if (w != n)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
 /* A number from /sys/kernel/gsched/<file>, or a negative errno. */
 static inline long long gs_sysfs_global(const char *file)
 {

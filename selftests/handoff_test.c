@@ -307,33 +307,6 @@ TEST(no_spares_no_handoff)
 
 #define PARAM_GRACE "/sys/module/gsched/parameters/handoff_grace_us"
 
-static long read_param(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_param(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
 static long short_sleeps_main(void *arg)
 {
 	struct timespec ts = { 0, 1 * MS };
@@ -362,12 +335,15 @@ static long long_sleep_main(void *arg)
  */
 TEST(short_sleeps_no_handoff)
 {
-	long old = read_param(PARAM_GRACE);
+	char buf[32];
+	long old;
 
+	ASSERT_EQ(0, gs_sysfs_read(PARAM_GRACE, buf, sizeof(buf)));
+	old = atol(buf);
 	ASSERT_GE(old, 0);
-	ASSERT_EQ(0, write_param(PARAM_GRACE, 10000000));
+	ASSERT_EQ(0, gs_sysfs_write(PARAM_GRACE, 10000000));
 	RUN_OK(&one_p, short_sleeps_main, NULL);
-	ASSERT_EQ(0, write_param(PARAM_GRACE, old));
+	ASSERT_EQ(0, gs_sysfs_write(PARAM_GRACE, old));
 	RUN_OK(&one_p, long_sleep_main, NULL);
 }
 

@@ -289,19 +289,6 @@ TEST(user_handler_kept)
  */
 #define PARAM_PREEMPT_MS "/sys/module/gsched/parameters/preempt_ms"
 
-static int write_preempt_ms(long ms)
-{
-	FILE *f = fopen(PARAM_PREEMPT_MS, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", ms) > 0 ? 0 : -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
 FIXTURE(quiet) {
 	long saved_ms;
 };
@@ -314,13 +301,13 @@ FIXTURE_SETUP(quiet)
 	if (gs_sysfs_read(PARAM_PREEMPT_MS, buf, sizeof(buf)))
 		return;	/* no such module: preempt_missing() skips */
 	self->saved_ms = atol(buf);
-	ASSERT_EQ(0, write_preempt_ms(60000));
+	ASSERT_EQ(0, gs_sysfs_write(PARAM_PREEMPT_MS, 60000));
 }
 
 FIXTURE_TEARDOWN(quiet)
 {
 	if (self->saved_ms >= 0)
-		EXPECT_EQ(0, write_preempt_ms(self->saved_ms));
+		EXPECT_EQ(0, gs_sysfs_write(PARAM_PREEMPT_MS, self->saved_ms));
 }
 
 /* ---- a task signalled in its own code is switched out (1 P) ---- */
