@@ -19,7 +19,6 @@
 #include "common.h"
 #include "task_check.h"
 
-#define MS	1000000ULL
 
 static struct gsched_opts one_p = { .nprocs = 1 };
 static struct gsched_opts two_p = { .nprocs = 2 };

@@ -10,11 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uapi/gsched.h"
 
 #define GS_SYSFS	"/sys/kernel/gsched"
+
+#define MS		1000000ULL	/* nanoseconds */
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* ioctl returning -errno (0 on success). */
 static inline int gs_raw_ioctl(int fd, unsigned long cmd, void *arg)

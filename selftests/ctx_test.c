@@ -21,7 +21,6 @@
 #include "common.h"
 #include "task_check.h"
 
-#define MS	1000000ULL
 #define HOUR	(3600ULL * 1000 * MS)
 
 static struct gsched_opts one_p = { .nprocs = 1 };

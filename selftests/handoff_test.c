@@ -36,7 +36,6 @@
 
 #define NTASKS		1000
 #define BOUND_NS	(60ULL * 1000000000ULL)	/* give up: no hand-off */
-#define MS		1000000ULL
 
 static struct gsched_opts one_p = { .nprocs = 1 };
 
@@ -70,13 +69,6 @@ static void t_fail(int line, const char *what, long long want, long long got)
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
 } while (0)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the common shape ---- */
 

@@ -29,7 +29,6 @@
 #include "gsched.h"
 #include "common.h"
 
-#define MS		1000000ULL
 #define DEBUGFS		"/sys/kernel/debug/gsched"
 
 /* the sync workload: lockers x rounds, contexts cancelled, timed out */
@@ -193,13 +192,6 @@ static int dump_scan(int inst, long id, const char *reason, unsigned int obj,
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* (a) 10,000 tasks in a select that can never proceed. */
 #define NSELECT	10000

@@ -48,13 +48,6 @@ static struct gsched_opts one_p_off = {
 };
 static const struct gsched_spawn_attr joinable = { .flags = GSCHED_JOINABLE };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * NULL when the library will install its handler in gsched_run(), else

@@ -7,7 +7,7 @@
  *
  * T_GE(want, got) checks got >= want, and so on: the expectation first.
  *
- * Include after kselftest_harness.h and gsched.h.
+ * Include after kselftest_harness.h, gsched.h and common.h.
  */
 #ifndef GSCHED_SELFTEST_TASK_CHECK_H
 #define GSCHED_SELFTEST_TASK_CHECK_H
@@ -15,7 +15,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 static atomic_int fails;
 static char fail_msg[512];
@@ -50,13 +49,6 @@ static inline void t_fail(int line, const char *what, long long want,
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
 } while (0)
 
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Spawn a joinable task. */
 static inline int spawn_j(gsched_fn_t fn, void *arg)
