@@ -416,7 +416,8 @@ struct gsched_inst {
 	bool has_main;		/* a GSCHED_SPAWN_MAIN task exists */
 	bool deadlocked;	/* stopped by the deadlock check */
 	struct list_head runq;	/* global run queue */
-	u32 runqsize;
+	struct list_head wakeq;	/* its head: woken by a timer or an fd */
+	u32 runqsize;		/* tasks on runq and wakeq */
 	struct list_head pidle;	/* idle Ps */
 	u32 npidle;
 	u32 nthreads;		/* registered workers */

@@ -29,6 +29,7 @@ struct gsched_inst *gsched_inst_create(void)
 	xa_init_flags(&inst->handles, XA_FLAGS_ALLOC1);
 	spin_lock_init(&inst->sched_lock);
 	INIT_LIST_HEAD(&inst->runq);
+	INIT_LIST_HEAD(&inst->wakeq);
 	INIT_LIST_HEAD(&inst->pidle);
 	INIT_LIST_HEAD(&inst->midle);
 	inst->state = GSCHED_INST_NEW;

@@ -23,6 +23,15 @@
  *                                    copy ring[h..h+n)
  *                                    cmpxchg(head, h, h + n) (B)
  *
+ * Global run queue
+ * ----------------
+ * Two lists under sched_lock, runqsize counting both: wakeq, tasks the
+ * module itself woke (a timer, fd readiness: see gsched_wake()), and
+ * runq, everything else (ring overflow, yields, wakes from another
+ * process or from a worker without a P). Takers empty wakeq first, so a
+ * timer's task waits for at most 61 ticks of a busy P, never for the
+ * whole queue.
+ *
  * Sleeping and waking workers
  * ---------------------------
  * A worker that finds nothing puts its P on the idle list (sched_lock) and
@@ -286,6 +295,16 @@ void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t)
 	spin_unlock(&inst->sched_lock);
 }
 
+/* The global queue's first task: wakeq before runq. */
+static struct gsched_task *globrunq_first(struct gsched_inst *inst)
+{
+	lockdep_assert_held(&inst->sched_lock);
+	if (!list_empty(&inst->wakeq))
+		return list_first_entry(&inst->wakeq, struct gsched_task,
+					node);
+	return list_first_entry(&inst->runq, struct gsched_task, node);
+}
+
 /*
  * Go's globrunqget: take min(len/nprocs + 1, len, @max, ring/2) tasks,
  * return the first, queue the rest locally.
@@ -304,11 +323,11 @@ static struct gsched_task *globrunq_get(struct gsched_inst *inst,
 		n = max;
 	n = min_t(u32, n, GSCHED_RUNQ_SIZE / 2);
 
-	t = list_first_entry(&inst->runq, struct gsched_task, node);
+	t = globrunq_first(inst);
 	list_del_init(&t->node);
 	inst->runqsize--;
 	while (--n) {
-		x = list_first_entry(&inst->runq, struct gsched_task, node);
+		x = globrunq_first(inst);
 		if (!runq_put_tail_room(p, x))
 			break;
 		list_del_init(&x->node);
@@ -449,10 +468,21 @@ void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
 
 /**
  * gsched_wake() - make a task claimed from a wait runnable
- * @w: the waker's worker (NULL from a timer): a waker of the same instance
- *     puts the task in its runnext; anything else uses the task's global
- *     queue
+ * @w: the waker's worker: a worker of the same instance, on its own
+ *     thread, puts the task in its runnext; another process's worker, or
+ *     a worker without a P, queues it at the tail of the global queue;
+ *     NULL (the module itself: timers, timer channels, closes of the
+ *     channels it owns such as a context's done, fd readiness) queues it
+ *     at the tail of wakeq, ahead of the global queue
  * @t: the task; its wait is claimed by the caller, so nobody else wakes it
+ *
+ * Go's timers and netpoller ready their goroutines on a P (runnext or the
+ * local ring), ahead of the global queue; the module's timers run in a
+ * work item that cannot write a P's ring, so wakeq stands in for that: a
+ * sleeper is not queued behind every task that overflowed to the global
+ * queue (10,000 woken by one close took 64 s to drain in the debug guest,
+ * and a 20 ms sleep in the closing task lasted all of it). Workers reach
+ * wakeq when their ring is empty and every 61st tick.
  *
  * Context: process context, no lock held.
  */
@@ -474,7 +504,7 @@ void gsched_wake(struct gsched_worker *w, struct gsched_task *t)
 		spin_unlock(&inst->sched_lock);
 		return;
 	}
-	list_add_tail(&t->node, &inst->runq);
+	list_add_tail(&t->node, w ? &inst->runq : &inst->wakeq);
 	inst->runqsize++;
 	spin_unlock(&inst->sched_lock);
 	gsched_wakep(inst);

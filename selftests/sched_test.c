@@ -114,6 +114,101 @@ TEST(overflow_to_global)
 	EXPECT_GE(seen_runqueue, 129);
 }
 
+/*
+ * ---- a timer's task does not queue behind the global queue ----
+ *
+ * 1,000 tasks parked on a channel; a sleeper's timer fires just after one
+ * close made all of them runnable (774 of them in the global queue). The
+ * timer queues the sleeper on wakeq, which a worker takes before the
+ * global queue, at the latest at its 61st tick: only a few dozen gate
+ * tasks run before it. Queued at the global queue's tail instead, it ran
+ * after all 1,000 (obs_test's select leak: a 20 ms sleep lasted 64 s).
+ */
+#define NGATE	1000
+
+static struct {
+	gsched_chan_t gate;
+	atomic_int parked, ran, sleeping;
+	int ran_before, timers_before, rq_closed, rq_fired, waited_ok;
+} tw;
+
+static long gate_task(void *arg)
+{
+	long v;
+
+	atomic_fetch_add(&tw.parked, 1);
+	if (gsched_chan_recv(tw.gate, &v) != 0)	/* 0: closed */
+		return -1;
+	atomic_fetch_add(&tw.ran, 1);
+	return 0;
+}
+
+static long sleeper(void *arg)
+{
+	atomic_store(&tw.sleeping, 1);
+	if (gsched_sleep((uint64_t)(intptr_t)arg))
+		return -1;
+	tw.ran_before = atomic_load(&tw.ran);
+	return 0;
+}
+
+static long timer_wake_main(void *arg)
+{
+	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
+	/* long enough that it cannot fire before the close */
+	uint64_t sleep_ns = 1000 * MS * gs_timeout_scale(), t0;
+	int id = gsched_instance_id(), i, s;
+	long long rq;
+
+	if (gsched_chan_make(&tw.gate, sizeof(long), 0))
+		return -1;
+	for (i = 0; i < NGATE; i++)
+		if (gsched_spawn(gate_task, NULL) <= 0)
+			return -1;
+	s = gsched_spawn_ex(sleeper, (void *)(intptr_t)sleep_ns, &a);
+	if (s <= 0)
+		return -1;
+	/* one P: a yield lets every task queued before main block */
+	for (i = 0; i < 100000 && (atomic_load(&tw.parked) < NGATE ||
+				   !atomic_load(&tw.sleeping)); i++)
+		gsched_yield();
+	tw.timers_before = gs_sysfs_inst(id, "timers");
+	gsched_chan_close(tw.gate);
+	tw.rq_closed = gs_sysfs_inst(id, "runqueue");
+	/* Keep the P (no preemption, no hand-off) until the timer fired. */
+	t0 = now_ns();
+	do {
+		rq = gs_sysfs_inst(id, "runqueue");
+	} while (rq == tw.rq_closed && now_ns() - t0 < 2 * sleep_ns);
+	tw.rq_fired = rq;
+	if (gsched_join(s, NULL))
+		return -1;
+	for (i = 0; i < 100000 && atomic_load(&tw.ran) < NGATE; i++)
+		gsched_yield();
+	tw.waited_ok = 1;
+	return gsched_chan_release(tw.gate);
+}
+
+TEST(timer_wake_ahead_of_global_queue)
+{
+	long ev = -1;
+
+	ASSERT_EQ(0, gsched_run_opts(&solo, timer_wake_main, NULL, &ev));
+	ASSERT_EQ(0, ev);
+	ASSERT_EQ(1, tw.waited_ok);
+	ASSERT_EQ(NGATE, tw.ran);
+	/* the sleeper still slept when the gate closed */
+	ASSERT_EQ(1, tw.timers_before);
+	/* the close overflowed the ring: 6 batches of 129, 774 tasks */
+	ASSERT_GE(tw.rq_closed, NGATE / 2);
+	/* the timer fired while main held the P: one more queued */
+	ASSERT_EQ(tw.rq_closed + 1, tw.rq_fired);
+	/* at most 61 ticks, not the whole queue */
+	printf("# %d of %d gate tasks ran before the sleeper\n",
+	       tw.ran_before, NGATE);
+	EXPECT_LE(tw.ran_before, 62);
+}
+
 /* ---- a burst on one P is stolen by the other (seed scenario 31) ---- */
 
 static atomic_int per_worker[2];
