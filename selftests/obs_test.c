@@ -214,7 +214,7 @@ static long select_forever(void *arg)
 
 static long select_leak_main(void *arg)
 {
-	uint64_t t0;
+	uint64_t t0, limit = 60000 * MS * gs_timeout_scale();
 	int i;
 
 	sl.inst = gsched_instance_id();
@@ -225,23 +225,28 @@ static long select_leak_main(void *arg)
 			break;
 		sl.spawned++;
 	}
-	/* until every one of them is parked (at most 60 s) */
+	/*
+	 * Until every one of them is parked (at most 60 s, times the
+	 * timeout scale). Each loop reads after its last sleep: the sleep
+	 * itself may outlast the limit.
+	 */
 	t0 = now_ns();
-	do {
+	for (;;) {
 		sl.dump_err = dump_scan(sl.inst, 0, "select", sl.never, &sl.st);
-		if (sl.dump_err || sl.st.waiting >= sl.spawned)
+		if (sl.dump_err || sl.st.waiting >= sl.spawned ||
+		    now_ns() - t0 >= limit)
 			break;
 		gsched_sleep(20 * MS);
-	} while (now_ns() - t0 < 60000 * MS);
+	}
 	/* end the leak: a closed channel makes every receive ready */
 	gsched_chan_close(sl.never);
 	t0 = now_ns();
-	do {
+	for (;;) {
 		sl.tasks_after = gs_sysfs_inst(sl.inst, "tasks");
-		if (sl.tasks_after <= 1)
+		if (sl.tasks_after <= 1 || now_ns() - t0 >= limit)
 			break;
 		gsched_sleep(20 * MS);
-	} while (now_ns() - t0 < 60000 * MS);
+	}
 	gsched_chan_release(sl.never);
 	return 0;
 }
