@@ -204,8 +204,8 @@ TEST(timer_wake_ahead_of_global_queue)
 	/* the timer fired while main held the P: one more queued */
 	ASSERT_EQ(tw.rq_closed + 1, tw.rq_fired);
 	/* at most 61 ticks, not the whole queue */
-	printf("# %d of %d gate tasks ran before the sleeper\n",
-	       tw.ran_before, NGATE);
+	TH_LOG("%d of %d gate tasks ran before the sleeper", tw.ran_before,
+	       NGATE);
 	EXPECT_LE(tw.ran_before, 62);
 }
 
