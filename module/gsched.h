@@ -416,7 +416,7 @@ struct gsched_inst {
 	bool has_main;		/* a GSCHED_SPAWN_MAIN task exists */
 	bool deadlocked;	/* stopped by the deadlock check */
 	struct list_head runq;	/* global run queue */
-	struct list_head wakeq;	/* its head: woken by a timer or an fd */
+	struct list_head wakeq;	/* taken before runq: see gsched_wake() */
 	u32 runqsize;		/* tasks on runq and wakeq */
 	struct list_head pidle;	/* idle Ps */
 	u32 npidle;
