@@ -345,13 +345,20 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	return 0;
 }
 
-/* The current task ends: wake its joiner or free it if detached. */
+/*
+ * The current task ends: wake its joiner or free it if detached.
+ *
+ * Unless this reaps it, @t may be freed as soon as its lock is dropped:
+ * a join or detach on another worker (woken, say, by the exit channel's
+ * close) reaps a dead task. Read what is needed of it before that.
+ */
 static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
 {
 	struct gsched_inst *inst = w->inst;
 	struct gsched_task *joiner;
 	struct gsched_chan *exit_ch;
 	bool reap, is_main = t->is_main;
+	u32 handle = t->obj.handle;
 
 	spin_lock(&t->lock);
 	t->state = GSCHED_TASK_DEAD;
@@ -372,7 +379,7 @@ static void task_exit(struct gsched_worker *w, struct gsched_task *t, s64 v)
 		gsched_chan_close_kernel(inst, exit_ch);
 		gsched_chan_put(exit_ch);
 	}
-	trace_gsched_task_exit(inst->id, t->obj.handle, v);
+	trace_gsched_task_exit(inst->id, handle, v);
 
 	if (joiner) {
 		spin_lock(&joiner->lock);
