@@ -33,42 +33,12 @@
 #include "kselftest_harness.h"
 #include "gsched.h"
 #include "selftests/common.h"
+#include "selftests/task_check.h"
 
 #define NTASKS		1000
 #define BOUND_NS	(60ULL * 1000000000ULL)	/* give up: no hand-off */
 
 static struct gsched_opts one_p = { .nprocs = 1 };
-
-/* ---- checks inside tasks ---- */
-
-static atomic_int fails;
-static char fail_msg[512];
-
-static void t_fail(int line, const char *what, long long want, long long got)
-{
-	if (atomic_fetch_add(&fails, 1) == 0)
-		snprintf(fail_msg, sizeof(fail_msg),
-			 "line %d: %s: expected %lld, got %lld", line, what,
-			 want, got);
-}
-
-#define T_CMP(op, want, got) do {					\
-	long long _w = (long long)(want), _g = (long long)(got);	\
-	if (!(_g op _w))						\
-		t_fail(__LINE__, #got " " #op " " #want, _w, _g);	\
-} while (0)
-#define T_EQ(want, got)	T_CMP(==, want, got)
-#define T_GE(want, got)	T_CMP(>=, want, got)
-#define T_GT(want, got)	T_CMP(>, want, got)
-
-#define RUN_OK(opts, fn, arg) do {					\
-	long _ev = -1;							\
-	atomic_store(&fails, 0);					\
-	ASSERT_EQ(0, gsched_run_opts(opts, fn, arg, &_ev));		\
-	EXPECT_EQ(0, _ev);						\
-	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
-} while (0)
-
 
 /* ---- the common shape ---- */
 
@@ -206,7 +176,7 @@ TEST(read_on_empty_pipe)
 {
 	reset();
 	ASSERT_EQ(0, pipe(pipefd));
-	RUN_OK(&one_p, block_main, (void *)(long)B_READ);
+	RUN_OK_ARG(&one_p, block_main, (void *)(long)B_READ);
 	close(pipefd[0]);
 	close(pipefd[1]);
 }
@@ -214,13 +184,13 @@ TEST(read_on_empty_pipe)
 TEST(nanosleep_loop)
 {
 	reset();
-	RUN_OK(&one_p, block_main, (void *)(long)B_NANOSLEEP);
+	RUN_OK_ARG(&one_p, block_main, (void *)(long)B_NANOSLEEP);
 }
 
 TEST(futex_wait)
 {
 	reset();
-	RUN_OK(&one_p, block_main, (void *)(long)B_FUTEX);
+	RUN_OK_ARG(&one_p, block_main, (void *)(long)B_FUTEX);
 }
 
 TEST(page_fault_on_userfaultfd)
@@ -241,7 +211,7 @@ TEST(page_fault_on_userfaultfd)
 	reg.range.len = page_size;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-	RUN_OK(&one_p, block_main, (void *)(long)B_FAULT);
+	RUN_OK_ARG(&one_p, block_main, (void *)(long)B_FAULT);
 	munmap(fault_page, page_size);
 	close(uffd);
 	uffd = -1;
@@ -287,7 +257,7 @@ TEST(no_spares_no_handoff)
 	reset();
 	ASSERT_EQ(0, pipe(pipefd));
 	ASSERT_EQ(0, pthread_create(&th, NULL, release_after, NULL));
-	RUN_OK(&o, nospare_main, NULL);
+	RUN_OK_ARG(&o, nospare_main, NULL);
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	EXPECT_EQ(0, counted_at_return);
 	EXPECT_EQ(10, atomic_load(&counted));
@@ -334,9 +304,9 @@ TEST(short_sleeps_no_handoff)
 	old = atol(buf);
 	ASSERT_GE(old, 0);
 	ASSERT_EQ(0, gs_sysfs_write(PARAM_GRACE, 10000000));
-	RUN_OK(&one_p, short_sleeps_main, NULL);
+	RUN_OK_ARG(&one_p, short_sleeps_main, NULL);
 	ASSERT_EQ(0, gs_sysfs_write(PARAM_GRACE, old));
-	RUN_OK(&one_p, long_sleep_main, NULL);
+	RUN_OK_ARG(&one_p, long_sleep_main, NULL);
 }
 
 /* ---- process death while blocked and handed off ---- */

@@ -41,13 +41,18 @@ static inline void t_fail(int line, const char *what, long long want,
 #define T_LT(want, got)	T_CMP(<, want, got)
 #define T_TRUE(cond)	T_EQ(1, !!(cond))
 
-/* Run @fn as main; it must return 0 and no T_* check may have failed. */
-#define RUN_OK(opts, fn) do {						\
+/*
+ * Run @fn(@arg) as main; it must return 0 and no T_* check may have
+ * failed (since this run: the count starts again at 0).
+ */
+#define RUN_OK_ARG(opts, fn, arg) do {					\
 	long _ev = -1;							\
-	ASSERT_EQ(0, gsched_run_opts(opts, fn, NULL, &_ev));		\
+	atomic_store(&fails, 0);					\
+	ASSERT_EQ(0, gsched_run_opts(opts, fn, arg, &_ev));		\
 	EXPECT_EQ(0, _ev);						\
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
 } while (0)
+#define RUN_OK(opts, fn)	RUN_OK_ARG(opts, fn, NULL)
 
 
 /* Spawn a joinable task. */
