@@ -168,6 +168,8 @@ again:
 			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
 		sw->next_result = inst->status;
 		spin_unlock(&inst->sched_lock);
+		sw->next_p = 0;
+		sw->__out_pad = 0;
 		/* the worker leaves: nothing to hand off or preempt any more */
 		gsched_worker_detach_self(w);
 		return 0;
@@ -184,6 +186,8 @@ again:
 	sw->next_id = next->obj.handle;
 	sw->next_flags = 0;
 	sw->next_result = next->result;
+	sw->next_p = w->p->id;
+	sw->__out_pad = 0;
 	WRITE_ONCE(w->p->stat.switches, w->p->stat.switches + 1);
 	if (next != prev)
 		gsched_worker_started(w);
@@ -333,14 +337,23 @@ static long gsched_ioc_fd(struct gsched_inst *inst, void *arg)
 
 struct gsched_ioc_def {
 	unsigned int cmd;	/* with the kernel's struct size */
-	size_t size;		/* smallest struct accepted (ABI v1) */
+	size_t size;		/* the kernel's struct */
+	size_t min_size;	/* smallest struct accepted: its first version */
 	long (*fn)(struct gsched_inst *inst, void *arg);
 	void (*undo)(struct gsched_inst *inst, void *arg);
 };
 
-/* Entries in ioctl-number order; gsched_ioc_table_ok() checks it. */
+/*
+ * Entries in ioctl-number order; gsched_ioc_table_ok() checks it. A struct
+ * that grew since ABI version 1 names its first size (GSCHED_IOC_GREW):
+ * a caller built against it still works, and gets only the fields it
+ * knows.
+ */
+#define GSCHED_IOC_GREW(_cmd, _type, _min, _fn, _undo) \
+	{ .cmd = _cmd, .size = sizeof(_type), .min_size = _min, \
+	  .fn = _fn, .undo = _undo }
 #define GSCHED_IOC(_cmd, _type, _fn, _undo) \
-	{ .cmd = _cmd, .size = sizeof(_type), .fn = _fn, .undo = _undo }
+	GSCHED_IOC_GREW(_cmd, _type, sizeof(_type), _fn, _undo)
 
 static const struct gsched_ioc_def gsched_ioc_table[] = {
 	GSCHED_IOC(GSCHED_IOC_VERSION, struct gsched_version,
@@ -351,8 +364,9 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_worker, NULL),
 	GSCHED_IOC(GSCHED_IOC_SPAWN, struct gsched_spawn,
 		   gsched_ioc_spawn, NULL),
-	GSCHED_IOC(GSCHED_IOC_SWITCH, struct gsched_switch,
-		   gsched_ioc_switch, gsched_ioc_switch_undo),
+	GSCHED_IOC_GREW(GSCHED_IOC_SWITCH, struct gsched_switch,
+			GSCHED_SWITCH_SIZE_VER1,
+			gsched_ioc_switch, gsched_ioc_switch_undo),
 	GSCHED_IOC(GSCHED_IOC_UNPARK, struct gsched_task_op,
 		   gsched_ioc_unpark, NULL),
 	GSCHED_IOC(GSCHED_IOC_DETACH, struct gsched_task_op,
@@ -379,7 +393,8 @@ static bool gsched_ioc_table_ok(void)
 
 	for (i = 0; i < ARRAY_SIZE(gsched_ioc_table); i++)
 		if (_IOC_NR(gsched_ioc_table[i].cmd) != i ||
-		    _IOC_SIZE(gsched_ioc_table[i].cmd) != gsched_ioc_table[i].size)
+		    _IOC_SIZE(gsched_ioc_table[i].cmd) != gsched_ioc_table[i].size ||
+		    gsched_ioc_table[i].min_size > gsched_ioc_table[i].size)
 			return false;
 	return true;
 }
@@ -403,6 +418,8 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 		     _IOC_NR(GSCHED_IOC_FD) + 1);
 	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
+	BUILD_BUG_ON(offsetof(struct gsched_switch, next_p) !=
+		     GSCHED_SWITCH_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct gsched_chan_op) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(sizeof(struct gsched_timer_op) > GSCHED_IOC_BUF);
 
@@ -411,7 +428,7 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	def = &gsched_ioc_table[nr];
 	if (_IOC_DIR(cmd) != _IOC_DIR(def->cmd))
 		return -ENOTTY;
-	if (usize < def->size)
+	if (usize < def->min_size)
 		return -EINVAL;
 
 	ret = copy_struct_from_user(buf, def->size, uarg, usize);
@@ -427,7 +444,7 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 		gsched_worker_enter(w);
 	ret = def->fn(inst, buf);
 	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uarg, buf, def->size)) {
+	    copy_to_user(uarg, buf, min(usize, def->size))) {
 		if (def->undo)
 			def->undo(inst, buf);
 		ret = -EFAULT;

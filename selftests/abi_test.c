@@ -877,6 +877,69 @@ TEST_F(dev, size_larger_setup_nonzero_tail)
 	EXPECT_EQ(0, gs_setup(self->fd, 1, 0, NULL));
 }
 
+/*
+ * A caller built against ABI version 1 passes the old, smaller SWITCH:
+ * it still works, and nothing past its struct is written.
+ */
+TEST_F(rt, switch_v1_size)
+{
+	unsigned char raw[sizeof(struct gsched_switch) + 8];
+	struct gsched_switch *sw = (struct gsched_switch *)raw;
+	unsigned int nr = _IOC_NR(GSCHED_IOC_SWITCH);
+	struct gsched_task_info ti;
+	size_t i;
+
+	memset(raw, 0xa5, sizeof(raw));
+	memset(raw, 0, GSCHED_SWITCH_SIZE_VER1);
+	sw->op = GSCHED_OP_YIELD;
+	ASSERT_EQ(0, gs_raw_ioctl(self->fd,
+			IOC_SIZED(nr, GSCHED_SWITCH_SIZE_VER1), raw));
+	EXPECT_EQ(0, sw->next_flags);
+	EXPECT_EQ(self->b_id, sw->next_id);
+	EXPECT_EQ(COOKIE_B, sw->next_cookie);
+	for (i = GSCHED_SWITCH_SIZE_VER1; i < sizeof(raw); i++)
+		EXPECT_EQ(0xa5, raw[i]);
+	/* smaller than version 1: refused, B keeps running */
+	memset(raw, 0, sizeof(raw));
+	sw->op = GSCHED_OP_YIELD;
+	EXPECT_EQ(-EINVAL, gs_raw_ioctl(self->fd,
+			IOC_SIZED(nr, GSCHED_SWITCH_SIZE_VER1 - 8), raw));
+	ASSERT_EQ(0, gs_info(self->fd, self->b_id, &ti));
+	EXPECT_EQ(GSCHED_TASK_RUNNING, ti.state);
+}
+
+/*
+ * next_p is output: whatever the caller leaves there is overwritten, with
+ * the P (one P here: 0) or, once the runtime is over, 0.
+ */
+TEST_F(rt, switch_next_p_overwritten)
+{
+	struct gsched_switch sw = {
+		.op = GSCHED_OP_YIELD, .next_p = 7, .__out_pad = 9,
+	};
+
+	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	EXPECT_EQ(self->b_id, sw.next_id);
+	EXPECT_EQ(0, sw.next_p);
+	EXPECT_EQ(0, sw.__out_pad);
+	memset(&sw, 0, sizeof(sw));
+	sw.op = GSCHED_OP_EXIT;		/* B ends, main runs */
+	sw.next_p = 7;
+	sw.__out_pad = 9;
+	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	EXPECT_EQ(self->main_id, sw.next_id);
+	EXPECT_EQ(0, sw.next_p);
+	EXPECT_EQ(0, sw.__out_pad);
+	memset(&sw, 0, sizeof(sw));
+	sw.op = GSCHED_OP_EXIT;		/* main ends: the runtime is over */
+	sw.next_p = 7;
+	sw.__out_pad = 9;
+	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	EXPECT_EQ(GSCHED_NEXT_EXIT, sw.next_flags);
+	EXPECT_EQ(0, sw.next_p);
+	EXPECT_EQ(0, sw.__out_pad);
+}
+
 /* ---- bad user memory -------------------------------------------------------- */
 
 TEST_F(dev, null_pointer)

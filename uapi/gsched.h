@@ -25,7 +25,7 @@
 #include <linux/ioctl.h>
 
 #define GSCHED_DEVICE		"/dev/gsched"
-#define GSCHED_ABI_VERSION	1
+#define GSCHED_ABI_VERSION	2
 
 /* Feature bits reported by GSCHED_IOC_VERSION. */
 #define GSCHED_FEAT_TASKS	(1ULL << 0)	/* tasks, run queues, stealing */
@@ -224,6 +224,9 @@ struct gsched_spawn {
 /* start one more spare worker (the next free index) when you can */
 #define GSCHED_NEXT_SPAWN	(1U << 2)
 
+/* sizeof(struct gsched_switch) in ABI version 1, before next_p */
+#define GSCHED_SWITCH_SIZE_VER1	64
+
 /**
  * struct gsched_switch - GSCHED_IOC_SWITCH: one scheduling event
  * @flags:	in: must be 0
@@ -242,6 +245,9 @@ struct gsched_spawn {
  *		case written back into the struct gsched_select), or,
  *		with GSCHED_NEXT_EXIT, the main task's exit value (0 with
  *		GSCHED_NEXT_DEADLOCK)
+ * @next_p:	out: the P (0 to nprocs - 1) the worker holds to run the
+ *		next task; 0 with GSCHED_NEXT_EXIT
+ * @__out_pad:	out: always 0
  *
  * The op is applied before the call can sleep. If the worker is
  * interrupted by a signal while idle, the call returns -EINTR after the op
@@ -262,6 +268,8 @@ struct gsched_switch {
 	__u32 next_id;
 	__u32 next_flags;
 	__s64 next_result;
+	__u32 next_p;
+	__u32 __out_pad;
 };
 
 /**
