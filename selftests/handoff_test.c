@@ -53,8 +53,16 @@ static int uffd = -1;
 static char *fault_page;
 static long page_size;
 
+static atomic_int not_p0;		/* counted with gsched_worker() != 0 */
+
 static long count_one(void *arg)
 {
+	/*
+	 * These run on a spare thread (index 1 and up) that took over the
+	 * blocked worker's P: the only P there is, P 0.
+	 */
+	if (gsched_worker() != 0)
+		atomic_fetch_add(&not_p0, 1);
 	atomic_fetch_add(&counted, 1);
 	return 0;
 }
@@ -159,6 +167,7 @@ static long block_main(void *arg)
 	T_EQ(0, pthread_join(th, NULL));
 	/* every task ran while the blocker was still blocked */
 	T_EQ(NTASKS, counted_at_return);
+	T_EQ(0, not_p0);
 	T_GT(0, gs_sysfs_inst(id, "handoffs"));
 	T_GT(0, gs_sysfs_inst(id, "spares"));
 	return 0;
@@ -167,6 +176,7 @@ static long block_main(void *arg)
 static void reset(void)
 {
 	atomic_store(&counted, 0);
+	atomic_store(&not_p0, 0);
 	atomic_store(&block_done, 0);
 	atomic_store(&futex_word, 0);
 	counted_at_return = -1;

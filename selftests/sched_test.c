@@ -214,14 +214,19 @@ TEST(timer_wake_ahead_of_global_queue)
 static atomic_int per_worker[2];
 static atomic_int started_on[2];
 static long long seen_steals;
+static atomic_int bad_p;		/* gsched_worker() out of range */
 
 static long busy(void *arg)
 {
 	volatile unsigned long x = 0;
 	struct timespec t0, t;
 	unsigned long i;
-	int me = gsched_worker() & 1;
+	int me = gsched_worker();	/* the P: 0 or 1, whichever thread */
 
+	if (me < 0 || me > 1) {
+		atomic_fetch_add(&bad_p, 1);
+		return 0;
+	}
 	atomic_store(&started_on[me], 1);
 	for (i = 0; i < 200000; i++)
 		x += i;
@@ -261,6 +266,7 @@ TEST(burst_is_stolen)
 
 	ASSERT_EQ(0, gsched_run_opts(&two_p, burst_main, NULL, &ev));
 	ASSERT_EQ(0, ev);
+	EXPECT_EQ(0, bad_p);
 	EXPECT_EQ(200, per_worker[0] + per_worker[1]);
 	EXPECT_GT(per_worker[0], 0);
 	EXPECT_GT(per_worker[1], 0);

@@ -123,7 +123,14 @@ int gsched_self(void);
 /** The number of workers (Go's GOMAXPROCS), or 0 outside the runtime. */
 int gsched_nprocs(void);
 
-/** The index of the worker running the caller, or -1 outside a task. */
+/**
+ * gsched_worker() - the P running the caller: 0 to gsched_nprocs() - 1
+ *
+ * A P (Go's processor) is what a worker thread holds to run tasks; a
+ * spare thread that took over a blocked worker's P reports that P. The
+ * value is the P the calling task was last scheduled with. Return: the P
+ * index, or -1 outside a task.
+ */
 int gsched_worker(void);
 
 /**

@@ -31,7 +31,8 @@ struct gs_task {
 
 /* One worker thread (Go's M with its g0). */
 struct gs_worker {
-	unsigned int index;
+	unsigned int index;	/* the thread's; spares from nprocs on */
+	unsigned int p;		/* the P it last ran a task with */
 	int cpu;		/* pinned CPU, -1 when not pinned */
 	void *g0_sp;		/* scheduler context while a task runs */
 	struct gs_task *curr;

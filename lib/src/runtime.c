@@ -293,7 +293,7 @@ GS_API int gsched_worker(void)
 {
 	struct gs_worker *w = gs_cur();
 
-	return w ? (int)w->index : -1;
+	return w ? (int)w->p : -1;
 }
 
 GS_API int gsched_park(unsigned int reason)
@@ -409,6 +409,7 @@ static void gs_worker_loop(struct gs_worker *w)
 			t->id = sw.next_id;
 			t->op_err = 0;
 			t->result = sw.next_result;
+			w->p = sw.next_p;
 			if (sw.next_flags & GSCHED_NEXT_SPAWN)
 				gs_spawn_spare();
 		}
