@@ -361,9 +361,10 @@ struct gsched_worker {
 	u64 blocked_ns;			/* when it blocked (tracing) */
 	u64 run_seq;			/* bumped when it starts a task */
 	u64 run_start;			/* ktime_get_ns() of that */
-	spinlock_t ptlock;		/* @pt_seq, @pt_armed, arming @ptimer */
+	spinlock_t ptlock;		/* @pt_*, arming @ptimer */
 	bool pt_armed;			/* @ptimer or @pwork in flight */
 	u64 pt_seq;			/* run_seq the preempt clock last saw */
+	u64 pt_retry;			/* ns to the next signal; doubles */
 	struct hrtimer ptimer;		/* preemption clock */
 	struct work_struct pwork;	/* sends the preemption signal */
 };

@@ -57,9 +57,13 @@
  * ----------
  * With a preemption signal set up, each worker has a clock (hrtimer plus
  * work item, ptlock): when the same task has run for preempt_ms without a
- * scheduling call, the work sends the signal to the worker thread, and
- * again every millisecond while the task still runs; libgsched switches
- * the task out from the signal handler when that is safe.
+ * scheduling call, the work sends the signal to the worker thread;
+ * libgsched switches the task out from the signal handler when that is
+ * safe. While the same task still runs (the handler declined: the task
+ * was in libc, say), the signal is sent again after 1 ms, then 2, 4 and
+ * 8 ms, then every preempt_ms: a task inside a long libc call is not sent
+ * a signal a millisecond for as long as it stays there. Go's sysmon backs
+ * off the same way, to 10 ms, when it finds nothing to do.
  */
 #include "gsched.h"
 
@@ -415,8 +419,14 @@ static void gsched_pwork_fn(struct work_struct *work)
 	if (seq == w->pt_seq && now - start >= period) {
 		send = worker_in_task(w);
 		handle = t->obj.handle;	/* t stays allocated: it runs */
+		if (send) {
+			/* declined signals back off: 1, 2, 4, 8 ms, period */
+			next = w->pt_retry;
+			w->pt_retry = min(2 * w->pt_retry, period);
+		}
 	} else {
 		w->pt_seq = seq;
+		w->pt_retry = min_t(u64, NSEC_PER_MSEC, period);
 		if (start + period > now)
 			next = start + period - now;
 	}
@@ -470,6 +480,7 @@ void gsched_worker_init(struct gsched_worker *w)
 	w->htimer.function = gsched_htimer_fn;
 	INIT_WORK(&w->hwork, gsched_hwork_fn);
 	spin_lock_init(&w->ptlock);
+	w->pt_retry = NSEC_PER_MSEC;
 	hrtimer_init(&w->ptimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	w->ptimer.function = gsched_ptimer_fn;
 	INIT_WORK(&w->pwork, gsched_pwork_fn);

@@ -33,6 +33,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -893,6 +895,76 @@ TEST_F_TIMEOUT(slow, endless_loop_env_no_preempt, 120)
 	EXPECT_EQ(0, spin_saw_other);
 	EXPECT_EQ(1, flag);
 	EXPECT_EQ(p0, gsched_preemptions());
+}
+
+/*
+ * A task inside long libc calls declines the module's signals (the PC is
+ * in libc). The re-sends back off, 1, 2, 4 and 8 ms apart and then every
+ * preempt_ms, instead of coming every millisecond. Each gap only grows
+ * when the timer or its work item runs late, so a stretch of t ms without
+ * a switch draws at most 5 + t / preempt_ms + 1 signals however slow the
+ * guest; a re-send every millisecond draws about t - preempt_ms.
+ */
+#define LIBC_MIN_MS	400
+#define LIBC_MIN_SIGNALS 8
+
+static struct {
+	long long signals;		/* the instance's sysfs preemptions */
+	unsigned long switched;		/* gsched_preemptions() */
+	uint64_t ns;
+} in_libc;
+
+static long stay_in_libc(void *arg)
+{
+	void *(*volatile scan)(const void *, int, size_t) = memchr;
+	size_t len = 16u << 20;
+	char *buf = calloc(1, len);
+	int id = gsched_instance_id();
+	long long s0 = gs_sysfs_inst(id, "preemptions");
+	unsigned long p0 = gsched_preemptions();
+	uint64_t t0 = now_ns(), t;
+
+	if (!buf || s0 < 0)
+		return -1;
+	/* until enough signals came and LIBC_MIN_MS passed; 60 s at most */
+	do {
+		if (scan(buf, 1, len))
+			return -2;
+		in_libc.signals = gs_sysfs_inst(id, "preemptions") - s0;
+		t = now_ns() - t0;
+	} while ((in_libc.signals < LIBC_MIN_SIGNALS ||
+		  t < LIBC_MIN_MS * 1000000ull) && t < 60000000000ull);
+	in_libc.ns = t;
+	in_libc.switched = gsched_preemptions() - p0;
+	free(buf);
+	return 0;
+}
+
+TEST_F_TIMEOUT(slow, declined_signals_back_off, 180)
+{
+	const char *why = preempt_missing(true);
+	long long stretches, bound;
+	unsigned long period_ms;
+	long ev = -1;
+	char buf[32];
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, gs_sysfs_read("/sys/module/gsched/parameters/preempt_ms",
+				   buf, sizeof(buf)));
+	period_ms = strtoul(buf, NULL, 10);
+	ASSERT_LT(0ul, period_ms);
+	ASSERT_EQ(0, gsched_run_opts(&one_p, stay_in_libc, NULL, &ev));
+	ASSERT_EQ(0, ev);
+	/* the clock works: the task was signalled */
+	ASSERT_LE(LIBC_MIN_SIGNALS, in_libc.signals);
+	/* a switch (a signal landing between two calls) restarts the clock */
+	stretches = in_libc.switched + 1;
+	bound = stretches * 6 + in_libc.ns / (period_ms * 1000000ull);
+	TH_LOG("%lld signals in %llu ms, %lu switched out, bound %lld",
+	       in_libc.signals, (unsigned long long)(in_libc.ns / 1000000),
+	       in_libc.switched, bound);
+	EXPECT_GE(bound, in_libc.signals);
 }
 
 /* ---- floating-point loops, switched out anywhere in them ---- */

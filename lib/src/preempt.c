@@ -4,19 +4,19 @@
  *
  * The module sends the runtime's preemption signal (SIGURG, as in Go) to a
  * worker thread whose task has run in user space for longer than its
- * preempt_ms parameter, and again about every millisecond while the same
- * task keeps running. The handler below runs on the interrupted task's own
- * stack (no SA_ONSTACK). When the task was interrupted at a point where it
- * is safe to switch, the handler does what gsched_yield() does: it blocks
- * the task with GSCHED_OP_YIELD. The task's complete register state (all
- * general purpose registers, flags, SSE/AVX/x87 state, MXCSR) stays in the
- * kernel's signal frame on the task's stack, below the handler's frame. When
- * the task is picked again, possibly by another worker thread, gs_block()
- * returns inside the handler, which returns through rt_sigreturn: the kernel
- * restores the registers from the frame on whatever thread executes it. The
- * fs base (the thread pointer) is not part of that frame on x86-64, so the
- * task continues with the TLS of the thread it now runs on, as after any
- * blocking call.
+ * preempt_ms parameter, and again while the same task keeps running: after
+ * 1 ms, 2, 4 and 8 ms, then every preempt_ms. The handler below runs on the
+ * interrupted task's own stack (no SA_ONSTACK). When the task was
+ * interrupted at a point where it is safe to switch, the handler does what
+ * gsched_yield() does: it blocks the task with GSCHED_OP_YIELD. The task's
+ * complete register state (all general purpose registers, flags, SSE/AVX/x87
+ * state, MXCSR) stays in the kernel's signal frame on the task's stack,
+ * below the handler's frame. When the task is picked again, possibly by
+ * another worker thread, gs_block() returns inside the handler, which
+ * returns through rt_sigreturn: the kernel restores the registers from the
+ * frame on whatever thread executes it. The fs base (the thread pointer) is
+ * not part of that frame on x86-64, so the task continues with the TLS of
+ * the thread it now runs on, as after any blocking call.
  *
  * When is it safe? The interrupted code must not hold anything that belongs
  * to the worker thread, since the task may continue on another thread while
