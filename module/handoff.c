@@ -425,8 +425,9 @@ static void gsched_pwork_fn(struct work_struct *work)
 			w->pt_retry = min(2 * w->pt_retry, period);
 		}
 	} else {
+		/* not due; a new task always lands here first: fresh backoff */
 		w->pt_seq = seq;
-		w->pt_retry = min_t(u64, NSEC_PER_MSEC, period);
+		w->pt_retry = NSEC_PER_MSEC;	/* period is whole ms */
 		if (start + period > now)
 			next = start + period - now;
 	}
@@ -480,7 +481,6 @@ void gsched_worker_init(struct gsched_worker *w)
 	w->htimer.function = gsched_htimer_fn;
 	INIT_WORK(&w->hwork, gsched_hwork_fn);
 	spin_lock_init(&w->ptlock);
-	w->pt_retry = NSEC_PER_MSEC;
 	hrtimer_init(&w->ptimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	w->ptimer.function = gsched_ptimer_fn;
 	INIT_WORK(&w->pwork, gsched_pwork_fn);

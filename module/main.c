@@ -117,6 +117,9 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 		return -EINVAL;
 	if (sw->op > GSCHED_OP_MAX)
 		return -EINVAL;
+	/* output only: whatever the caller left there goes */
+	sw->next_p = 0;
+	sw->__out_pad = 0;
 	w = gsched_worker_get(inst, sw->worker);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
@@ -168,8 +171,6 @@ again:
 			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
 		sw->next_result = inst->status;
 		spin_unlock(&inst->sched_lock);
-		sw->next_p = 0;
-		sw->__out_pad = 0;
 		/* the worker leaves: nothing to hand off or preempt any more */
 		gsched_worker_detach_self(w);
 		return 0;
@@ -187,7 +188,6 @@ again:
 	sw->next_flags = 0;
 	sw->next_result = next->result;
 	sw->next_p = w->p->id;
-	sw->__out_pad = 0;
 	WRITE_ONCE(w->p->stat.switches, w->p->stat.switches + 1);
 	if (next != prev)
 		gsched_worker_started(w);
