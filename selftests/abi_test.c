@@ -908,33 +908,35 @@ TEST_F(rt, switch_v1_size)
 	EXPECT_EQ(GSCHED_TASK_RUNNING, ti.state);
 }
 
+/* SWITCH @op with junk in the output-only next_p and pad. */
+static int switch_junk_out(int fd, unsigned int op, struct gsched_switch *sw)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->op = op;
+	sw->next_p = 7;
+	sw->__out_pad = 9;
+	return gs_raw_ioctl(fd, GSCHED_IOC_SWITCH, sw);
+}
+
 /*
  * next_p is output: whatever the caller leaves there is overwritten, with
  * the P (one P here: 0) or, once the runtime is over, 0.
  */
 TEST_F(rt, switch_next_p_overwritten)
 {
-	struct gsched_switch sw = {
-		.op = GSCHED_OP_YIELD, .next_p = 7, .__out_pad = 9,
-	};
+	struct gsched_switch sw;
 
-	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	ASSERT_EQ(0, switch_junk_out(self->fd, GSCHED_OP_YIELD, &sw));
 	EXPECT_EQ(self->b_id, sw.next_id);
 	EXPECT_EQ(0, sw.next_p);
 	EXPECT_EQ(0, sw.__out_pad);
-	memset(&sw, 0, sizeof(sw));
-	sw.op = GSCHED_OP_EXIT;		/* B ends, main runs */
-	sw.next_p = 7;
-	sw.__out_pad = 9;
-	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	/* B ends, main runs */
+	ASSERT_EQ(0, switch_junk_out(self->fd, GSCHED_OP_EXIT, &sw));
 	EXPECT_EQ(self->main_id, sw.next_id);
 	EXPECT_EQ(0, sw.next_p);
 	EXPECT_EQ(0, sw.__out_pad);
-	memset(&sw, 0, sizeof(sw));
-	sw.op = GSCHED_OP_EXIT;		/* main ends: the runtime is over */
-	sw.next_p = 7;
-	sw.__out_pad = 9;
-	ASSERT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_SWITCH, &sw));
+	/* main ends: the runtime is over */
+	ASSERT_EQ(0, switch_junk_out(self->fd, GSCHED_OP_EXIT, &sw));
 	EXPECT_EQ(GSCHED_NEXT_EXIT, sw.next_flags);
 	EXPECT_EQ(0, sw.next_p);
 	EXPECT_EQ(0, sw.__out_pad);

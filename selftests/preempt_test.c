@@ -51,6 +51,18 @@ static struct gsched_opts one_p_off = {
 static const struct gsched_spawn_attr joinable = { .flags = GSCHED_JOINABLE };
 
 
+#define PARAM_PREEMPT_MS "/sys/module/gsched/parameters/preempt_ms"
+
+/* The module's preempt_ms parameter, or -1 when it cannot be read. */
+static long param_preempt_ms(void)
+{
+	char buf[32];
+
+	if (gs_sysfs_read(PARAM_PREEMPT_MS, buf, sizeof(buf)))
+		return -1;
+	return atol(buf);
+}
+
 /*
  * NULL when the library will install its handler in gsched_run(), else
  * why not (for SKIP). @module_signals: the test also needs the module to
@@ -60,7 +72,6 @@ static const char *preempt_missing(bool module_signals)
 {
 	const char *env = getenv("GSCHED_PREEMPT");
 	struct gsched_version v;
-	char buf[32];
 
 	if (gsched_query(&v))
 		return "no gsched module";
@@ -68,9 +79,7 @@ static const char *preempt_missing(bool module_signals)
 		return "module without GSCHED_FEAT_PREEMPT";
 	if (env && !strcmp(env, "0"))
 		return "GSCHED_PREEMPT=0 in the environment";
-	if (module_signals &&
-	    !gs_sysfs_read("/sys/module/gsched/parameters/preempt_ms", buf,
-			   sizeof(buf)) && atoi(buf) == 0)
+	if (module_signals && param_preempt_ms() == 0)
 		return "module parameter preempt_ms is 0";
 	return NULL;
 }
@@ -282,20 +291,15 @@ TEST(user_handler_kept)
  * probe's own code, rightly preempts it. The fixture raises preempt_ms to
  * a minute for the test and puts it back afterwards.
  */
-#define PARAM_PREEMPT_MS "/sys/module/gsched/parameters/preempt_ms"
-
 FIXTURE(quiet) {
 	long saved_ms;
 };
 
 FIXTURE_SETUP(quiet)
 {
-	char buf[32];
-
-	self->saved_ms = -1;
-	if (gs_sysfs_read(PARAM_PREEMPT_MS, buf, sizeof(buf)))
+	self->saved_ms = param_preempt_ms();
+	if (self->saved_ms < 0)
 		return;	/* no such module: preempt_missing() skips */
-	self->saved_ms = atol(buf);
 	ASSERT_EQ(0, gs_sysfs_write(PARAM_PREEMPT_MS, 60000));
 }
 
@@ -943,17 +947,13 @@ static long stay_in_libc(void *arg)
 TEST_F_TIMEOUT(slow, declined_signals_back_off, 180)
 {
 	const char *why = preempt_missing(true);
+	long period_ms = param_preempt_ms();
 	long long stretches, bound;
-	unsigned long period_ms;
 	long ev = -1;
-	char buf[32];
 
 	if (why)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(0, gs_sysfs_read("/sys/module/gsched/parameters/preempt_ms",
-				   buf, sizeof(buf)));
-	period_ms = strtoul(buf, NULL, 10);
-	ASSERT_LT(0ul, period_ms);
+	ASSERT_LT(0, period_ms);
 	ASSERT_EQ(0, gsched_run_opts(&one_p, stay_in_libc, NULL, &ev));
 	ASSERT_EQ(0, ev);
 	/* the clock works: the task was signalled */
