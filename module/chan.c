@@ -201,30 +201,17 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
  * gsched_chan_lookup() - find a channel view by handle, with a reference
  * @inst: the instance
  * @h: the handle (not 0)
- * @err: -EBADF for no such handle, -EINVAL for another object type
  *
  * Context: any.
- * Return: the view or NULL.
+ * Return: the view, or ERR_PTR(-EBADF) for no such handle, ERR_PTR(-EINVAL)
+ * for another object type.
  */
-struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
-					   long *err)
+struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h)
 {
-	struct gsched_obj *obj;
+	struct gsched_obj *obj = gsched_obj_get(inst, h, GSCHED_OBJ_CHAN);
 
-	rcu_read_lock();
-	obj = xa_load(&inst->handles, h);
-	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
-		rcu_read_unlock();
-		*err = -EBADF;
-		return NULL;
-	}
-	rcu_read_unlock();
-	if (obj->type != GSCHED_OBJ_CHAN) {
-		/* only the handle table holds a last reference */
-		WARN_ON_ONCE(refcount_dec_and_test(&obj->ref));
-		*err = -EINVAL;
-		return NULL;
-	}
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
 	return container_of(obj, struct gsched_chan_ref, obj);
 }
 
@@ -517,12 +504,16 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		wait->w[i].ubuf = cases[i].buf;
 		INIT_LIST_HEAD(&wait->w[i].node);
 		if (skind && cases[i].dir == GSCHED_SEL_CONDWAIT) {
+			struct gsched_sync *mu;
+
 			wait->w[i].ubuf = 0;
-			wait->w[i].mu = gsched_sync_lookup(inst, cases[i].buf,
-							   GSCHED_SYNC_MUTEX,
-							   err);
-			if (!wait->w[i].mu)
+			mu = gsched_sync_lookup(inst, cases[i].buf,
+						GSCHED_SYNC_MUTEX);
+			if (IS_ERR(mu)) {
+				*err = PTR_ERR(mu);
 				goto err_free;
+			}
+			wait->w[i].mu = mu;
 		}
 		if (is_fd_case(cases[i].dir)) {
 			/* the handle is an fd: 0 is stdin, not nil */
@@ -536,16 +527,21 @@ static struct gsched_wait *wait_build(struct gsched_inst *inst,
 		if (!cases[i].handle)
 			continue;
 		if (skind) {
-			wait->w[i].sync = gsched_sync_lookup(inst,
-							     cases[i].handle,
-							     skind, err);
-			if (!wait->w[i].sync)
+			struct gsched_sync *s;
+
+			s = gsched_sync_lookup(inst, cases[i].handle, skind);
+			if (IS_ERR(s)) {
+				*err = PTR_ERR(s);
 				goto err_free;
+			}
+			wait->w[i].sync = s;
 			continue;
 		}
-		ref = gsched_chan_lookup(inst, cases[i].handle, err);
-		if (!ref)
+		ref = gsched_chan_lookup(inst, cases[i].handle);
+		if (IS_ERR(ref)) {
+			*err = PTR_ERR(ref);
 			goto err_free;
+		}
 		/* only the module sends on and closes its own channels */
 		if (wait->w[i].send && ref->ch->kernel_owned) {
 			gsched_chan_ref_put(ref);
@@ -699,7 +695,8 @@ static void wait_arm_timer(struct gsched_task *t, struct gsched_wait *wait,
 	if (!timeout_ns)
 		return;
 	if (!wait->deadline)
-		wait->deadline = ktime_get_ns() + timeout_ns;
+		wait->deadline = ktime_to_ns(ktime_add_safe(ktime_get(),
+				ns_to_ktime(min_t(u64, timeout_ns, KTIME_MAX))));
 	gsched_tmr_arm(&t->tmr, timeout_ns, 0);
 }
 
@@ -1331,9 +1328,9 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 	case GSCHED_CHAN_RELEASE: {
 		struct gsched_obj *obj;
 
-		ref = gsched_chan_lookup(inst, op->handle, &err);
-		if (!ref)
-			return err;
+		ref = gsched_chan_lookup(inst, op->handle);
+		if (IS_ERR(ref))
+			return PTR_ERR(ref);
 		obj = xa_cmpxchg(&inst->handles, op->handle, &ref->obj, NULL, 0);
 		gsched_chan_ref_put(ref);
 		if (obj != &ref->obj)
@@ -1343,9 +1340,9 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 	}
 	}
 
-	ref = gsched_chan_lookup(inst, op->handle, &err);
-	if (!ref)
-		return err;
+	ref = gsched_chan_lookup(inst, op->handle);
+	if (IS_ERR(ref))
+		return PTR_ERR(ref);
 	ch = ref->ch;
 	if (op->op == GSCHED_CHAN_CLOSE) {
 		err = ch->kernel_owned ? -EPERM : chan_close(w, inst, ch);

@@ -160,24 +160,13 @@ void gsched_ctx_ref_put_obj(struct gsched_obj *obj)
 	ctx_ref_put(container_of(obj, struct gsched_ctx_ref, obj));
 }
 
-static struct gsched_ctx_ref *ctx_lookup(struct gsched_inst *inst, u32 h,
-					 long *err)
+/* A context handle's view with a reference, or an ERR_PTR. */
+static struct gsched_ctx_ref *ctx_lookup(struct gsched_inst *inst, u32 h)
 {
-	struct gsched_obj *obj;
+	struct gsched_obj *obj = gsched_obj_get(inst, h, GSCHED_OBJ_CTX);
 
-	rcu_read_lock();
-	obj = xa_load(&inst->handles, h);
-	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
-		rcu_read_unlock();
-		*err = -EBADF;
-		return NULL;
-	}
-	rcu_read_unlock();
-	if (obj->type != GSCHED_OBJ_CTX) {
-		WARN_ON_ONCE(refcount_dec_and_test(&obj->ref));
-		*err = -EINVAL;
-		return NULL;
-	}
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
 	return container_of(obj, struct gsched_ctx_ref, obj);
 }
 
@@ -236,9 +225,9 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	if (op->arg)
 		return -EINVAL;
 	if (op->handle) {
-		pref = ctx_lookup(inst, op->handle, &err);
-		if (!pref)
-			return err;
+		pref = ctx_lookup(inst, op->handle);
+		if (IS_ERR(pref))
+			return PTR_ERR(pref);
 		parent = pref->ctx;
 	}
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
@@ -291,7 +280,10 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	} else if (ctx->tinst) {
 		atomic_set(&ctx->armed, 1);
 		atomic_inc(&inst->nr_timers);
-		hrtimer_start(&ctx->hrt, ns_to_ktime(deadline), HRTIMER_MODE_ABS);
+		/* a deadline past KTIME_MAX is never reached */
+		hrtimer_start(&ctx->hrt, ns_to_ktime(min_t(u64, deadline,
+							   KTIME_MAX)),
+			      HRTIMER_MODE_ABS);
 	}
 	return ctx_name(inst, ctx, op);
 
@@ -399,9 +391,9 @@ long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	}
 	if (op->deadline_ns || op->arg)
 		return -EINVAL;
-	ref = ctx_lookup(inst, op->handle, &err);
-	if (!ref)
-		return err;
+	ref = ctx_lookup(inst, op->handle);
+	if (IS_ERR(ref))
+		return PTR_ERR(ref);
 	switch (op->op) {
 	case GSCHED_CTX_CANCEL:
 		ctx_cancel(inst, ref->ctx, -ECANCELED);

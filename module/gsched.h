@@ -475,11 +475,11 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s);
 long gsched_worker_register(struct gsched_inst *inst, u32 index);
 struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index);
 bool gsched_inst_stopped(struct gsched_inst *inst);
+struct gsched_obj *gsched_obj_get(struct gsched_inst *inst, u32 h, u32 type);
 
 /* task.c */
 long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp);
-struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle,
-				       long *err);
+struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle);
 void gsched_task_put(struct gsched_task *t);
 long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
 			u32 id);
@@ -512,8 +512,7 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
 			  const void *val);
 void gsched_chan_ref_put(struct gsched_chan_ref *ref);
-struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h,
-					   long *err);
+struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h);
 
 /* chan.c, for sync.c and ctx.c */
 void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch);
@@ -533,7 +532,7 @@ void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
 /* sync.c */
 void gsched_sync_put(struct gsched_sync *s);
 struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
-				       u32 kind, long *err);
+				       u32 kind);
 u32 gsched_sync_case_kind(u32 dir);
 bool gsched_sync_try(struct gsched_waiter *c);
 void gsched_sync_enqueue(struct gsched_waiter *c, bool front);

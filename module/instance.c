@@ -67,9 +67,13 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 	/* Drains sysfs and debugfs readers: nothing below races with them. */
 	gsched_debugfs_del_inst(inst);
 	gsched_sysfs_del_inst(inst);
+	/*
+	 * Timers first: their work runs on a shared workqueue and must be
+	 * stopped before anything below waits for an RCU grace period.
+	 */
+	gsched_timers_destroy(inst);
 	/* no hand-off or preemption callback runs after this */
 	gsched_workers_release(inst);
-	gsched_timers_destroy(inst);
 	gsched_tasks_free_all(inst);
 	gsched_poll_destroy(inst);
 	if (inst->ps) {
@@ -255,6 +259,41 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
 	if (READ_ONCE(w->thread) != current)
 		return ERR_PTR(-EPERM);
 	return w;
+}
+
+/**
+ * gsched_obj_get() - find the object behind a handle and take a reference
+ * @inst: the instance
+ * @h: the handle from user space
+ * @type: the enum gsched_obj_type the caller needs
+ *
+ * The type is checked before the reference is taken: a handle of another
+ * type is refused without touching its reference count. (Taking it first
+ * and dropping it again on a type mismatch would make this lookup the
+ * last holder whenever a release ran in between, with no way to free an
+ * object whose type it does not know.) The type is set before the object
+ * is published and never changes, and every object is freed after an RCU
+ * grace period, so reading it under rcu_read_lock() is safe even while
+ * the object is being released.
+ *
+ * Context: any.
+ * Return: the object with a reference, ERR_PTR(-EBADF) for no such handle
+ * (or one being released), ERR_PTR(-EINVAL) for a handle of another type.
+ */
+struct gsched_obj *gsched_obj_get(struct gsched_inst *inst, u32 h, u32 type)
+{
+	struct gsched_obj *obj;
+
+	rcu_read_lock();
+	obj = xa_load(&inst->handles, h);
+	if (!obj)
+		obj = ERR_PTR(-EBADF);
+	else if (READ_ONCE(obj->type) != type)
+		obj = ERR_PTR(-EINVAL);
+	else if (!refcount_inc_not_zero(&obj->ref))
+		obj = ERR_PTR(-EBADF);
+	rcu_read_unlock();
+	return obj;
 }
 
 /**

@@ -53,31 +53,24 @@ void gsched_sync_put(struct gsched_sync *s)
  * @inst: the instance
  * @h: the handle
  * @kind: the GSCHED_SYNC_* kind expected, 0 for any
- * @err: -EBADF for no such handle, -EINVAL for another type or kind
  *
  * Context: any.
- * Return: the object or NULL.
+ * Return: the object, or ERR_PTR(-EBADF) for no such handle,
+ * ERR_PTR(-EINVAL) for another type or kind.
  */
 struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
-				       u32 kind, long *err)
+				       u32 kind)
 {
-	struct gsched_obj *obj;
+	struct gsched_obj *obj = gsched_obj_get(inst, h, GSCHED_OBJ_SYNC);
 	struct gsched_sync *s;
 
-	rcu_read_lock();
-	obj = xa_load(&inst->handles, h);
-	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
-		rcu_read_unlock();
-		*err = -EBADF;
-		return NULL;
-	}
-	rcu_read_unlock();
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
 	s = container_of(obj, struct gsched_sync, obj);
-	if (obj->type != GSCHED_OBJ_SYNC || (kind && s->kind != kind)) {
-		/* only the handle table holds a last reference */
-		WARN_ON_ONCE(refcount_dec_and_test(&obj->ref));
-		*err = -EINVAL;
-		return NULL;
+	if (kind && s->kind != kind) {
+		/* a release may have run meanwhile: a full put */
+		gsched_sync_put(s);
+		return ERR_PTR(-EINVAL);
 	}
 	return s;
 }
@@ -470,9 +463,9 @@ long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op)
 	if (op->op == GSCHED_SYNC_MAKE)
 		return sync_make(inst, op);
 
-	s = gsched_sync_lookup(inst, op->handle, op_kind[op->op], &err);
-	if (!s)
-		return err;
+	s = gsched_sync_lookup(inst, op->handle, op_kind[op->op]);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
 	switch (op->op) {
 	case GSCHED_SYNC_RELEASE:
 		if (xa_cmpxchg(&inst->handles, op->handle, &s->obj, NULL, 0) ==

@@ -87,31 +87,18 @@ void gsched_task_put(struct gsched_task *t)
  * gsched_task_lookup() - find a task by handle and take a reference
  * @inst: the instance
  * @handle: the handle from user space
- * @err: -EBADF for no such handle, -EINVAL for another object type
  *
  * Context: any.
- * Return: the task, or NULL with @err set.
+ * Return: the task, or ERR_PTR(-EBADF) for no such handle, ERR_PTR(-EINVAL)
+ * for another object type.
  */
-struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle,
-				       long *err)
+struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle)
 {
-	struct gsched_obj *obj;
+	struct gsched_obj *obj = gsched_obj_get(inst, handle, GSCHED_OBJ_TASK);
 
-	rcu_read_lock();
-	obj = xa_load(&inst->handles, handle);
-	if (!obj || !refcount_inc_not_zero(&obj->ref)) {
-		rcu_read_unlock();
-		*err = -EBADF;
-		return NULL;
-	}
-	rcu_read_unlock();
-	if (obj->type != GSCHED_OBJ_TASK) {
-		if (refcount_dec_and_test(&obj->ref))
-			WARN_ON_ONCE(1);	/* only handles hold the last ref */
-		*err = -EINVAL;
-		return NULL;
-	}
-	return container_of(obj, struct gsched_task, obj);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return to_task(obj);
 }
 
 /* Drop the task's exit channel, in process context. */
@@ -148,9 +135,9 @@ long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
 	long err = 0;
 	bool dead;
 
-	t = gsched_task_lookup(inst, id, &err);
-	if (!t)
-		return err;
+	t = gsched_task_lookup(inst, id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	fresh = gsched_chan_alloc(inst, 0, 0, &err);
 	if (!fresh)
 		goto out;
@@ -405,9 +392,9 @@ static long task_join(struct gsched_worker *w, struct gsched_task *t,
 	long err = 0;
 	bool reap = false;
 
-	u = gsched_task_lookup(w->inst, target, &err);
-	if (!u)
-		return err;
+	u = gsched_task_lookup(w->inst, target);
+	if (IS_ERR(u))
+		return PTR_ERR(u);
 	if (u == t) {
 		gsched_task_put(u);
 		return -EDEADLK;
@@ -523,9 +510,9 @@ long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
 	long err = 0;
 	bool wake = false;
 
-	t = gsched_task_lookup(inst, id, &err);
-	if (!t)
-		return err;
+	t = gsched_task_lookup(inst, id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	spin_lock(&t->lock);
 	if (t->state == GSCHED_TASK_DEAD) {
 		err = -ESRCH;
@@ -566,9 +553,9 @@ long gsched_task_detach(struct gsched_inst *inst, u32 id)
 	long err = 0;
 	bool reap = false;
 
-	t = gsched_task_lookup(inst, id, &err);
-	if (!t)
-		return err;
+	t = gsched_task_lookup(inst, id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	spin_lock(&t->lock);
 	if (t->detached || t->joiner || t->reaped) {
 		err = -EINVAL;
@@ -597,11 +584,10 @@ long gsched_task_detach(struct gsched_inst *inst, u32 id)
 long gsched_task_info(struct gsched_inst *inst, struct gsched_task_info *ti)
 {
 	struct gsched_task *t;
-	long err = 0;
 
-	t = gsched_task_lookup(inst, ti->id, &err);
-	if (!t)
-		return err;
+	t = gsched_task_lookup(inst, ti->id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	spin_lock(&t->lock);
 	ti->state = t->state;
 	ti->wait_reason = t->state == GSCHED_TASK_WAITING ? t->wait_reason : 0;

@@ -17,11 +17,37 @@
  *
  * nr_timers counts queued and firing timers; while it is non-zero the
  * deadlock check does not fire (a timer can still wake a task).
+ *
+ * Bounded work. Timers are made by any user, so nothing here may let user
+ * input keep a CPU busy. Each run of the work reads the clock once and
+ * fires only the timers due at that instant: a ticker re-queued for its
+ * next tick is after that instant, so it fires at most once per run, and
+ * a run handles each timer at most once, with a reschedule point after
+ * each. Periods are raised to timer_min_period_us (Go's tickers have no
+ * floor; the kernel needs one, as setitimer() and POSIX timers round to
+ * the timer resolution): a 1 ns ticker would otherwise ask for a billion
+ * wakeups a second.
  */
 #include "gsched.h"
 
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/slab.h>
+
+static unsigned int gsched_timer_min_period_us = 100;
+module_param_named(timer_min_period_us, gsched_timer_min_period_us, uint,
+		   0644);
+MODULE_PARM_DESC(timer_min_period_us,
+		 "Shortest ticker period; shorter ones are raised to it (default 100 us, at least 1)");
+
+/* The period a ticker really gets: 0 (one shot) or at least the floor. */
+static u64 timer_period(u64 period_ns)
+{
+	u64 min = (u64)max(READ_ONCE(gsched_timer_min_period_us), 1U) *
+		  NSEC_PER_USEC;
+
+	return period_ns ? clamp_t(u64, period_ns, min, KTIME_MAX) : 0;
+}
 
 static enum hrtimer_restart gsched_hrt_fn(struct hrtimer *hrt)
 {
@@ -74,11 +100,11 @@ static void gsched_timer_work(struct work_struct *work)
 	struct gsched_task *t;
 	struct gsched_chan *ch;
 	struct gsched_tmr *tm;
-	ktime_t now;
+	ktime_t now = ktime_get();
 	u64 val;
 
+	/* only what is due now: a ticker's next tick waits for another run */
 	for (;;) {
-		now = ktime_get();
 		t = NULL;
 		ch = NULL;
 		spin_lock(&inst->timer_lock);
@@ -100,11 +126,13 @@ static void gsched_timer_work(struct work_struct *work)
 				u64 late = ktime_to_ns(ktime_sub(now,
 							tm->node.expires));
 				u64 skip = late / tm->period + 1;
+				/* <= late + period: both below 2^63 */
+				u64 step = skip * tm->period;
 
-				ktime_t next = ktime_add_ns(tm->node.expires,
-							    skip * tm->period);
-
-				enqueue_locked(tm, next);
+				/* saturating: a huge period ticks never again */
+				enqueue_locked(tm, ktime_add_safe(tm->node.expires,
+					       ns_to_ktime(min_t(u64, step,
+								 KTIME_MAX))));
 			}
 		}
 		spin_unlock(&inst->timer_lock);
@@ -120,6 +148,7 @@ static void gsched_timer_work(struct work_struct *work)
 		/* counted until its effect is visible to the deadlock check */
 		if (atomic_dec_and_test(&inst->nr_timers))
 			gsched_recheck_dead(inst);
+		cond_resched();	/* a user can have many timers due at once */
 	}
 }
 
@@ -166,7 +195,7 @@ void gsched_timers_destroy(struct gsched_inst *inst)
  * gsched_tmr_arm() - queue @tm to fire after @delay_ns, then every @period_ns
  * @tm: an unqueued timer
  * @delay_ns: relative first expiry
- * @period_ns: 0 for one shot
+ * @period_ns: 0 for one shot; shorter than the floor is raised to it
  *
  * Context: any process context; takes timer_lock (may nest in chan locks).
  */
@@ -176,8 +205,10 @@ void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns)
 
 	spin_lock(&inst->timer_lock);
 	if (!WARN_ON_ONCE(tm->queued) && !inst->timers_dead) {
-		tm->period = period_ns;
-		enqueue_locked(tm, ktime_add_ns(ktime_get(), delay_ns));
+		tm->period = timer_period(period_ns);
+		/* saturating: a delay past KTIME_MAX means never */
+		enqueue_locked(tm, ktime_add_safe(ktime_get(),
+				ns_to_ktime(min_t(u64, delay_ns, KTIME_MAX))));
 	}
 	spin_unlock(&inst->timer_lock);
 }
@@ -267,9 +298,9 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		return -EINVAL;
 	if (op->op == GSCHED_TIMER_RESET && op->period_ns && !op->delay_ns)
 		return -EINVAL;
-	ref = gsched_chan_lookup(inst, op->handle, &err);
-	if (!ref)
-		return err;
+	ref = gsched_chan_lookup(inst, op->handle);
+	if (IS_ERR(ref))
+		return PTR_ERR(ref);
 	tm = ref->ch->timer;
 	if (!tm || tm->inst != inst) {
 		gsched_chan_ref_put(ref);
