@@ -239,3 +239,19 @@ bench:
 	tools/install-deps --kernel $(KVER) --bench
 	$(MAKE) all bench-bins KVER=$(KVER)
 	tools/gsched-vm --kernel $(KVER) -- tools/bench
+
+# ---- fuzzer --------------------------------------------------------------
+# make fuzz: the ioctl fuzzer (tools/fuzz/gsched_fuzz.c) in the guest, as
+# root and as nobody (tools/fuzz/run); FUZZ_SECONDS=N per run (default 60).
+FUZZ_BIN  := $(BUILD)/fuzz/gsched_fuzz
+.PHONY: fuzz fuzz-bin
+all: fuzz-bin
+fuzz-bin: $(FUZZ_BIN)
+
+$(FUZZ_BIN): tools/fuzz/gsched_fuzz.c uapi/gsched.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(ROOT) -o $@ $< -pthread
+
+fuzz: $(FUZZ_BIN)
+	$(if $(FUZZ_SECONDS),GSCHED_FUZZ_SECONDS=$(FUZZ_SECONDS)) \
+		tools/gsched-vm --kernel $(KVER) -- tools/fuzz/run
