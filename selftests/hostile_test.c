@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What an unprivileged program can do to the module on purpose: ioctl
+ * sequences chosen to wedge, crash or leak the kernel. /dev/gsched is mode
+ * 0666, so each of these is an attack any local user can run. Every test
+ * asserts that the module stays bounded (a clamped value, a count back at
+ * its baseline, a process reaped) and relies on tools/gsched-vm to fail
+ * the run on any WARNING, soft lockup or hung task in the guest's log.
+ *
+ * Raw ioctls only: the library never makes these calls.
+ */
+
+/* EXPECT_EQ(0, s.u32_field): -Wextra's sign-compare noise, not a bug */
+#pragma GCC diagnostic ignored "-Wsign-compare"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "gsched.h"
+#include "selftests/common.h"
+
+#define PARAM_DIR	"/sys/module/gsched/parameters/"
+
+static long long param(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	if (gs_sysfs_read(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+static int timer_make(int fd, uint64_t delay, uint64_t period, uint32_t *h)
+{
+	struct gsched_timer_op t = {
+		.op = GSCHED_TIMER_MAKE,
+		.delay_ns = delay,
+		.period_ns = period,
+	};
+	int ret = gs_raw_ioctl(fd, GSCHED_IOC_TIMER, &t);
+
+	*h = t.handle;
+	return ret;
+}
+
+static int chan_op(int fd, uint32_t op, uint32_t h, void *buf, uint32_t *ok)
+{
+	struct gsched_chan_op c = {
+		.worker = GSCHED_NO_WORKER,
+		.op = op,
+		.handle = h,
+		.buf = (uintptr_t)buf,
+	};
+	int ret = gs_raw_ioctl(fd, GSCHED_IOC_CHAN, &c);
+
+	if (ok)
+		*ok = c.ok;
+	return ret;
+}
+
+/* Wait up to @secs for nr_instances to drop to @want; the last value. */
+static long long wait_instances(long long want, int secs)
+{
+	uint64_t end = now_ns() + (uint64_t)secs * 1000 * MS;
+	long long n;
+
+	while ((n = gs_sysfs_global("nr_instances")) != want && now_ns() < end)
+		usleep(10000);
+	return n;
+}
+
+/* ---- timers: user-chosen delays and periods ---------------------------- */
+
+static int set_param(const char *name, long v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return gs_sysfs_write(path, v);
+}
+
+/*
+ * A ticker with a 1 ns period: the module raises the period to the floor
+ * (timer_min_period_us), so the timer work cannot spin on ticks that are
+ * due again as soon as they are sent. Observable bound: every expiry lies
+ * at least one period after the one before, and a tick fires before the
+ * next expiry is chosen, so n ticks received in a window of T ns satisfy
+ * n < T / period + 2, however often the channel is polled. Without the
+ * floor a tight TRYRECV loop finds a fresh tick on nearly every call.
+ * The test raises the floor to 1 ms so the bound stays far below the
+ * number of polls even in a slow guest.
+ */
+TEST(tiny_period_is_raised_to_the_floor)
+{
+	long long floor_us = param("timer_min_period_us");
+	const long test_floor_us = 1000;
+	uint64_t v, t0, t1;
+	long polls = 0, got = 0;
+	uint32_t h, ok;
+	int fd, ret;
+
+	ASSERT_EQ(100, floor_us);	/* the documented default */
+	ASSERT_EQ(0, set_param("timer_min_period_us", test_floor_us));
+	fd = gs_raw_instance(1, NULL);
+	ASSERT_GE(fd, 0);
+	ret = timer_make(fd, 1, 1, &h);
+	set_param("timer_min_period_us", floor_us);
+	ASSERT_EQ(0, ret);
+	t0 = now_ns();
+	/* at least 200 ms and two ticks: a slow guest wakes up late */
+	while ((t1 = now_ns()) - t0 < 200 * MS ||
+	       (got < 2 && t1 - t0 < 5000 * MS)) {
+		ret = chan_op(fd, GSCHED_CHAN_TRYRECV, h, &v, &ok);
+		polls++;
+		if (ret == -EAGAIN)
+			continue;
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(1, ok);
+		got++;
+	}
+	TH_LOG("%ld ticks in %llu us, %ld polls, floor %ld us", got,
+	       (unsigned long long)(t1 - t0) / 1000, polls, test_floor_us);
+	EXPECT_GE(got, 2);
+	EXPECT_LT(got, (long)((t1 - t0) / (test_floor_us * 1000)) + 2);
+	close(fd);
+}
+
+/*
+ * A process that exits with a 1 ns ticker armed: its instance is torn
+ * down (timers stopped before anything waits for RCU) and the process is
+ * reaped promptly.
+ */
+TEST(exit_with_tiny_ticker_is_reaped)
+{
+	long long base = gs_sysfs_global("nr_instances");
+	int i, status;
+
+	ASSERT_GE(base, 0);
+	for (i = 0; i < 4; i++) {
+		uint64_t end = now_ns() + 5000 * MS * gs_timeout_scale();
+		pid_t pid = fork(), w;
+
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			uint32_t h;
+			int fd = gs_raw_instance(2, NULL);
+
+			if (fd < 0 || timer_make(fd, 1, 1, &h))
+				_exit(1);
+			usleep(20000);
+			_exit(0);
+		}
+		while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
+		       now_ns() < end)
+			usleep(10000);
+		if (!w) {
+			kill(pid, SIGKILL);
+			ASSERT_NE(0, w) TH_LOG("child %d not reaped", pid);
+		}
+		ASSERT_EQ(pid, w);
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	EXPECT_EQ(base, wait_instances(base, 10));
+}
+
+/*
+ * Delays beyond KTIME_MAX mean "never", not a wrapped, negative expiry
+ * that fires at once.
+ */
+TEST(huge_delays_never_fire)
+{
+	static const uint64_t delays[] = {
+		(1ULL << 63) + 1, ~0ULL, (1ULL << 63) - 1,
+	};
+	struct gsched_timer_op st = { .op = GSCHED_TIMER_STOP };
+	uint32_t h[3], ok;
+	uint64_t v;
+	int fd, i;
+
+	fd = gs_raw_instance(1, NULL);
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, timer_make(fd, delays[i], delays[i], &h[i]));
+	usleep(50000);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(-EAGAIN, chan_op(fd, GSCHED_CHAN_TRYRECV, h[i], &v,
+					   &ok))
+			TH_LOG("delay %#llx fired",
+			       (unsigned long long)delays[i]);
+		st.handle = h[i];
+		EXPECT_EQ(0, gs_raw_ioctl(fd, GSCHED_IOC_TIMER, &st));
+		EXPECT_EQ(1, st.ok);
+	}
+	close(fd);
+}
+
+/* A deadline beyond KTIME_MAX is no deadline at all, not one long past. */
+TEST(huge_context_deadline_never_expires)
+{
+	struct gsched_ctx_op m = {
+		.op = GSCHED_CTX_MAKE,
+		.deadline_ns = ~0ULL,
+	};
+	struct gsched_ctx_op info = { .op = GSCHED_CTX_INFO };
+	int fd;
+
+	fd = gs_raw_instance(1, NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, gs_raw_ioctl(fd, GSCHED_IOC_CTX, &m));
+	usleep(50000);
+	info.handle = m.handle;
+	ASSERT_EQ(0, gs_raw_ioctl(fd, GSCHED_IOC_CTX, &info));
+	EXPECT_EQ(0, info.err);
+	close(fd);
+}
+
+/* ---- handle lookups racing releases ----------------------------------- */
+
+/*
+ * One thread makes and releases channels (and timers) as fast as it can;
+ * the handle numbers are reused. Another thread uses the same numbers as
+ * sync objects, the wrong type. A lookup that took a reference before
+ * checking the type dropped it after the release had dropped the owner's:
+ * a WARNING and a channel never freed. Afterwards the instance must count
+ * no channels and no timers, and every wrong-type call must have failed
+ * with -EINVAL (the object) or -EBADF (no object).
+ */
+struct race {
+	int fd;
+	atomic_int stop;
+	long made, probes, bad;
+};
+
+static void *race_maker(void *arg)
+{
+	struct race *r = arg;
+	struct gsched_chan_make m = { .elem_size = 8, .cap = 1 };
+	uint32_t h;
+
+	while (!atomic_load(&r->stop)) {
+		if (r->made & 1) {
+			if (timer_make(r->fd, 1000 * MS, 0, &h))
+				break;
+		} else {
+			if (gs_raw_ioctl(r->fd, GSCHED_IOC_CHAN_MAKE, &m))
+				break;
+			h = m.handle;
+		}
+		if (chan_op(r->fd, GSCHED_CHAN_RELEASE, h, NULL, NULL))
+			break;
+		r->made++;
+	}
+	atomic_store(&r->stop, 1);
+	return NULL;
+}
+
+TEST(wrong_type_lookup_races_release)
+{
+	struct race r = { 0 };
+	uint64_t end = now_ns() + 3000 * MS;
+	pthread_t t;
+	unsigned int id = 0;
+	uint32_t h;
+
+	r.fd = gs_raw_instance(2, &id);
+	ASSERT_GE(r.fd, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_maker, &r));
+	while (!atomic_load(&r.stop) && now_ns() < end) {
+		for (h = 1; h <= 4; h++) {
+			struct gsched_sync_op s = {
+				.worker = GSCHED_NO_WORKER,
+				.op = GSCHED_SYNC_UNLOCK,
+				.handle = h,
+			};
+			int ret = gs_raw_ioctl(r.fd, GSCHED_IOC_SYNC, &s);
+
+			if (ret != -EINVAL && ret != -EBADF)
+				r.bad++;
+			r.probes++;
+		}
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%ld objects made and released, %ld wrong-type calls",
+	       r.made, r.probes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_GT(r.made, 100);
+	EXPECT_EQ(0, gs_sysfs_inst(id, "channels"));
+	EXPECT_EQ(0, gs_sysfs_inst(id, "timers"));
+	close(r.fd);
+}
+
+TEST_HARNESS_MAIN
