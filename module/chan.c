@@ -695,8 +695,8 @@ static void wait_arm_timer(struct gsched_task *t, struct gsched_wait *wait,
 	if (!timeout_ns)
 		return;
 	if (!wait->deadline)
-		wait->deadline = ktime_to_ns(ktime_add_safe(ktime_get(),
-				ns_to_ktime(min_t(u64, timeout_ns, KTIME_MAX))));
+		wait->deadline = ktime_to_ns(gsched_ktime_after(ktime_get(),
+								timeout_ns));
 	gsched_tmr_arm(&t->tmr, timeout_ns, 0);
 }
 

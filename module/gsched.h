@@ -32,6 +32,7 @@
 #include <linux/atomic.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/hashtable.h>
@@ -446,7 +447,27 @@ struct gsched_inst {
 	struct dentry *debugfs;		/* gsched/<id>/, set once */
 
 	struct gsched_fdreg fdreg;	/* fd waits, see poll.c */
+
+	/*
+	 * The address space of the process that set the instance up
+	 * (instance.c, "The process behind an instance"). @mm is compared,
+	 * never dereferenced; @mn holds its mm_count from SETUP until the
+	 * instance is destroyed. @mm_gone is set once, under sched_lock and
+	 * fdreg.lock, when that address space is torn down.
+	 */
+	struct mm_struct *mm;
+	struct mmu_notifier mn;
+	bool mm_gone;
 };
+
+/*
+ * @base + @ns, saturating at KTIME_MAX ("never"): @ns comes from user
+ * space and may be anything up to U64_MAX.
+ */
+static inline ktime_t gsched_ktime_after(ktime_t base, u64 ns)
+{
+	return ktime_add_safe(base, ns_to_ktime(min_t(u64, ns, KTIME_MAX)));
+}
 
 /* main.c */
 extern unsigned int gsched_max_tasks;
@@ -461,6 +482,7 @@ void gsched_worker_init(struct gsched_worker *w);
 int gsched_worker_attach(struct gsched_worker *w);
 void gsched_worker_detach_self(struct gsched_worker *w);
 void gsched_workers_release(struct gsched_inst *inst);
+void gsched_workers_quiesce(struct gsched_inst *inst);
 struct gsched_worker *gsched_worker_self(struct gsched_inst *inst);
 void gsched_worker_enter(struct gsched_worker *w);
 void gsched_worker_leave(struct gsched_worker *w);
@@ -579,6 +601,7 @@ extern atomic_t gsched_nr_instances;
 /* poll.c: fd waits (FDREAD/FDWRITE select cases, GSCHED_IOC_FD) */
 void gsched_poll_init(struct gsched_inst *inst);
 void gsched_poll_destroy(struct gsched_inst *inst);
+void gsched_poll_mm_gone(struct gsched_inst *inst);
 struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
 				  long *err);
 void gsched_fdw_put(struct gsched_fdw *f);

@@ -433,6 +433,13 @@ static void gsched_pwork_fn(struct work_struct *work)
 	}
 	hrtimer_start(&w->ptimer, ns_to_ktime(next), HRTIMER_MODE_REL);
 	spin_unlock(&w->ptlock);
+	/*
+	 * A thread that called execve runs another program: never signal
+	 * it. Compared only; gsched_workers_quiesce() closes the window
+	 * between the exec and this check once the old mm is torn down.
+	 */
+	if (send && READ_ONCE(w->thread->mm) != inst->mm)
+		send = false;
 	if (send) {
 		atomic64_inc(&inst->preemptions);
 		trace_gsched_preempt(inst->id, w->index, handle, now - start);
@@ -510,6 +517,51 @@ static void pn_key_enable(void)
 	mutex_unlock(&gsched_pn_key_mutex);
 }
 
+static void pn_free(struct gsched_pn *pn)
+{
+	put_task_struct(pn->tsk);
+	kfree(pn);
+}
+
+/*
+ * Free the calling thread's orphaned notifiers: those of instances
+ * destroyed by another thread while this one lived (see
+ * gsched_workers_release()). Only a thread changes its own notifier list,
+ * so an orphan can leave it only here or when the thread dies; doing it
+ * whenever the thread registers again bounds the orphans to one per live
+ * thread, however many instances it served. An orphan is this thread's
+ * to free only once it is on gsched_orphans: until then the releasing
+ * thread still uses it.
+ *
+ * Context: process context, the calling thread's own list.
+ */
+static void pn_reap_own_orphans(void)
+{
+	struct gsched_pn *pn, *next;
+	struct preempt_notifier *n;
+	struct hlist_node *tmp;
+	LIST_HEAD(mine);
+
+	mutex_lock(&gsched_orphan_mutex);
+	hlist_for_each_entry_safe(n, tmp, &current->preempt_notifiers, link) {
+		if (n->ops != &gsched_pn_ops)
+			continue;
+		pn = container_of(n, struct gsched_pn, pn);
+		if (pn->tsk != current || list_empty(&pn->orphan))
+			continue;
+		list_move(&pn->orphan, &mine);
+		preempt_disable();
+		preempt_notifier_unregister(&pn->pn);
+		preempt_enable();
+	}
+	mutex_unlock(&gsched_orphan_mutex);
+	/* our ioctl's open file holds the module: these puts are not last */
+	list_for_each_entry_safe(pn, next, &mine, orphan) {
+		pn_free(pn);
+		module_put(THIS_MODULE);
+	}
+}
+
 /**
  * gsched_worker_attach() - register the calling thread's notifier for @w
  * @w: the worker being registered
@@ -521,6 +573,7 @@ int gsched_worker_attach(struct gsched_worker *w)
 {
 	struct gsched_pn *pn;
 
+	pn_reap_own_orphans();
 	pn = kzalloc(sizeof(*pn), GFP_KERNEL_ACCOUNT);
 	if (!pn)
 		return -ENOMEM;
@@ -536,12 +589,6 @@ int gsched_worker_attach(struct gsched_worker *w)
 	preempt_notifier_register(&pn->pn);
 	preempt_enable();
 	return 0;
-}
-
-static void pn_free(struct gsched_pn *pn)
-{
-	put_task_struct(pn->tsk);
-	kfree(pn);
 }
 
 /**
@@ -596,6 +643,38 @@ static void gsched_orphan_gc(struct work_struct *work)
 	}
 }
 
+/*
+ * Stop @w's preemption clock for good: the instance is stopped, so a
+ * pwork that runs after this neither signals nor re-arms its timer.
+ */
+static void worker_preempt_stop(struct gsched_worker *w)
+{
+	cancel_work_sync(&w->pwork);
+	hrtimer_cancel(&w->ptimer);
+	/* a pwork that began before the stop may have re-armed the timer */
+	cancel_work_sync(&w->pwork);
+}
+
+/**
+ * gsched_workers_quiesce() - no worker thread is signalled any more
+ * @inst: the instance, stopped (gsched_stop())
+ *
+ * When the process's address space is torn down (exit or execve) a
+ * thread may live on in a new program image: no preemption signal may
+ * reach it after this returns. The notifiers stay until
+ * gsched_workers_release().
+ *
+ * Context: process context, may sleep.
+ */
+void gsched_workers_quiesce(struct gsched_inst *inst)
+{
+	u32 i;
+
+	WARN_ON_ONCE(!gsched_inst_stopped(inst));
+	for (i = 0; i < inst->nworkers; i++)
+		worker_preempt_stop(&inst->workers[i]);
+}
+
 /**
  * gsched_workers_release() - cut every worker of a dying instance from
  * its thread
@@ -632,9 +711,7 @@ void gsched_workers_release(struct gsched_inst *inst)
 		w = &inst->workers[i];
 		hrtimer_cancel(&w->htimer);
 		cancel_work_sync(&w->hwork);
-		cancel_work_sync(&w->pwork);
-		hrtimer_cancel(&w->ptimer);
-		cancel_work_sync(&w->pwork);
+		worker_preempt_stop(w);
 		pn = w->pn;
 		if (!pn)
 			continue;

@@ -4,11 +4,62 @@
  */
 #include "gsched.h"
 
+#include <linux/mmu_notifier.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+
+#ifndef CONFIG_MMU_NOTIFIER
+#error "gsched needs CONFIG_MMU_NOTIFIER to learn when a process goes away"
+#endif
+
+/*
+ * The process behind an instance.
+ *
+ * An instance serves the process that set it up: its tasks run on that
+ * process's threads, in that address space. The open file, though, can
+ * outlive the process. A copy of the fd may be in flight in a Unix socket
+ * (SCM_RIGHTS), held by a child, or inherited across execve, and the
+ * instance itself holds files: every fd wait pins the file it waits on.
+ * A program that sends its /dev/gsched fd into a socket and then waits on
+ * that socket builds a cycle that no close breaks: the socket's queue
+ * holds the instance's file, the instance's wait holds the socket. The
+ * unix garbage collector only breaks cycles made of unix sockets, so the
+ * instance must break its half itself.
+ *
+ * It does so when the address space it serves is torn down, on the
+ * process's exit or on execve: SETUP registers an MMU notifier, whose
+ * ->release runs then, once, with no thread of the process left in an
+ * ioctl (each such thread holds a user of the mm). gsched_mm_release()
+ * stops the runtime, stops the preemption signal for every worker (a
+ * thread that called execve must not receive it in its new image), and
+ * drops every file an fd wait holds. What remains of the instance lives
+ * until the file's last reference goes, and only answers with errors.
+ *
+ * Worker threads must belong to @mm: a thread of another process (or of
+ * the image after an execve) cannot register.
+ */
+static void gsched_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct gsched_inst *inst = container_of(mn, struct gsched_inst, mn);
+
+	/* no new fd wait enters the registry (gsched_fdw_get()) */
+	spin_lock(&inst->fdreg.lock);
+	WRITE_ONCE(inst->mm_gone, true);
+	spin_unlock(&inst->fdreg.lock);
+	/* no task runs again; the status is never reported to anyone */
+	spin_lock(&inst->sched_lock);
+	gsched_stop(inst, -ESRCH);
+	spin_unlock(&inst->sched_lock);
+	gsched_workers_quiesce(inst);
+	gsched_poll_mm_gone(inst);
+}
+
+static const struct mmu_notifier_ops gsched_mm_ops = {
+	.release = gsched_mm_release,
+};
 
 /**
  * gsched_inst_create() - allocate the instance behind a new open file
@@ -64,6 +115,12 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 	spin_lock(&inst->sched_lock);
 	inst->state = GSCHED_INST_DEAD;
 	spin_unlock(&inst->sched_lock);
+	/*
+	 * Runs gsched_mm_release() now if the process is still alive, and
+	 * waits for one running on another CPU (exit_mmap) to finish.
+	 */
+	if (inst->mm)
+		mmu_notifier_unregister(&inst->mn, inst->mm);
 	/* Drains sysfs and debugfs readers: nothing below races with them. */
 	gsched_debugfs_del_inst(inst);
 	gsched_sysfs_del_inst(inst);
@@ -121,6 +178,10 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 		ret = -EBUSY;
 		goto out_unlock;
 	}
+	if (!current->mm) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
 	ps = kcalloc(s->nprocs, sizeof(*ps), GFP_KERNEL_ACCOUNT);
 	workers = kcalloc(nw, sizeof(*workers), GFP_KERNEL_ACCOUNT);
 	if (!ps || !workers)
@@ -143,6 +204,16 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 	inst->ps = ps;
 	inst->workers = workers;
 	inst->nworkers = nw;
+	/* last: from here on ->release may run, and needs the workers */
+	inst->mn.ops = &gsched_mm_ops;
+	ret = mmu_notifier_register(&inst->mn, current->mm);
+	if (ret) {
+		inst->ps = NULL;
+		inst->workers = NULL;
+		inst->nworkers = 0;
+		goto err_free;
+	}
+	inst->mm = current->mm;
 	inst->preempt_sig = s->preempt_signal;
 	inst->max_tasks = s->max_tasks && s->max_tasks < max ? s->max_tasks : max;
 	/*
@@ -169,7 +240,8 @@ err_free:
 			kfree(ps[i]);
 	kfree(ps);
 	kfree(workers);
-	ret = -ENOMEM;
+	if (!ret)
+		ret = -ENOMEM;
 out_unlock:
 	mutex_unlock(&inst->setup_mutex);
 	return ret;
@@ -186,8 +258,9 @@ out_unlock:
  *
  * Context: process context, takes setup_mutex and sched_lock.
  * Return: 0, -ENXIO before setup, -EINVAL for a bad index, -EBUSY when the
- * index or the thread is already registered, -ESHUTDOWN once stopped,
- * -ENOMEM.
+ * index or the thread is already registered, -EPERM for a thread of
+ * another address space than the one that set the instance up,
+ * -ESHUTDOWN once stopped, -ENOMEM.
  */
 long gsched_worker_register(struct gsched_inst *inst, u32 index)
 {
@@ -202,6 +275,11 @@ long gsched_worker_register(struct gsched_inst *inst, u32 index)
 	}
 	if (index >= inst->nworkers) {
 		ret = -EINVAL;
+		goto out;
+	}
+	/* only the process the instance serves runs its tasks */
+	if (current->mm != inst->mm) {
+		ret = -EPERM;
 		goto out;
 	}
 	for (i = 0; i < inst->nworkers; i++) {

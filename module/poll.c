@@ -89,7 +89,8 @@ struct gsched_pollent {
  * armed. @armed is set in pass 2 and cleared under the registry lock.
  */
 struct gsched_fdw {
-	struct file *file;		/* a reference; set once */
+	/* a reference; NULL once gsched_poll_mm_gone() dropped it */
+	struct file *file;		/* fdreg.lock */
 	struct gsched_inst *inst;	/* set once */
 	struct hlist_node reg;		/* inst->fdreg; its lock */
 	__poll_t events;		/* what counts as ready; set once */
@@ -273,7 +274,8 @@ static long fdw_register(struct gsched_fdw *f)
  * @fd: the case's handle, a file descriptor of the calling process
  * @dir: GSCHED_SEL_FDREAD or GSCHED_SEL_FDWRITE
  * @err: -EBADF (bad fd), -EPERM (no poll support), -EBUSY (another wait
- *	 of this instance on the same file and direction), -ENOMEM
+ *	 of this instance on the same file and direction), -ESRCH (the
+ *	 instance's process is gone), -ENOMEM
  *
  * Takes a file reference and enters the registry.
  *
@@ -315,6 +317,13 @@ struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
 	key = fdreg_key(file, dir);
 
 	spin_lock(&r->lock);
+	if (inst->mm_gone) {
+		/* its process is gone: nothing may pin a file any more */
+		spin_unlock(&r->lock);
+		kfree(f);
+		*err = -ESRCH;
+		goto err_put;
+	}
 	hash_for_each_possible(r->tbl, x, reg, key) {
 		if (x->file == file && x->dir == dir) {
 			spin_unlock(&r->lock);
@@ -349,8 +358,41 @@ void gsched_fdw_put(struct gsched_fdw *f)
 	spin_lock(&r->lock);
 	hash_del(&f->reg);
 	spin_unlock(&r->lock);
-	fput(f->file);
+	/* NULL once gsched_poll_mm_gone() dropped it */
+	if (f->file)
+		fput(f->file);
 	kfree(f);
+}
+
+/**
+ * gsched_poll_mm_gone() - drop every file the instance's fd waits hold
+ * @inst: the instance, its process's address space torn down
+ *
+ * Breaks the cycle of an instance whose own file is in flight in a socket
+ * it waits on (instance.c, "The process behind an instance"). No task of
+ * @inst runs again, so no pass of the engine uses these waiters any more;
+ * each is taken off its queues and loses its file, and stays registered
+ * until its wait is freed with the instance. gsched_fdw_get() admits no
+ * new waiter once @inst->mm_gone is set.
+ *
+ * Context: process context; fput() under the registry lock only queues
+ * the final release.
+ */
+void gsched_poll_mm_gone(struct gsched_inst *inst)
+{
+	struct gsched_fdreg *r = &inst->fdreg;
+	struct gsched_fdw *f;
+	unsigned int bkt;
+
+	spin_lock(&r->lock);
+	hash_for_each(r->tbl, bkt, f, reg) {
+		if (!f->file)
+			continue;
+		fdw_detach(f);
+		fput(f->file);
+		f->file = NULL;
+	}
+	spin_unlock(&r->lock);
 }
 
 /**

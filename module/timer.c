@@ -130,9 +130,9 @@ static void gsched_timer_work(struct work_struct *work)
 				u64 step = skip * tm->period;
 
 				/* saturating: a huge period ticks never again */
-				enqueue_locked(tm, ktime_add_safe(tm->node.expires,
-					       ns_to_ktime(min_t(u64, step,
-								 KTIME_MAX))));
+				enqueue_locked(tm,
+					       gsched_ktime_after(tm->node.expires,
+								  step));
 			}
 		}
 		spin_unlock(&inst->timer_lock);
@@ -207,8 +207,7 @@ void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns)
 	if (!WARN_ON_ONCE(tm->queued) && !inst->timers_dead) {
 		tm->period = timer_period(period_ns);
 		/* saturating: a delay past KTIME_MAX means never */
-		enqueue_locked(tm, ktime_add_safe(ktime_get(),
-				ns_to_ktime(min_t(u64, delay_ns, KTIME_MAX))));
+		enqueue_locked(tm, gsched_ktime_after(ktime_get(), delay_ns));
 	}
 	spin_unlock(&inst->timer_lock);
 }

@@ -142,8 +142,12 @@ struct gsched_setup {
  *		P and waits in GSCHED_IOC_SWITCH until it is given one
  * @__reserved:	in: must be 0
  *
- * Each worker index is registered once, by one thread. Every later call
- * that names a worker must come from that thread (-EPERM otherwise). A
+ * Each worker index is registered once, by one thread of the process
+ * that called SETUP (-EPERM for a thread of another process, or of this
+ * one after execve). Every later call that names a worker must come from
+ * that thread (-EPERM otherwise). When that process exits or calls
+ * execve, the instance stops: it signals no thread again and releases
+ * every file its fd waits held; the open file then only returns errors. A
  * worker is a Go M: it holds at most one P at a time, and which P it
  * holds changes when workers block in the kernel (hand-off).
  */
