@@ -172,7 +172,6 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 					    struct gsched_chan *ch, long *err)
 {
 	struct gsched_chan_ref *ref;
-	u32 id;
 	int ret;
 
 	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
@@ -184,16 +183,13 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 	ref->obj.type = GSCHED_OBJ_CHAN;
 	refcount_set(&ref->obj.ref, 1);
 	ref->ch = ch;
-	ret = xa_alloc_cyclic(&inst->handles, &id, &ref->obj,
-			      XA_LIMIT(1, INT_MAX), &inst->next_handle,
-			      GFP_KERNEL_ACCOUNT);
+	ret = gsched_handle_alloc(inst, &ref->obj);
 	if (ret < 0) {
 		gsched_chan_put(ch);
 		kfree(ref);
-		*err = ret == -EBUSY ? -EAGAIN : ret;
+		*err = ret;
 		return NULL;
 	}
-	ref->obj.handle = id;
 	return ref;
 }
 
@@ -1326,14 +1322,14 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 		return 0;
 	}
 	case GSCHED_CHAN_RELEASE: {
-		struct gsched_obj *obj;
+		bool removed;
 
 		ref = gsched_chan_lookup(inst, op->handle);
 		if (IS_ERR(ref))
 			return PTR_ERR(ref);
-		obj = xa_cmpxchg(&inst->handles, op->handle, &ref->obj, NULL, 0);
+		removed = gsched_handle_remove(inst, op->handle, &ref->obj);
 		gsched_chan_ref_put(ref);
-		if (obj != &ref->obj)
+		if (!removed)
 			return -EBADF;	/* lost a race with another release */
 		gsched_chan_ref_put(ref);
 		return 0;

@@ -191,20 +191,17 @@ static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
 	ref->obj.type = GSCHED_OBJ_CTX;
 	refcount_set(&ref->obj.ref, 1);
 	ref->ctx = ctx;
-	ret = xa_alloc_cyclic(&inst->handles, &id, &ref->obj,
-			      XA_LIMIT(1, INT_MAX), &inst->next_handle,
-			      GFP_KERNEL_ACCOUNT);
+	ret = gsched_handle_alloc(inst, &ref->obj);
 	if (ret < 0) {
 		gsched_ctx_put(ctx);
 		kfree(ref);
-		return ret == -EBUSY ? -EAGAIN : ret;
+		return ret;
 	}
-	ref->obj.handle = id;
+	id = ret;
 	refcount_inc(&ctx->done->ref);
 	done = gsched_chan_ref_add(inst, ctx->done, &err);
 	if (!done) {
-		if (xa_cmpxchg(&inst->handles, id, &ref->obj, NULL, 0) ==
-		    &ref->obj)
+		if (gsched_handle_remove(inst, id, &ref->obj))
 			ctx_ref_put(ref);
 		return err;
 	}
@@ -403,8 +400,7 @@ long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		op->deadline = ref->ctx->deadline;
 		break;
 	case GSCHED_CTX_RELEASE:
-		if (xa_cmpxchg(&inst->handles, op->handle, &ref->obj, NULL, 0) ==
-		    &ref->obj)
+		if (gsched_handle_remove(inst, op->handle, &ref->obj))
 			ctx_ref_put(ref);	/* the handle's reference */
 		else
 			err = -EBADF;

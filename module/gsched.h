@@ -458,6 +458,8 @@ struct gsched_inst {
 	struct mm_struct *mm;
 	struct mmu_notifier mn;
 	bool mm_gone;
+
+	struct gsched_user *user;	/* charged for it, see user.c */
 };
 
 /*
@@ -468,6 +470,13 @@ static inline ktime_t gsched_ktime_after(ktime_t base, u64 ns)
 {
 	return ktime_add_safe(base, ns_to_ktime(min_t(u64, ns, KTIME_MAX)));
 }
+
+/* user.c */
+struct gsched_user;
+int gsched_user_open(struct gsched_inst *inst);
+void gsched_user_close(struct gsched_inst *inst);
+int gsched_user_charge(struct gsched_inst *inst);
+void gsched_user_uncharge(struct gsched_inst *inst);
 
 /* main.c */
 extern unsigned int gsched_max_tasks;
@@ -497,6 +506,10 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s);
 long gsched_worker_register(struct gsched_inst *inst, u32 index);
 struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index);
 bool gsched_inst_stopped(struct gsched_inst *inst);
+int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj);
+bool gsched_handle_remove(struct gsched_inst *inst, u32 h,
+			  struct gsched_obj *obj);
+struct gsched_obj *gsched_handle_erase(struct gsched_inst *inst, u32 h);
 struct gsched_obj *gsched_obj_get(struct gsched_inst *inst, u32 h, u32 type);
 
 /* task.c */

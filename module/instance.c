@@ -75,6 +75,11 @@ struct gsched_inst *gsched_inst_create(void)
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
+	ret = gsched_user_open(inst);
+	if (ret) {
+		kfree(inst);
+		return ERR_PTR(ret);
+	}
 	inst->pid = task_tgid_nr(current);
 	mutex_init(&inst->setup_mutex);
 	xa_init_flags(&inst->handles, XA_FLAGS_ALLOC1);
@@ -90,7 +95,7 @@ struct gsched_inst *gsched_inst_create(void)
 	/* On success the kobject owns inst: it is freed by its release. */
 	ret = gsched_sysfs_add_inst(inst);
 	if (ret)
-		return ERR_PTR(ret);
+		return ERR_PTR(ret);	/* uncharged by the release */
 	gsched_debugfs_add_inst(inst);
 	return inst;
 }
@@ -145,6 +150,7 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 		kfree(inst->workers);
 	}
 	xa_destroy(&inst->handles);
+	gsched_user_close(inst);
 	kobject_put(&inst->kobj);
 }
 
@@ -337,6 +343,74 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
 	if (READ_ONCE(w->thread) != current)
 		return ERR_PTR(-EPERM);
 	return w;
+}
+
+/**
+ * gsched_handle_alloc() - publish @obj under a new handle of @inst
+ * @inst: the instance
+ * @obj: the object, its type and reference set, not yet visible
+ *
+ * Every handle is charged to the instance's user (user.c) until it is
+ * removed with gsched_handle_remove() or gsched_handle_erase().
+ *
+ * Context: process context.
+ * Return: the handle (also in @obj->handle); -ENOSPC beyond the user's
+ * max_user_objects; -EAGAIN when the handle space is full; -ENOMEM.
+ */
+int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj)
+{
+	u32 id;
+	int ret;
+
+	ret = gsched_user_charge(inst);
+	if (ret)
+		return ret;
+	ret = xa_alloc_cyclic(&inst->handles, &id, obj, XA_LIMIT(1, INT_MAX),
+			      &inst->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		gsched_user_uncharge(inst);
+		return ret == -EBUSY ? -EAGAIN : ret;
+	}
+	obj->handle = id;
+	return id;
+}
+
+/**
+ * gsched_handle_remove() - unpublish handle @h if it still names @obj
+ * @inst: the instance
+ * @h: the handle
+ * @obj: the object the caller looked up
+ *
+ * Of several racing removals exactly one succeeds; it owns the reference
+ * the handle held.
+ *
+ * Context: any.
+ * Return: true when this call removed it.
+ */
+bool gsched_handle_remove(struct gsched_inst *inst, u32 h,
+			  struct gsched_obj *obj)
+{
+	if (xa_cmpxchg(&inst->handles, h, obj, NULL, 0) != obj)
+		return false;
+	gsched_user_uncharge(inst);
+	return true;
+}
+
+/**
+ * gsched_handle_erase() - unpublish handle @h, whatever it names
+ * @inst: the instance
+ * @h: the handle
+ *
+ * Context: process context; the caller owns the handle's reference.
+ * Return: the object, or NULL when @h named nothing.
+ */
+struct gsched_obj *gsched_handle_erase(struct gsched_inst *inst, u32 h)
+{
+	struct gsched_obj *obj = xa_erase(&inst->handles, h);
+
+	if (obj)
+		gsched_user_uncharge(inst);
+	return obj;
 }
 
 /**

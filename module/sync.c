@@ -401,7 +401,6 @@ long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s)
 static long sync_make(struct gsched_inst *inst, struct gsched_sync_op *op)
 {
 	struct gsched_sync *s;
-	u32 id;
 	int ret;
 
 	if (op->handle || op->arg < GSCHED_SYNC_MUTEX ||
@@ -416,14 +415,12 @@ static long sync_make(struct gsched_inst *inst, struct gsched_sync_op *op)
 	spin_lock_init(&s->lock);
 	INIT_LIST_HEAD(&s->q);
 	INIT_LIST_HEAD(&s->wq);
-	ret = xa_alloc_cyclic(&inst->handles, &id, &s->obj, XA_LIMIT(1, INT_MAX),
-			      &inst->next_handle, GFP_KERNEL_ACCOUNT);
+	ret = gsched_handle_alloc(inst, &s->obj);
 	if (ret < 0) {
 		kfree(s);
-		return ret == -EBUSY ? -EAGAIN : ret;
+		return ret;
 	}
-	s->obj.handle = id;
-	op->handle = id;
+	op->handle = ret;
 	return 0;
 }
 
@@ -468,8 +465,7 @@ long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op)
 		return PTR_ERR(s);
 	switch (op->op) {
 	case GSCHED_SYNC_RELEASE:
-		if (xa_cmpxchg(&inst->handles, op->handle, &s->obj, NULL, 0) ==
-		    &s->obj)
+		if (gsched_handle_remove(inst, op->handle, &s->obj))
 			gsched_sync_put(s);	/* the handle's reference */
 		else
 			err = -EBADF;

@@ -169,6 +169,7 @@ static void gsched_inst_release(struct kobject *kobj)
 	struct gsched_inst *inst = to_inst(kobj);
 
 	ida_free(&gsched_inst_ida, inst->id);
+	gsched_user_close(inst);	/* charged, never set up: a failed add */
 	kfree(inst);
 }
 
@@ -191,8 +192,9 @@ int gsched_sysfs_add_inst(struct gsched_inst *inst)
 {
 	int id, ret;
 
-	id = ida_alloc(&gsched_inst_ida, GFP_KERNEL);
+	id = ida_alloc(&gsched_inst_ida, GFP_KERNEL_ACCOUNT);
 	if (id < 0) {
+		gsched_user_close(inst);
 		kfree(inst);
 		return id;
 	}

@@ -174,7 +174,7 @@ static void gsched_task_reap(struct gsched_task *t)
 	struct gsched_inst *inst = t->inst;
 
 	task_drop_exit_ch(t);
-	xa_erase(&inst->handles, t->obj.handle);
+	gsched_handle_erase(inst, t->obj.handle);
 	atomic_dec(&inst->nr_tasks);
 	gsched_task_put(t);
 }
@@ -285,14 +285,13 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	t->tmr.task = t;
 	t->tmr.inst = inst;
 
-	ret = xa_alloc_cyclic(&inst->handles, &id, &t->obj, XA_LIMIT(1, INT_MAX),
-			      &inst->next_handle, GFP_KERNEL_ACCOUNT);
+	ret = gsched_handle_alloc(inst, &t->obj);
 	if (ret < 0) {
 		kmem_cache_free(gsched_task_cache, t);
 		atomic_dec(&inst->nr_tasks);
-		return ret == -EBUSY ? -EAGAIN : ret;
+		return ret;
 	}
-	t->obj.handle = id;
+	id = ret;
 	sp->id = id;
 	atomic_inc(&inst->nr_live);
 	atomic64_inc(&inst->spawned);
@@ -618,7 +617,7 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 		}
 	}
 	xa_for_each(&inst->handles, idx, obj) {
-		xa_erase(&inst->handles, idx);
+		gsched_handle_erase(inst, idx);
 		if (obj->type == GSCHED_OBJ_TASK)
 			gsched_task_put(to_task(obj));
 		else if (obj->type == GSCHED_OBJ_CHAN)

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -567,6 +568,195 @@ TEST(orphaned_notifiers_are_bounded)
 		usleep(10000);
 	}
 	EXPECT_EQ(base, strtoll(buf, NULL, 10));
+}
+
+/* ---- per-user limits --------------------------------------------------- */
+
+#define NOBODY	65534
+
+/* Run @fn(@arg) in a child as nobody; its exit status, or -1. */
+static int as_nobody(int (*fn)(long), long arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(90);
+		_exit(fn(arg));
+	}
+	status = reap(pid, 30);
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Open instances until refused: 0 when exactly @max opened and -EMFILE. */
+static int open_until_refused(long max)
+{
+	int fds[64], n = 0, fd, i;
+
+	while (n < 64) {
+		fd = gs_raw_instance(1, NULL);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	if (n != max)
+		return 1;
+	if (fd != -EMFILE)
+		return 2;
+	close(fds[0]);		/* one slot free again */
+	fd = gs_raw_instance(1, NULL);
+	if (fd < 0)
+		return 3;
+	close(fd);
+	for (i = 1; i < n; i++)
+		close(fds[i]);
+	return 0;
+}
+
+TEST(instances_per_user)
+{
+	long long old = param("max_user_instances");
+	int i, ret;
+
+	ASSERT_EQ(1024, old);	/* the documented default */
+	ASSERT_EQ(0, set_param("max_user_instances", 8));
+	/* twice: closing gives every charge back */
+	for (i = 0; i < 2; i++) {
+		ret = as_nobody(open_until_refused, 8);
+		EXPECT_EQ(0, ret) TH_LOG("round %d: step %d", i, ret);
+	}
+	set_param("max_user_instances", old);
+}
+
+static int chan_make(int fd, uint32_t *h)
+{
+	struct gsched_chan_make m = { .elem_size = 8 };
+	int ret = gs_raw_ioctl(fd, GSCHED_IOC_CHAN_MAKE, &m);
+
+	*h = m.handle;
+	return ret;
+}
+
+static int at_limit[2], go_on[2];
+
+/*
+ * Make objects of every kind in two instances until refused: exactly
+ * @max in all, then -ENOSPC; a release makes room for one more.
+ */
+static int objects_until_refused(long max)
+{
+	struct gsched_sync_op so = {
+		.worker = GSCHED_NO_WORKER, .op = GSCHED_SYNC_MAKE,
+		.arg = GSCHED_SYNC_MUTEX,
+	};
+	struct gsched_ctx_op co = { .op = GSCHED_CTX_MAKE };
+	struct gsched_spawn sp = { .worker = GSCHED_NO_WORKER, .cookie = 1 };
+	int fd[2], n = 0, ret = 0, k;
+	uint32_t h = 0, last = 0;
+
+	fd[0] = gs_raw_instance(1, NULL);
+	fd[1] = gs_raw_instance(1, NULL);
+	if (fd[0] < 0 || fd[1] < 0)
+		return 1;
+	for (k = 0; !ret; k++) {
+		int f = fd[k & 1];
+
+		so.handle = 0;	/* in: must be 0 (out: the new handle) */
+		co.handle = 0;	/* in: the parent, background */
+
+		switch (k % 5) {
+		case 0:
+			ret = chan_make(f, &h);
+			break;
+		case 1:
+			ret = timer_make(f, 1000 * MS, 0, &h);
+			break;
+		case 2:
+			ret = gs_raw_ioctl(f, GSCHED_IOC_SYNC, &so);
+			h = so.handle;
+			break;
+		case 3:	/* a context is two handles: itself and done */
+			ret = gs_raw_ioctl(f, GSCHED_IOC_CTX, &co);
+			n += !ret;
+			break;
+		case 4:
+			ret = gs_raw_ioctl(f, GSCHED_IOC_SPAWN, &sp);
+			break;
+		}
+		if (!ret) {
+			n++;
+			if (k % 5 == 0) {
+				last = h;
+				if (f != fd[0])
+					last = 0;
+			}
+		}
+	}
+	/* a context needs two: it may fail with one left */
+	if (ret != -ENOSPC || (n != max && !(k % 5 == 4 && n == max - 1)))
+		return 2;
+	/* at the limit: let the parent show that root is not */
+	if (write(at_limit[1], "x", 1) != 1 || read(go_on[0], &k, 1) != 1)
+		return 7;
+	if (!last)
+		return 3;
+	if (n == max - 1) {	/* stopped by a context: one left */
+		if (chan_make(fd[0], &h))
+			return 8;
+		n++;
+	}
+	if (chan_op(fd[0], GSCHED_CHAN_RELEASE, last, NULL, NULL))
+		return 4;
+	if (chan_make(fd[0], &h))
+		return 5;
+	if (chan_make(fd[0], &h) != -ENOSPC)
+		return 6;
+	close(fd[0]);
+	close(fd[1]);
+	return 0;
+}
+
+TEST(objects_per_user)
+{
+	long long old = param("max_user_objects");
+	uint32_t h;
+	int i, ret, fd;
+
+	ASSERT_EQ(4194304, old);	/* the documented default */
+	ASSERT_EQ(0, set_param("max_user_objects", 100));
+	ASSERT_EQ(0, pipe(at_limit));
+	ASSERT_EQ(0, pipe(go_on));
+	fd = gs_raw_instance(1, NULL);
+	ASSERT_GE(fd, 0);
+	if (!fork()) {
+		char c;
+
+		/* root, while nobody sits at its limit: not affected */
+		if (read(at_limit[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 10; i++)
+			if (chan_make(fd, &h))
+				_exit(2);
+		_exit(write(go_on[1], "x", 1) != 1 ? 3 : 0);
+	}
+	ret = as_nobody(objects_until_refused, 100);
+	EXPECT_EQ(0, ret) TH_LOG("step %d", ret);
+	close(at_limit[1]);	/* a failed child never wrote: EOF */
+	wait(&i);
+	EXPECT_TRUE(WIFEXITED(i) && WEXITSTATUS(i) == 0);
+	close(fd);
+	/* closing gave every charge back: again, alone */
+	close(go_on[1]);
+	ASSERT_EQ(0, pipe(go_on));
+	ASSERT_EQ(0, pipe(at_limit));
+	ASSERT_EQ(1, write(go_on[1], "x", 1));
+	ret = as_nobody(objects_until_refused, 100);
+	EXPECT_EQ(0, ret) TH_LOG("second round: step %d", ret);
+	set_param("max_user_objects", old);
 }
 
 TEST_HARNESS_MAIN
