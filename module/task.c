@@ -609,14 +609,19 @@ void gsched_tasks_free_all(struct gsched_inst *inst)
 	struct gsched_obj *obj;
 	unsigned long idx;
 
-	/* waits first: they hold channel references */
+	/*
+	 * Waits first: they hold channel references. A user may hold
+	 * millions of handles (max_user_objects): reschedule as we go.
+	 */
 	xa_for_each(&inst->handles, idx, obj) {
 		if (obj->type == GSCHED_OBJ_TASK) {
 			gsched_wait_abandon(to_task(obj));
 			task_drop_exit_ch(to_task(obj));
 		}
+		cond_resched();
 	}
 	xa_for_each(&inst->handles, idx, obj) {
+		cond_resched();
 		gsched_handle_erase(inst, idx);
 		if (obj->type == GSCHED_OBJ_TASK)
 			gsched_task_put(to_task(obj));
