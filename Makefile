@@ -183,10 +183,12 @@ check-all:
 debug-kernel:
 	tools/build-debug-kernel
 
-# make check-debug: the selftests, then a fault-injection pass, each in a
+# make check-debug: the selftests, a fault-injection pass and the ioctl
+# fuzzer (CHECK_FUZZ_SECONDS as root, then as much as nobody), each in a
 # debug kernel guest (KASAN, lockdep, kmemleak, ...) whose log must stay
 # clean; each run ends with a kmemleak scan after rmmod (tools/vm/stage2).
-# Both runs always happen; either failing fails the target.
+# All runs always happen; any failing fails the target.
+CHECK_FUZZ_SECONDS ?= 120
 check-debug: debug-kernel
 	$(MAKE) all KVER=debug
 	@rc=0; \
@@ -194,6 +196,9 @@ check-debug: debug-kernel
 	tools/gsched-vm --kernel debug -- tools/run-tests || rc=1; \
 	echo "tools/gsched-vm --kernel debug -- tools/fault-inject-run"; \
 	tools/gsched-vm --kernel debug -- tools/fault-inject-run || rc=1; \
+	echo "tools/gsched-vm --kernel debug -- tools/fuzz/run"; \
+	GSCHED_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
+		tools/gsched-vm --kernel debug -- tools/fuzz/run || rc=1; \
 	exit $$rc
 
 demo: deps
