@@ -34,6 +34,7 @@
 
 static DEFINE_MUTEX(gsched_ctx_mutex);
 static atomic64_t gsched_ctx_ids = ATOMIC64_INIT(0);
+static struct workqueue_struct *gsched_ctx_wq;
 
 static void ctx_ref_free_rcu(struct rcu_head *rcu)
 {
@@ -137,7 +138,7 @@ static enum hrtimer_restart ctx_hrt_fn(struct hrtimer *hrt)
 {
 	struct gsched_ctx *ctx = container_of(hrt, struct gsched_ctx, hrt);
 
-	queue_work(system_highpri_wq, &ctx->work);
+	queue_work(gsched_ctx_wq, &ctx->work);
 	return HRTIMER_NORESTART;
 }
 
@@ -411,4 +412,26 @@ long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	}
 	ctx_ref_put(ref);
 	return err;
+}
+
+/**
+ * gsched_ctx_init() - create the workqueue of context deadlines
+ *
+ * Context: module init, before /dev/gsched is registered.
+ * Return: 0 or -ENOMEM.
+ */
+int gsched_ctx_init(void)
+{
+	gsched_ctx_wq = alloc_workqueue("gsched_ctx", WQ_HIGHPRI, 0);
+	return gsched_ctx_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * gsched_ctx_exit() - wait for the last deadline work and destroy the queue
+ *
+ * Context: module exit, after misc_deregister().
+ */
+void gsched_ctx_exit(void)
+{
+	destroy_workqueue(gsched_ctx_wq);
 }

@@ -554,6 +554,8 @@ void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch);
 void gsched_chan_mark_shared(struct gsched_chan *ch);
 
 /* ctx.c */
+int gsched_ctx_init(void);
+void gsched_ctx_exit(void);
 void gsched_ctx_put(struct gsched_ctx *ctx);
 void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
 long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);

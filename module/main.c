@@ -499,13 +499,18 @@ static int __init gsched_init(void)
 	ret = gsched_sysfs_init();
 	if (ret)
 		goto err_cache;
-	ret = misc_register(&gsched_misc);
+	ret = gsched_ctx_init();
 	if (ret)
 		goto err_sysfs;
+	ret = misc_register(&gsched_misc);
+	if (ret)
+		goto err_ctx;
 	gsched_debugfs_init();
 	pr_info("version %s, ABI %d loaded\n", GSCHED_VERSION, GSCHED_ABI_VERSION);
 	return 0;
 
+err_ctx:
+	gsched_ctx_exit();
 err_sysfs:
 	gsched_sysfs_exit();
 err_cache:
@@ -516,6 +521,8 @@ err_cache:
 static void __exit gsched_exit(void)
 {
 	misc_deregister(&gsched_misc);
+	/* no context deadline work runs after this */
+	gsched_ctx_exit();
 	gsched_debugfs_exit();
 	gsched_sysfs_exit();
 	gsched_handoff_exit();
