@@ -15,6 +15,19 @@
  * reference on its parent; a parent only lists its live children. Values
  * (WithValue) never enter the kernel. Contexts can be exported like
  * channels so that a pipeline across processes cancels together.
+ *
+ * Deadlines. A context with a deadline has an hrtimer that queues its work
+ * item on gsched_ctx_wq; the work cancels the context. The hrtimer callback
+ * takes a context reference for the work (unless the last one is already
+ * gone: then the free path is waiting in hrtimer_cancel()), and the work
+ * drops it when done. So the free path never runs while the work is
+ * pending or running, and never has to wait for it: the last reference may
+ * well be dropped by the work itself, which then frees its own context.
+ * Module unload drains gsched_ctx_wq (gsched_ctx_exit()), so no work item
+ * runs module code once the module is gone.
+ *
+ * Every put may be the last one and take gsched_ctx_mutex: gsched_ctx_put()
+ * is for process context with that mutex not held.
  */
 #include "gsched.h"
 
@@ -53,19 +66,27 @@ static void ctx_disarm(struct gsched_ctx *ctx)
  * gsched_ctx_put() - drop a context reference
  * @ctx: the context
  *
- * Context: process context (takes gsched_ctx_mutex on the last put).
+ * The last put frees the context (and drops its parent reference, and so
+ * on up the chain). It may be called from the context's own deadline work:
+ * a pending or running work item holds a reference, so the free path only
+ * has to stop the hrtimer, whose callback takes no reference once the
+ * count has reached zero.
+ *
+ * Context: process context, gsched_ctx_mutex not held (the last put takes
+ * it and may sleep in hrtimer_cancel()).
  */
 void gsched_ctx_put(struct gsched_ctx *ctx)
 {
 	struct gsched_ctx *parent;
 
+	might_sleep();
+	lockdep_assert_not_held(&gsched_ctx_mutex);
 	while (ctx && refcount_dec_and_test(&ctx->ref)) {
 		mutex_lock(&gsched_ctx_mutex);
 		list_del_init(&ctx->sibling);
 		mutex_unlock(&gsched_ctx_mutex);
 		if (ctx->tinst) {
 			hrtimer_cancel(&ctx->hrt);
-			cancel_work_sync(&ctx->work);
 			ctx_disarm(ctx);
 			kobject_put(&ctx->tinst->kobj);
 		}
@@ -124,21 +145,35 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 }
 
 /*
- * The deadline passed. The free path cancels the hrtimer and then this
- * work before it frees the context, so no reference is needed here.
+ * The deadline passed. Runs on gsched_ctx_wq with the reference the hrtimer
+ * callback took, and drops it: that may be the last one (user space
+ * released the context meanwhile), which frees the context here.
  */
 static void ctx_deadline_work(struct work_struct *work)
 {
 	struct gsched_ctx *ctx = container_of(work, struct gsched_ctx, work);
 
 	ctx_cancel(NULL, ctx, -ETIMEDOUT);
+	gsched_ctx_put(ctx);
 }
 
+/*
+ * Context: hardirq (softirq on PREEMPT_RT). A count already at zero means
+ * the free path is waiting in hrtimer_cancel(): nothing to do. Otherwise
+ * the reference taken here goes to the work item.
+ */
 static enum hrtimer_restart ctx_hrt_fn(struct hrtimer *hrt)
 {
 	struct gsched_ctx *ctx = container_of(hrt, struct gsched_ctx, hrt);
 
-	queue_work(gsched_ctx_wq, &ctx->work);
+	if (!refcount_inc_not_zero(&ctx->ref))
+		return HRTIMER_NORESTART;
+	/*
+	 * Already pending: the pending work holds a reference of its own, so
+	 * this one is not the last.
+	 */
+	if (!queue_work(gsched_ctx_wq, &ctx->work))
+		refcount_dec(&ctx->ref);
 	return HRTIMER_NORESTART;
 }
 
@@ -428,6 +463,12 @@ int gsched_ctx_init(void)
 
 /**
  * gsched_ctx_exit() - wait for the last deadline work and destroy the queue
+ *
+ * With /dev/gsched deregistered and every file closed, the only context
+ * references left are those of pending or running deadline works, and
+ * no hrtimer can queue a new one (a live context would need another
+ * reference). Draining the queue lets those works free their contexts
+ * before the module's code goes away.
  *
  * Context: module exit, after misc_deregister().
  */

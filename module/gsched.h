@@ -241,7 +241,8 @@ struct gsched_sync {
  *
  * @children, @sibling, @todo and the write of @err are protected by
  * gsched_ctx_mutex (ctx.c); @err is read locklessly. References: one per
- * handle, one per exported fd, one per child.
+ * handle, one per exported fd, one per child, one held by @work while it is
+ * queued or running.
  */
 struct gsched_ctx {
 	refcount_t ref;

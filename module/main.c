@@ -521,7 +521,13 @@ err_cache:
 static void __exit gsched_exit(void)
 {
 	misc_deregister(&gsched_misc);
-	/* no context deadline work runs after this */
+	/*
+	 * Every file is closed (each held a module reference), but a context
+	 * deadline work may still be running: it closes done channels, wakes
+	 * tasks and may drop the last references to its context and to an
+	 * instance. Drain it before anything below goes, the RCU barrier in
+	 * gsched_task_cache_exit() included.
+	 */
 	gsched_ctx_exit();
 	gsched_debugfs_exit();
 	gsched_sysfs_exit();
