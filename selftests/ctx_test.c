@@ -4,12 +4,15 @@
  * for bad input, the raw ioctls: the seed digest's context tree (section
  * 4, scenario 24), every context variant of a blocking call, value
  * conservation, a cancellation storm, deadline order, contexts shared
- * between processes, and the error paths.
+ * between processes, a deadline racing the release of its context, and
+ * the error paths.
  *
  * Every TEST runs in its own forked child (kselftest harness), so globals
  * are per test. Tasks cannot ASSERT: they check with the T_* macros, which
  * record the first failure; RUN_OK() then reports it.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -1810,6 +1813,194 @@ TEST_F(raw, ctx_fd_outlives_instance)
 	EXPECT_EQ(0, raw_ctx(fd2, GSCHED_CTX_CANCEL, h, 0, 0, NULL));
 	EXPECT_EQ(-ECANCELED, raw_err(fd2, c));
 	usleep(100 * 1000);	/* the left-behind deadlines pass */
+}
+
+/*
+ * ==== a deadline firing while user space releases its context ====
+ *
+ * A deadline's work item cancels its context's subtree: it takes a
+ * reference on every context there under gsched_ctx_mutex and drops them
+ * after the mutex. When user space released a context in between, one of
+ * those puts is the last: it frees that context from inside the work
+ * item, and with it every ancestor it kept alive, the work item's own
+ * context included. That must neither wait for the work item itself nor
+ * leak anything.
+ *
+ * The window is widened with a chain: the root has the deadline, each
+ * context is the child of the one before (so each holds its parent), and
+ * only the leaf keeps a handle. Once the root's done channel is closed the
+ * work item is walking down the chain; the leaf is released right then,
+ * and its free path (it waits for the mutex until the walk is over) races
+ * the work item's puts down the chain to the leaf's parent. Whoever drops
+ * the last reference frees the whole chain.
+ */
+#define DLR_DEPTH	4096
+#define DLR_BUDGET_NS	(60000 * MS)	/* no new round after this */
+
+struct dlr {
+	int fd;
+	int cpu[2];		/* the maker's (timers fire there), the releaser's */
+	pthread_barrier_t go, made;
+	atomic_int stop;
+	__u64 lead;		/* from the start of a round to its deadline */
+	__u32 leaf;
+	__u32 dones[DLR_DEPTH];	/* done channels of the round, root first */
+	int ndones, late;
+	atomic_int err;		/* the first error of either thread */
+};
+
+static void dlr_err(struct dlr *r, int ret)
+{
+	int none = 0;
+
+	if (ret)
+		atomic_compare_exchange_strong(&r->err, &none, ret);
+}
+
+static int dlr_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* The first two CPUs this test may run on; -1 when there is only one. */
+static void dlr_cpus(int cpu[2])
+{
+	cpu_set_t set;
+	int i, n = 0;
+
+	cpu[0] = cpu[1] = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &set))
+			cpu[n++] = i;
+	if (n < 2)
+		cpu[0] = cpu[1] = -1;
+}
+
+static void dlr_release_dones(struct dlr *r)
+{
+	struct gsched_chan_op co = { .worker = GSCHED_NO_WORKER,
+				     .op = GSCHED_CHAN_RELEASE };
+	int i;
+
+	for (i = 0; i < r->ndones; i++) {
+		co.handle = r->dones[i];
+		dlr_err(r, gs_raw_ioctl(r->fd, GSCHED_IOC_CHAN, &co));
+	}
+	r->ndones = 0;
+}
+
+/* Makes each round's chain on the first CPU, where its timers then fire. */
+static void *dlr_maker(void *arg)
+{
+	struct dlr *r = arg;
+	struct gsched_ctx_op o;
+	__u64 t0, t, deadline;
+	__u32 parent;
+	int i;
+
+	dlr_err(r, dlr_pin(r->cpu[0]));
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		dlr_release_dones(r);	/* the last round's */
+		if (atomic_load(&r->stop))
+			break;
+		t0 = now_ns();
+		deadline = t0 + r->lead;
+		parent = 0;
+		for (i = 0; i < DLR_DEPTH && !atomic_load(&r->err); i++) {
+			dlr_err(r, raw_ctx(r->fd, GSCHED_CTX_MAKE, parent,
+					   i ? 0 : deadline, 0, &o));
+			if (atomic_load(&r->err))
+				break;
+			r->dones[r->ndones++] = o.done;
+			/* the child holds it now */
+			if (parent)
+				dlr_err(r, raw_ctx(r->fd, GSCHED_CTX_RELEASE,
+						   parent, 0, 0, NULL));
+			parent = o.handle;
+		}
+		r->leaf = parent;
+		/* twice what this chain took; more when it came too late */
+		t = now_ns();
+		if (t >= deadline) {
+			r->late++;
+			r->lead *= 2;
+		} else {
+			r->lead = 2 * (t - t0) + 5 * MS;
+		}
+		pthread_barrier_wait(&r->made);
+	}
+	return NULL;
+}
+
+/* Wait until the instance's count @file is @want; return the last seen. */
+static long long dlr_settle(unsigned int id, const char *file, long long want)
+{
+	long long v = -1;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		v = gs_sysfs_inst(id, file);
+		if (v == want)
+			break;
+		usleep(10 * 1000);
+	}
+	return v;
+}
+
+TEST_F_TIMEOUT(raw, ctx_deadline_vs_release, 300)
+{
+	struct dlr r = { .fd = self->fd, .lead = 100 * MS };
+	long rounds = gs_scaled(20, 4), k;
+	long long chans, timers;
+	pthread_t maker;
+	__u64 t0, until;
+
+	ASSERT_EQ(0, dlr_settle(self->id, "channels", 0));
+	dlr_cpus(r.cpu);
+	ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, 2));
+	ASSERT_EQ(0, pthread_barrier_init(&r.made, NULL, 2));
+	ASSERT_EQ(0, pthread_create(&maker, NULL, dlr_maker, &r));
+	dlr_err(&r, dlr_pin(r.cpu[1]));
+	t0 = now_ns();
+	for (k = 0; k < rounds && now_ns() - t0 < DLR_BUDGET_NS; k++) {
+		pthread_barrier_wait(&r.go);
+		pthread_barrier_wait(&r.made);
+		if (atomic_load(&r.err))
+			break;
+		/* the work item has begun its walk (or the deadline is gone) */
+		until = now_ns() + 2000 * MS;
+		while (!raw_chan_closed(self->fd, r.dones[0]) &&
+		       now_ns() < until)
+			;
+		dlr_err(&r, raw_ctx(self->fd, GSCHED_CTX_RELEASE, r.leaf, 0, 0,
+				    NULL));
+	}
+	atomic_store(&r.stop, 1);
+	pthread_barrier_wait(&r.go);
+	pthread_join(maker, NULL);
+	pthread_barrier_destroy(&r.go);
+	pthread_barrier_destroy(&r.made);
+	ASSERT_EQ(0, atomic_load(&r.err));
+
+	/* every chain was freed: its done channels and timers are gone */
+	chans = dlr_settle(self->id, "channels", 0);
+	timers = dlr_settle(self->id, "timers", 0);
+	EXPECT_EQ(0, chans)
+		TH_LOG("%lld contexts never freed: stuck in a deadline work?",
+		       chans);
+	EXPECT_EQ(0, timers);
+	TH_LOG("%ld chains of %d contexts (%d made late) in %.1f s, CPUs %d and %d",
+	       k, DLR_DEPTH, r.late, (now_ns() - t0) / 1e9, r.cpu[0],
+	       r.cpu[1]);
 }
 
 TEST_HARNESS_MAIN
