@@ -31,6 +31,22 @@
  * its instance there (wake_pin) and releases them after the wake; a dead
  * instance's run queue is never touched again (gsched_wake).
  *
+ * Holders and the deadlock check: a task blocked on a channel that only
+ * its own instance can reach is part of that instance's deadlock check
+ * (Go's checkdead); one that another process may still wake is not. The
+ * channel counts its holders, the instances with a handle to it and its
+ * exported files, and each queued waiter records whether a holder other
+ * than its task's instance exists (waiter->ext, summed in wait->next).
+ * When the holders change so that the answer changes for someone, the
+ * queues are walked under the channel lock and the waiters updated; an
+ * instance whose last such waiter stopped counting runs the check again
+ * (gsched_recheck_dead), so a survivor whose peer was SIGKILLed is
+ * reported instead of waiting for ever. A file stops counting at its
+ * release, after every import through it (fdget holds it); an instance's
+ * handles at its teardown, after its last ioctl returned, or when the
+ * program releases them (a handle released by one thread while another
+ * still sends through it is the program's own race).
+ *
  * File descriptors: an FDREAD/FDWRITE case waits on the file's own poll
  * queues. Its wakeups come without our locks, from any context, so it
  * adds a pass 0 (poll and register before locking) and arms in pass 2
@@ -106,6 +122,7 @@ struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
 	spin_lock_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->sendq);
 	INIT_LIST_HEAD(&ch->recvq);
+	INIT_LIST_HEAD(&ch->holders);
 	kobject_get(&inst->kobj);
 	ch->acct = inst;
 	atomic_inc(&inst->nr_chans);
@@ -130,6 +147,8 @@ void gsched_chan_put(struct gsched_chan *ch)
 	if (!refcount_dec_and_test(&ch->ref))
 		return;
 	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq));
+	/* every handle and file held a reference */
+	WARN_ON_ONCE(!list_empty(&ch->holders) || ch->nfiles);
 	if (ch->timer)
 		gsched_timer_chan_free(ch);
 	acct = ch->acct;
@@ -138,6 +157,212 @@ void gsched_chan_put(struct gsched_chan *ch)
 	kvfree(ch->buf);
 	kfree(ch);
 	kobject_put(&acct->kobj);
+}
+
+/* ---- holders: who else can complete a wait ---------------------------- */
+
+/* The handles one instance has on a channel: an entry of ch->holders. */
+struct gsched_chan_holder {
+	struct list_head node;		/* ch->lock */
+	struct gsched_inst *inst;	/* set once; compared, not used */
+	u32 nrefs;			/* ch->lock: its chan_refs of ch */
+};
+
+/* chan_peer_key(): several holders, or an exported file */
+#define PEERS_MANY	1UL
+
+/*
+ * What chan_peer_live() depends on, as one value: 0 for no holder at
+ * all, PEERS_MANY, or the only holder instance. A change of holders
+ * that leaves it as it was changes no waiter's answer.
+ */
+static unsigned long chan_peer_key(struct gsched_chan *ch)
+{
+	struct gsched_chan_holder *h;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->kernel_owned)
+		return ch->shared ? PEERS_MANY : 0;
+	if (ch->nfiles)
+		return PEERS_MANY;
+	h = list_first_entry_or_null(&ch->holders, struct gsched_chan_holder,
+				     node);
+	if (!h)
+		return 0;
+	return list_is_singular(&ch->holders) ? (unsigned long)h->inst :
+						PEERS_MANY;
+}
+
+/*
+ * Can something other than @inst complete an operation on @ch? An open
+ * exported file (anyone may import it), a handle of another instance, or
+ * a kernel closer we do not count: a shared context's done channel can be
+ * cancelled from any instance holding the context or an ancestor of it,
+ * and a timer channel of another instance ticks on its own.
+ */
+static bool chan_peer_live(struct gsched_chan *ch, struct gsched_inst *inst)
+{
+	unsigned long key;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->kernel_owned)
+		return ch->shared;
+	if (ch->timer && ch->acct != inst)
+		return true;
+	key = chan_peer_key(ch);
+	return key == PEERS_MANY || (key && key != (unsigned long)inst);
+}
+
+/* Instances whose last external waiter stopped counting: check again. */
+struct peer_batch {
+	u32 n;
+	struct gsched_inst *inst[8];	/* kobject references */
+};
+
+/*
+ * Bring every queued waiter's ext in line with the channel's holders.
+ * Return: false when @b filled up first: flush it and call again (each
+ * call re-evaluates from the current holders, so a round that was cut
+ * short and a change meanwhile are both taken care of).
+ */
+static bool chan_peers_reeval(struct gsched_chan *ch, struct peer_batch *b)
+{
+	struct list_head *qs[] = { &ch->sendq, &ch->recvq };
+	struct gsched_waiter *wt;
+	struct gsched_inst *inst;
+	bool live;
+	u32 q;
+
+	lockdep_assert_held(&ch->lock);
+	for (q = 0; q < ARRAY_SIZE(qs); q++) {
+		list_for_each_entry(wt, qs[q], node) {
+			/* a queued waiter's wait and instance outlive our lock */
+			inst = wt->wait->task->inst;
+			live = chan_peer_live(ch, inst);
+			if (live == wt->ext)
+				continue;
+			if (live) {
+				wt->ext = true;
+				if (atomic_inc_return(&wt->wait->next) == 1)
+					atomic_inc(&inst->nr_ext_waiters);
+				continue;
+			}
+			if (b->n == ARRAY_SIZE(b->inst))
+				return false;
+			wt->ext = false;
+			if (atomic_dec_and_test(&wt->wait->next) &&
+			    atomic_dec_and_test(&inst->nr_ext_waiters)) {
+				kobject_get(&inst->kobj);
+				b->inst[b->n++] = inst;
+			}
+		}
+	}
+	return true;
+}
+
+static void peer_batch_flush(struct peer_batch *b)
+{
+	struct gsched_inst *inst;
+
+	while (b->n) {
+		inst = b->inst[--b->n];
+		gsched_recheck_dead(inst);
+		kobject_put(&inst->kobj);
+	}
+}
+
+/*
+ * The holders of @ch changed under its lock; @key is chan_peer_key()
+ * from before. Update the waiters, unlock, and run the deadlock check of
+ * every instance left with nothing outside that could wake it.
+ */
+static void chan_peers_changed_unlock(struct gsched_chan *ch,
+				      unsigned long key)
+	__releases(&ch->lock)
+{
+	struct peer_batch b = { .n = 0 };
+	bool done;
+
+	lockdep_assert_held(&ch->lock);
+	if (chan_peer_key(ch) == key) {
+		spin_unlock(&ch->lock);
+		return;
+	}
+	for (;;) {
+		done = chan_peers_reeval(ch, &b);
+		spin_unlock(&ch->lock);
+		peer_batch_flush(&b);
+		if (done)
+			return;
+		spin_lock(&ch->lock);
+	}
+}
+
+/* @inst takes a handle to @ch. */
+static int chan_holder_add(struct gsched_chan *ch, struct gsched_inst *inst)
+{
+	struct gsched_chan_holder *h, *fresh;
+	unsigned long key;
+
+	fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&ch->lock);
+	key = chan_peer_key(ch);
+	list_for_each_entry(h, &ch->holders, node) {
+		if (h->inst == inst) {
+			h->nrefs++;
+			goto out;
+		}
+	}
+	fresh->inst = inst;
+	fresh->nrefs = 1;
+	list_add_tail(&fresh->node, &ch->holders);
+	fresh = NULL;
+out:
+	chan_peers_changed_unlock(ch, key);
+	kfree(fresh);
+	return 0;
+}
+
+/* A handle of @inst to @ch is gone. */
+static void chan_holder_del(struct gsched_chan *ch, struct gsched_inst *inst)
+{
+	struct gsched_chan_holder *h, *gone = NULL;
+	unsigned long key;
+	bool found = false;
+
+	spin_lock(&ch->lock);
+	key = chan_peer_key(ch);
+	list_for_each_entry(h, &ch->holders, node) {
+		if (h->inst != inst)
+			continue;
+		found = true;
+		if (!--h->nrefs) {
+			list_del(&h->node);
+			gone = h;
+		}
+		break;
+	}
+	WARN_ON_ONCE(!found);
+	chan_peers_changed_unlock(ch, key);
+	kfree(gone);
+}
+
+/* An exported file of @ch was made (@add) or released. */
+static void chan_file_count(struct gsched_chan *ch, bool add)
+{
+	unsigned long key;
+
+	spin_lock(&ch->lock);
+	key = chan_peer_key(ch);
+	if (add) {
+		ch->nfiles++;
+		ch->shared = true;
+	} else {
+		ch->nfiles--;
+	}
+	chan_peers_changed_unlock(ch, key);
 }
 
 static void chan_ref_free_rcu(struct rcu_head *rcu)
@@ -149,11 +374,12 @@ static void chan_ref_free_rcu(struct rcu_head *rcu)
  * gsched_chan_ref_put() - drop a reference to a handle's channel view
  * @ref: the view
  *
- * Context: process context.
+ * Context: process context, no gsched lock held.
  */
 void gsched_chan_ref_put(struct gsched_chan_ref *ref)
 {
 	if (refcount_dec_and_test(&ref->obj.ref)) {
+		chan_holder_del(ref->ch, ref->inst);
 		gsched_chan_put(ref->ch);
 		call_rcu(&ref->obj.rcu, chan_ref_free_rcu);
 	}
@@ -175,16 +401,20 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 	int ret;
 
 	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
-	if (!ref) {
+	if (!ref || chan_holder_add(ch, inst)) {
 		gsched_chan_put(ch);
+		kfree(ref);
 		*err = -ENOMEM;
 		return NULL;
 	}
 	ref->obj.type = GSCHED_OBJ_CHAN;
 	refcount_set(&ref->obj.ref, 1);
 	ref->ch = ch;
+	ref->inst = inst;
+	/* a holder before it is published: a racing release may drop it */
 	ret = gsched_handle_alloc(inst, &ref->obj);
 	if (ret < 0) {
+		chan_holder_del(ch, inst);
 		gsched_chan_put(ch);
 		kfree(ref);
 		*err = ret;
@@ -710,7 +940,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	struct lockkey stack[8];
 	struct gsched_task *wake = NULL;
 	struct lockset ls;
-	u32 i, j, k, nlive = 0;
+	u32 i, j, k, nlive = 0, next;
 	bool done = false, fd_claimed = false;
 	long err;
 
@@ -772,18 +1002,23 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 			reason = GSCHED_WAIT_CHAN_NIL;
 		wait->task = t;
 		t->wait = wait;
+		/*
+		 * A file, or another holder of a channel, may wake it: no
+		 * deadlock while one can (the channel locks are held, so
+		 * each answer stands until a holder change re-evaluates it).
+		 */
+		next = wait->nfd;
 		for (i = 0; i < wait->n; i++) {
-			if ((wait->w[i].ch && wait->w[i].ch->shared) ||
-			    wait->w[i].fdw) {
-				/*
-				 * another process or a file may wake it: no
-				 * deadlock
-				 */
-				wait->ext = true;
-				atomic_inc(&t->inst->nr_ext_waiters);
-				break;
-			}
+			struct gsched_waiter *c = &wait->w[i];
+
+			if (!c->ch)
+				continue;
+			c->ext = chan_peer_live(c->ch, t->inst);
+			next += c->ext;
 		}
+		atomic_set(&wait->next, next);
+		if (next)
+			atomic_inc(&t->inst->nr_ext_waiters);
 		spin_lock(&t->lock);
 		gsched_task_park_locked(t, reason, first_handle(wait));
 		spin_unlock(&t->lock);
@@ -874,9 +1109,10 @@ static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
 	s64 res = 0;
 
 	wait_unqueue(t, wait);
-	if (wait->ext)
+	/* off every queue: nobody changes next any more */
+	if (atomic_read(&wait->next))
 		atomic_dec(&t->inst->nr_ext_waiters);
-	wait->ext = false;
+	atomic_set(&wait->next, 0);
 	atomic_set(&wait->done, 0);
 	wait->fired = -1;
 	wait->result = 0;
@@ -927,7 +1163,7 @@ bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
 		gsched_sync_resumed(fired);
 	trace_done(t->inst, t, wait, true);
 	t->result = wait_deliver(wait);
-	if (wait->ext)
+	if (atomic_read(&wait->next))
 		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
 	return false;
@@ -947,7 +1183,7 @@ void gsched_wait_abandon(struct gsched_task *t)
 		return;
 	t->wait = NULL;
 	wait_unqueue(t, wait);
-	if (wait->ext)
+	if (atomic_read(&wait->next))
 		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
 }
@@ -1034,22 +1270,33 @@ void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch)
 
 /**
  * gsched_chan_mark_shared() - other processes may now use @ch
- * @ch: the channel
+ * @ch: the channel (ctx.c: a context's done channel, once the context or
+ *	an ancestor is exported)
+ *
+ * Tasks already waiting on it stop counting towards their instance's
+ * deadlock check from now on, like those that block later.
  *
  * Context: process context.
  */
 void gsched_chan_mark_shared(struct gsched_chan *ch)
 {
+	unsigned long key;
+
 	spin_lock(&ch->lock);
+	key = chan_peer_key(ch);
 	ch->shared = true;
-	spin_unlock(&ch->lock);
+	chan_peers_changed_unlock(ch, key);
 }
 
 /* ---- sharing between instances ------------------------------------- */
 
+/* The last fd of an exported file is closed (or the file left flight). */
 static int gsched_chanfd_release(struct inode *inode, struct file *file)
 {
-	gsched_chan_put(file->private_data);
+	struct gsched_chan *ch = file->private_data;
+
+	chan_file_count(ch, false);
+	gsched_chan_put(ch);
 	return 0;
 }
 
@@ -1059,18 +1306,29 @@ static const struct file_operations gsched_chanfd_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A new file naming @ch. The file is counted as a holder from its
+ * creation to its release, so it is made first and installed last (a
+ * file that never existed is never released).
+ */
 static long chan_export(struct gsched_chan *ch, s32 *fdp)
 {
+	struct file *file;
 	int fd;
 
-	gsched_chan_mark_shared(ch);
-	refcount_inc(&ch->ref);
-	fd = anon_inode_getfd("[gsched-chan]", &gsched_chanfd_fops, ch,
-			      O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		gsched_chan_put(ch);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
 		return fd;
+	refcount_inc(&ch->ref);
+	file = anon_inode_getfile("[gsched-chan]", &gsched_chanfd_fops, ch,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		gsched_chan_put(ch);
+		return PTR_ERR(file);
 	}
+	chan_file_count(ch, true);
+	fd_install(fd, file);
 	*fdp = fd;
 	return 0;
 }

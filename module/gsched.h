@@ -13,6 +13,7 @@
  *
  * Lock order (outermost first):
  *   gsched_sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
+ *   gsched_ctx_mutex -> gsched_chan.lock (ctx.c marks done channels shared)
  *   gsched_chan.lock -> gsched_task.lock -> gsched_inst.sched_lock
  *   gsched_task.lock -> gsched_inst.timer_lock (a wait with fd cases
  *   arms its timer under the task lock, see poll.c)
@@ -100,6 +101,7 @@ struct gsched_waiter {
 	u32 handle;			/* the case's handle, for traces */
 	u8 kind;			/* GSCHED_SEL_* */
 	bool send;
+	bool ext;			/* ch->lock: counted in wait->next */
 	bool ok;			/* receive: a value arrived */
 	u64 ubuf;			/* receive: user destination */
 	void *kbuf;			/* send: the value; recv: landing slot */
@@ -113,6 +115,15 @@ struct gsched_waiter {
  * (gsched_wait_finish), after the task is off every queue. @done is the
  * select claim (Go's selectDone): the first channel operation or timer to
  * cmpxchg it from 0 to 1 completes the wait, everyone else skips it.
+ *
+ * @next counts the cases through which something outside the instance
+ * may still complete the wait: fd cases, and channel cases whose channel
+ * has a holder besides the task's instance (chan.c, chan_peer_live()).
+ * While it is above zero the wait is counted once in the instance's
+ * nr_ext_waiters and holds off the deadlock check. A channel case's share
+ * (its waiter's @ext) changes only under that channel's lock, while the
+ * waiter is queued there; whoever takes the wait off its queues reads
+ * the final value after that.
  */
 struct gsched_wait {
 	struct gsched_task *task;
@@ -121,7 +132,7 @@ struct gsched_wait {
 	s64 result;
 	u64 usel;			/* user struct gsched_select, or 0 */
 	bool plain_recv;		/* result is ok (1/0) */
-	bool ext;			/* counted in inst->nr_ext_waiters */
+	atomic_t next;			/* see above */
 	bool lifo;			/* a mutex waiter requeues at the front */
 	u16 *order;			/* pass 1's random case order */
 	u32 nfd;			/* FDREAD/FDWRITE cases (poll.c) */
@@ -194,7 +205,13 @@ struct gsched_task {
  * instances (each names it through its own struct gsched_chan_ref)
  *
  * @lock protects everything below it. References: one per handle, one per
- * queued waiter, one per in-flight operation.
+ * exported file, one per queued waiter, one per in-flight operation.
+ *
+ * Holders are what can still operate on the channel: the handles of each
+ * instance (@holders, one entry per instance, counting its handles) and
+ * the exported files (@nfiles: an fd can always be imported again). The
+ * deadlock check asks of each waiter whether a holder other than its own
+ * instance exists (chan.c).
  */
 struct gsched_chan {
 	refcount_t ref;
@@ -211,6 +228,8 @@ struct gsched_chan {
 	bool closed;
 	bool shared;			/* exported: other processes may use it */
 	bool kernel_owned;		/* a done or exit channel: receive only */
+	u32 nfiles;			/* exported files not yet released */
+	struct list_head holders;	/* struct gsched_chan_holder (chan.c) */
 	struct list_head sendq;
 	struct list_head recvq;
 };
@@ -276,6 +295,7 @@ struct gsched_ctx_ref {
 struct gsched_chan_ref {
 	struct gsched_obj obj;
 	struct gsched_chan *ch;		/* holds a channel reference */
+	struct gsched_inst *inst;	/* set once: whose handle it is */
 };
 
 /* Counters of one P, written only by its owner, summed by sysfs. */
@@ -434,7 +454,7 @@ struct gsched_inst {
 	atomic64_t preemptions;	/* preemption signals sent */
 
 	atomic_long_t chan_bytes;	/* buffered bytes of its channels */
-	atomic_t nr_ext_waiters;	/* tasks blocked on shared channels */
+	atomic_t nr_ext_waiters;	/* waits another holder may complete */
 	atomic_t nr_chans;
 
 	/* timers: see timer.c */

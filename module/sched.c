@@ -614,12 +614,17 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
 
 /*
  * Is every task asleep with nothing that could wake it? Called by the
- * last worker to go idle. Only tasks, timers and other processes sharing a
- * channel wake tasks, so all Ps idle with an empty global queue, no timer
- * pending, no task waiting on a shared channel, no task running on a
- * worker whose P was handed off (it is in a system call) and live tasks
- * is Go's checkdead(). A channel counts as shared from its first export
- * on.
+ * last worker to go idle, and by whatever takes away the last outside
+ * hope of a waiting task (a timer that fired, a peer of a shared channel
+ * that went away: gsched_recheck_dead()). Only tasks, timers, files and
+ * other holders of a shared channel wake tasks, so all Ps idle with an
+ * empty global queue, no timer pending, no wait that another holder or a
+ * file may complete (nr_ext_waiters, kept by chan.c: a channel's holders
+ * are the instances with a handle to it and its open exported files), no
+ * task running on a worker whose P was handed off (it is in a system
+ * call) and live tasks is Go's checkdead(). A task blocked on a shared
+ * channel whose other side was killed is thus reported like any local
+ * deadlock, once the peer's handles and the exported fds are all gone.
  */
 static bool check_dead(struct gsched_inst *inst)
 {
@@ -634,12 +639,15 @@ static bool check_dead(struct gsched_inst *inst)
 
 /**
  * gsched_recheck_dead() - the deadlock check, from outside the scheduler
- * @inst: the instance
+ * @inst: the instance (a kobject reference is enough: a dead or stopped
+ *	  instance is never reported)
  *
  * The last worker to go idle checks for a deadlock, but a pending timer
- * holds the check off. When the last timer fires without waking anyone
- * (a context deadline nobody waited on, an unread timer channel), this
- * makes the check the idle worker could not.
+ * or a wait another holder may complete holds the check off. When the
+ * last timer fires without waking anyone (a context deadline nobody
+ * waited on, an unread timer channel), or the last other holder of a
+ * channel a task waits on goes away (chan.c), this makes the check the
+ * idle worker could not.
  *
  * Context: process context, no lock held.
  */

@@ -392,7 +392,12 @@ struct gsched_chan_make {
  * EXPORT and IMPORT share a channel between instances, usually of
  * different processes (pass the fd over a Unix socket or across fork).
  * Values are copied. The channel lives while any handle or fd names it;
- * tasks of an instance that goes away simply stop waiting on it.
+ * tasks of an instance that goes away simply stop waiting on it. A task
+ * blocked on a channel is exempt from its instance's deadlock check only
+ * while something else could still complete its wait: an exported fd of
+ * the channel is open somewhere, or another instance holds a handle to
+ * it. Once the exported fds are closed and every other holder is gone,
+ * its waiters are reported like any local deadlock.
  * Return: 0; -EAGAIN when a TRY op would block (also on the nil
  * channel); -EPIPE for a send on a closed channel; -EINVAL for closing a
  * closed or nil channel; -EBADF/-EINVAL for a bad handle; -EFAULT.
