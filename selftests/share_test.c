@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Channels shared between processes: export/import over fork and
- * SCM_RIGHTS, ping-pong, a side killed mid-stream, and the error paths.
+ * SCM_RIGHTS, ping-pong, a side killed mid-stream, and the error paths;
+ * a peer that dies while the other side is blocked: the survivor's
+ * deadlock is reported once no other holder is left.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -433,6 +436,447 @@ TEST_F_TIMEOUT(slow, buffered_stream_repeated, 300)
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
 			      (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	}
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * ---- a peer dies while the other side is blocked ----
+ *
+ * Three processes: the test (T), a survivor (S) running the library, and
+ * a peer (P) that holds its side of the channel through raw ioctls on an
+ * instance of its own, reports "ready" on a pipe and waits in pause()
+ * until T SIGKILLs it. T watches S's goroutine dump (debugfs) until S's
+ * main task is blocked on the channel, so the kill lands while it waits.
+ */
+
+#define DEBUGFS		"/sys/kernel/debug/gsched"
+
+/* S's exit codes */
+#define S_DEADLOCK	0	/* gsched_run() said -EDEADLK */
+#define S_RETURNED	21	/* the blocked operation returned */
+#define S_OTHER		22	/* gsched_run() failed otherwise */
+
+static int peer_chan(int dev, uint32_t op, uint32_t h, uint64_t buf,
+		     struct gsched_chan_op *out)
+{
+	struct gsched_chan_op o = { .worker = GSCHED_NO_WORKER, .op = op,
+				    .handle = h, .buf = buf };
+	int ret = gs_raw_ioctl(dev, GSCHED_IOC_CHAN, &o);
+
+	if (out)
+		*out = o;
+	return ret;
+}
+
+static int peer_make(int dev, uint32_t cap, uint32_t *h)
+{
+	struct gsched_chan_make m = { .elem_size = sizeof(long), .cap = cap };
+	int ret = gs_raw_ioctl(dev, GSCHED_IOC_CHAN_MAKE, &m);
+
+	*h = m.handle;
+	return ret;
+}
+
+/* A peer's last words: 'r' when it holds its side, 'e' on a failure. */
+static void __attribute__((noreturn)) peer_ready(int pfd, bool ok)
+{
+	if (write(pfd, ok ? "r" : "e", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* The peer imports the channel whose fd comes on @s, then holds it. */
+static void __attribute__((noreturn)) peer_import(int s, int pfd)
+{
+	struct gsched_chan_op o;
+	int dev = gs_raw_instance(1, NULL), fd = recv_fd(s);
+
+	peer_ready(pfd, dev >= 0 && fd >= 0 &&
+		   !peer_chan(dev, GSCHED_CHAN_IMPORT, 0, fd, &o) &&
+		   !close(fd));
+}
+
+/*
+ * The peer makes @n channels of capacity @cap, exports each with @flags
+ * and sends the fds to @s (and to @s2, when not -1); it closes its own.
+ */
+static void __attribute__((noreturn)) peer_export(int s, int s2, int n,
+						  uint32_t cap, uint64_t flags,
+						  int pfd)
+{
+	struct gsched_chan_op o;
+	int dev = gs_raw_instance(1, NULL), i;
+	uint32_t h;
+
+	if (dev < 0)
+		peer_ready(pfd, false);
+	for (i = 0; i < n; i++) {
+		if (peer_make(dev, cap, &h) ||
+		    peer_chan(dev, GSCHED_CHAN_EXPORT, h, flags, &o) ||
+		    send_fd(s, o.fd) || (s2 >= 0 && send_fd(s2, o.fd)) ||
+		    close(o.fd))
+			peer_ready(pfd, false);
+	}
+	peer_ready(pfd, true);
+}
+
+/* The instance id of process @pid, or -1. */
+static int inst_of_pid(pid_t pid)
+{
+	struct dirent *d;
+	int id = -1;
+	DIR *dir = opendir(GS_SYSFS "/instances");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (gs_sysfs_inst(atoi(d->d_name), "pid") == pid) {
+			id = atoi(d->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+	return id;
+}
+
+/*
+ * Wait until @pid's main task is blocked with wait reason @why; returns
+ * its instance id, or -1 after @secs.
+ */
+static int wait_main_blocked(pid_t pid, const char *why, int secs)
+{
+	char path[128], buf[4096], want[64];
+	uint64_t end = now_ns() + secs * 1000 * MS * gs_timeout_scale();
+	int id, fd;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "waiting [%s]", why);
+	do {
+		id = inst_of_pid(pid);
+		snprintf(path, sizeof(path), DEBUGFS "/%d/tasks", id);
+		fd = id < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			buf[n > 0 ? n : 0] = 0;
+			for (char *l = strtok(buf, "\n"); l;
+			     l = strtok(NULL, "\n"))
+				if (strstr(l, want) && strstr(l, " main"))
+					return id;
+		}
+		usleep(10000);
+	} while (now_ns() < end);
+	return -1;
+}
+
+/* Wait for @pid to exit for at most @secs; its status, or -1. */
+static int wait_exit(pid_t pid, int secs)
+{
+	uint64_t end = now_ns() + secs * 1000 * MS * gs_timeout_scale();
+	int status;
+
+	do {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+			       128 + WTERMSIG(status);
+		usleep(10000);
+	} while (now_ns() < end);
+	return -1;
+}
+
+static void reap(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * A line of the kernel log from @kfd on that has both @a and @b, waiting
+ * up to 2 s for it: a report made from the dying peer's teardown may be
+ * printed after the survivor, whose workers it stopped first, has exited.
+ */
+static bool kmsg_has(int kfd, const char *a, const char *b)
+{
+	uint64_t end = now_ns() + 2000 * MS * gs_timeout_scale();
+	char line[1024];
+	ssize_t n;
+
+	for (;;) {
+		n = read(kfd, line, sizeof(line) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n < 0 && errno == EAGAIN && now_ns() < end) {
+			usleep(10000);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		line[n] = 0;
+		if (strstr(line, a) && strstr(line, b))
+			return true;
+	}
+}
+
+/* The report names S's instance and its main task's wait reason. */
+static bool deadlock_reported(int kfd, int id, pid_t pid, const char *why)
+{
+	char a[64], b[64];
+
+	snprintf(a, sizeof(a), "instance %d (pid %d)", id, pid);
+	if (!kmsg_has(kfd, a, "all goroutines are asleep - deadlock!"))
+		return false;
+	snprintf(a, sizeof(a), "instance %d: task ", id);
+	snprintf(b, sizeof(b), "waiting (%s) [main]", why);
+	return kmsg_has(kfd, a, b);
+}
+
+static int dead_sock[2], dead_fd_sock[2];
+
+/* S exports, then receives; the importer is killed. */
+static long recv_exporter_side(void *arg)
+{
+	gsched_chan_t ch;
+	long v;
+	int fd;
+
+	if (gsched_chan_make(&ch, sizeof(long), 0))
+		return 1;
+	fd = gsched_chan_export(ch);
+	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+		return 2;
+	gsched_chan_recv(ch, &v);
+	return 3;
+}
+
+/* S imports, then sends; the exporter is killed. */
+static long send_importer_side(void *arg)
+{
+	gsched_chan_t ch;
+	long v = 1;
+	int fd = recv_fd(dead_sock[1]);
+
+	if (fd < 0 || gsched_chan_import(fd, &ch) || close(fd))
+		return 1;
+	gsched_chan_send(ch, &v);
+	return 3;
+}
+
+static pid_t fork_survivor(gsched_fn_t fn)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		long r = -1;
+		int ret;
+
+		alarm(60 * gs_timeout_scale());
+		ret = gsched_run_opts(&two_p, fn, NULL, &r);
+		_exit(ret == -EDEADLK ? S_DEADLOCK :
+		      ret ? S_OTHER : S_RETURNED);
+	}
+	return pid;
+}
+
+static int open_kmsg(void)
+{
+	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (kfd >= 0)
+		lseek(kfd, 0, SEEK_END);
+	return kfd;
+}
+
+/*
+ * (a) The importer is SIGKILLed while the exporter's main task blocks in
+ * receive. The importer's handle was the channel's only other holder and
+ * every exported fd is closed: nothing can complete the receive, so the
+ * survivor is reported like any local deadlock. It used to wait for ever
+ * (the channel counted as shared from its export on).
+ */
+TEST(dead_importer_survivor_reported)
+{
+	long before = gs_sysfs_global("nr_instances");
+	int ready[2], kfd, id, st;
+	pid_t peer, surv;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, pipe(ready));
+	kfd = open_kmsg();
+	ASSERT_LE(0, kfd);
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer)
+		peer_import(dead_sock[1], ready[1]);
+	surv = fork_survivor(recv_exporter_side);
+	ASSERT_LE(0, surv);
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ('r', c);
+	id = wait_main_blocked(surv, "chan receive", 10);
+	EXPECT_LE(0, id) TH_LOG("the survivor never blocked in receive");
+	reap(peer);
+	st = wait_exit(surv, 10);
+	EXPECT_EQ(S_DEADLOCK, st)
+		TH_LOG("survivor: %s", st < 0 ? "still blocked 10 s after its "
+		       "peer died" : "wrong exit status");
+	reap(surv);
+	EXPECT_TRUE(deadlock_reported(kfd, id, surv, "chan receive"));
+	close(kfd);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * (a) The exporter is SIGKILLed while the importer's main task blocks in
+ * send. The test itself holds a copy of the exported fd: anyone could
+ * import it, so the survivor is not a deadlock yet. Once that last fd is
+ * closed it is, and the report names the send.
+ */
+TEST(dead_exporter_survivor_reported_after_last_fd)
+{
+	long before = gs_sysfs_global("nr_instances");
+	int ready[2], kfd, id, st, fd;
+	pid_t peer, surv;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_fd_sock));
+	ASSERT_EQ(0, pipe(ready));
+	kfd = open_kmsg();
+	ASSERT_LE(0, kfd);
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer)
+		peer_export(dead_sock[0], dead_fd_sock[0], 1, 0, 0, ready[1]);
+	surv = fork_survivor(send_importer_side);
+	ASSERT_LE(0, surv);
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ('r', c);
+	fd = recv_fd(dead_fd_sock[1]);
+	EXPECT_LE(0, fd);
+	id = wait_main_blocked(surv, "chan send", 10);
+	EXPECT_LE(0, id) TH_LOG("the survivor never blocked in send");
+	reap(peer);
+	/* our fd still names the channel: waiting is right */
+	EXPECT_EQ(-1, wait_exit(surv, 1))
+		TH_LOG("reported while an exported fd was still open");
+	close(fd);
+	st = wait_exit(surv, 10);
+	EXPECT_EQ(S_DEADLOCK, st)
+		TH_LOG("survivor: %s", st < 0 ? "still blocked 10 s after the "
+		       "last fd was closed" : "wrong exit status");
+	reap(surv);
+	EXPECT_TRUE(deadlock_reported(kfd, id, surv, "chan send"));
+	close(kfd);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+	close(dead_fd_sock[0]);
+	close(dead_fd_sock[1]);
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * A task already blocked on a channel when it is exported can be woken
+ * by the importer from then on: it must not be counted as a deadlock.
+ * The peer imports, waits until the survivor is all asleep and sends.
+ */
+static gsched_chan_t late_ch;
+
+static long late_receiver(void *arg)
+{
+	long v = 0;
+
+	return gsched_chan_recv(late_ch, &v) == 1 ? v : -1;
+}
+
+static long late_export_side(void *arg)
+{
+	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
+	long got = -1;
+	int id, fd;
+
+	if (gsched_chan_make(&late_ch, sizeof(long), 0))
+		return 1;
+	id = gsched_spawn_ex(late_receiver, NULL, &a);
+	if (id < 0)
+		return 2;
+	/* let it block in receive first */
+	if (gsched_sleep(20 * MS))
+		return 3;
+	fd = gsched_chan_export(late_ch);
+	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+		return 4;
+	if (gsched_join(id, &got))
+		return 5;
+	return got == 42 ? 0 : 6;
+}
+
+static void __attribute__((noreturn)) peer_late_send(int s, pid_t surv,
+						     int pfd)
+{
+	struct gsched_chan_op o;
+	int dev = gs_raw_instance(1, NULL), fd = recv_fd(s), i, ret = -1;
+	long v = 42;
+
+	if (dev < 0 || fd < 0 || peer_chan(dev, GSCHED_CHAN_IMPORT, 0, fd, &o))
+		peer_ready(pfd, false);
+	/* the survivor's main waits in join, its receiver in receive */
+	if (wait_main_blocked(surv, "join", 10) < 0)
+		peer_ready(pfd, false);
+	usleep(200000);
+	for (i = 0; i < 500 && ret; i++) {
+		ret = peer_chan(dev, GSCHED_CHAN_TRYSEND, o.handle,
+				(uint64_t)(uintptr_t)&v, NULL);
+		if (ret)
+			usleep(10000);
+	}
+	peer_ready(pfd, !ret);
+}
+
+TEST(export_after_block_is_no_deadlock)
+{
+	long before = gs_sysfs_global("nr_instances");
+	int ready[2], st;
+	pid_t peer, surv;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, pipe(ready));
+	surv = fork();
+	ASSERT_LE(0, surv);
+	if (!surv) {
+		long ev = -1;
+
+		alarm(60 * gs_timeout_scale());
+		_exit(gsched_run_opts(&two_p, late_export_side, NULL, &ev) ?
+		      100 : (int)ev);
+	}
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer)
+		peer_late_send(dead_sock[1], surv, ready[1]);
+	st = wait_exit(surv, 10);
+	EXPECT_EQ(0, st) TH_LOG("survivor: %s", st == 100 ? "reported a "
+				"deadlock the importer could break" :
+				st < 0 ? "hung" : "wrong result");
+	reap(surv);
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ('r', c);
+	reap(peer);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 
