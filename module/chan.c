@@ -365,6 +365,9 @@ static void chan_file_count(struct gsched_chan *ch, bool add)
 	chan_peers_changed_unlock(ch, key);
 }
 
+static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
+		       struct gsched_chan *ch);
+
 static void chan_ref_free_rcu(struct rcu_head *rcu)
 {
 	kfree(container_of(rcu, struct gsched_chan_ref, obj.rcu));
@@ -374,11 +377,18 @@ static void chan_ref_free_rcu(struct rcu_head *rcu)
  * gsched_chan_ref_put() - drop a reference to a handle's channel view
  * @ref: the view
  *
+ * The last put of a handle exported with GSCHED_EXPORT_CLOSE_ON_EXIT
+ * closes the channel, before its instance stops counting as a holder:
+ * the other side sees the close, never a moment with nobody to wake it.
+ *
  * Context: process context, no gsched lock held.
  */
 void gsched_chan_ref_put(struct gsched_chan_ref *ref)
 {
 	if (refcount_dec_and_test(&ref->obj.ref)) {
+		/* closing twice is harmless: -EINVAL, ignored */
+		if (READ_ONCE(ref->close_on_exit))
+			chan_close(NULL, ref->inst, ref->ch);
 		chan_holder_del(ref->ch, ref->inst);
 		gsched_chan_put(ref->ch);
 		call_rcu(&ref->obj.rcu, chan_ref_free_rcu);
@@ -1307,15 +1317,22 @@ static const struct file_operations gsched_chanfd_fops = {
 };
 
 /*
- * A new file naming @ch. The file is counted as a holder from its
- * creation to its release, so it is made first and installed last (a
- * file that never existed is never released).
+ * A new file naming the channel of handle @ref; @flags: GSCHED_EXPORT_*.
+ * The file is counted as a holder from its creation to its release, so
+ * it is made first and installed last (a file that never existed is
+ * never released).
  */
-static long chan_export(struct gsched_chan *ch, s32 *fdp)
+static long chan_export(struct gsched_chan_ref *ref, u64 flags, s32 *fdp)
 {
+	struct gsched_chan *ch = ref->ch;
 	struct file *file;
 	int fd;
 
+	if (flags & ~GSCHED_EXPORT_FLAGS)
+		return -EINVAL;
+	/* only the module closes the channels it owns */
+	if ((flags & GSCHED_EXPORT_CLOSE_ON_EXIT) && ch->kernel_owned)
+		return -EPERM;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
@@ -1328,6 +1345,13 @@ static long chan_export(struct gsched_chan *ch, s32 *fdp)
 		return PTR_ERR(file);
 	}
 	chan_file_count(ch, true);
+	/*
+	 * On the handle, not the channel: whoever drops this handle last
+	 * (a release, or the instance's teardown) closes the channel.
+	 * Read after the final refcount_dec_and_test(), which orders it.
+	 */
+	if (flags & GSCHED_EXPORT_CLOSE_ON_EXIT)
+		WRITE_ONCE(ref->close_on_exit, true);
 	fd_install(fd, file);
 	*fdp = fd;
 	return 0;
@@ -1540,7 +1564,9 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 		return -EINVAL;
 	if (op->buf && op->op != GSCHED_CHAN_TRYSEND &&
 	    op->op != GSCHED_CHAN_TRYRECV && op->op != GSCHED_CHAN_IMPORT &&
-	    op->op != GSCHED_CHAN_TASK_EXIT)
+	    op->op != GSCHED_CHAN_TASK_EXIT && op->op != GSCHED_CHAN_EXPORT)
+		return -EINVAL;
+	if (op->op == GSCHED_CHAN_EXPORT && (op->buf & ~GSCHED_EXPORT_FLAGS))
 		return -EINVAL;
 	if (op->op == GSCHED_CHAN_IMPORT) {
 		if (op->handle || op->worker != GSCHED_NO_WORKER)
@@ -1601,7 +1627,7 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op)
 	if (op->op == GSCHED_CHAN_CLOSE) {
 		err = ch->kernel_owned ? -EPERM : chan_close(w, inst, ch);
 	} else if (op->op == GSCHED_CHAN_EXPORT) {
-		err = chan_export(ch, &op->fd);
+		err = chan_export(ref, op->buf, &op->fd);
 	} else {
 		spin_lock(&ch->lock);
 		op->ok = ch->closed;

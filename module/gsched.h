@@ -296,6 +296,8 @@ struct gsched_chan_ref {
 	struct gsched_obj obj;
 	struct gsched_chan *ch;		/* holds a channel reference */
 	struct gsched_inst *inst;	/* set once: whose handle it is */
+	/* GSCHED_EXPORT_CLOSE_ON_EXIT: close @ch when the last put comes */
+	bool close_on_exit;
 };
 
 /* Counters of one P, written only by its owner, summed by sysfs. */

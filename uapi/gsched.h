@@ -369,6 +369,11 @@ struct gsched_chan_make {
 #define GSCHED_CHAN_TASK_EXIT	8 /* a channel closed when task @buf exits */
 #define GSCHED_CHAN_OP_MAX	8
 
+/* GSCHED_CHAN_EXPORT flags, in struct gsched_chan_op.buf */
+/* close the channel when the exporting handle or its instance goes away */
+#define GSCHED_EXPORT_CLOSE_ON_EXIT	(1ULL << 0)
+#define GSCHED_EXPORT_FLAGS		GSCHED_EXPORT_CLOSE_ON_EXIT
+
 /**
  * struct gsched_chan_op - GSCHED_IOC_CHAN: a non-blocking channel call
  * @flags:	in: must be 0
@@ -377,7 +382,8 @@ struct gsched_chan_make {
  * @op:		in: GSCHED_CHAN_*
  * @buf:	in: TRYSEND: the value; TRYRECV: where to store it (may be 0
  *		to discard); IMPORT: the file descriptor; else 0. A pointer
- *		(void *) as __u64. TASK_EXIT: the task's handle.
+ *		(void *) as __u64. TASK_EXIT: the task's handle. EXPORT:
+ *		GSCHED_EXPORT_* flags (unknown bits: -EINVAL).
  * @handle:	in: the channel (0 is the nil channel); out: IMPORT,
  *		TASK_EXIT: the new handle
  * @__reserved:	in: must be 0
@@ -398,6 +404,12 @@ struct gsched_chan_make {
  * the channel is open somewhere, or another instance holds a handle to
  * it. Once the exported fds are closed and every other holder is gone,
  * its waiters are reported like any local deadlock.
+ * With GSCHED_EXPORT_CLOSE_ON_EXIT the channel is closed when the
+ * handle EXPORT was called on goes away: released, or with its instance
+ * (the process exits or closes its /dev/gsched fd). Receivers elsewhere
+ * then drain the buffer and get (zero, ok 0), like a pipe reader at EOF;
+ * senders get -EPIPE. Not allowed on a channel the module owns (a
+ * context's done or a task's exit channel): -EPERM.
  * Return: 0; -EAGAIN when a TRY op would block (also on the nil
  * channel); -EPIPE for a send on a closed channel; -EINVAL for closing a
  * closed or nil channel; -EBADF/-EINVAL for a bad handle; -EFAULT.
