@@ -171,7 +171,8 @@ int gsched_chan_make(gsched_chan_t *ch, size_t elem_size, unsigned int cap);
 /**
  * gsched_chan_send() - ch <- *val, blocking until a receiver or room
  *
- * Return: 0; -EPIPE when the channel is (or gets) closed (Go panics);
+ * Return: 0; -EPIPE when the channel is (or gets) closed (Go panics; see
+ * gsched_chan_export_ex() for a close by a process that went away);
  * blocks forever on the nil channel; -EBADF for a bad handle.
  */
 int gsched_chan_send(gsched_chan_t ch, const void *val);
@@ -214,9 +215,39 @@ int gsched_chan_cap(gsched_chan_t ch);
  * the same channel. Values are copied. The channel lives while any handle
  * or fd names it; a process that dies simply stops waiting on it, and a
  * side that closes the channel is seen closed by the other.
+ *
+ * A task blocked on the channel is not part of its runtime's deadlock
+ * check while another process could still wake it: while an exported fd
+ * is open anywhere (in flight in a socket too) or another runtime holds
+ * a handle. Close the fds you no longer need, as with the write end of a
+ * pipe: once the other side is gone (killed, say) and no fd is left, the
+ * task's runtime reports "all goroutines are asleep" and gsched_run()
+ * returns -EDEADLK, instead of waiting for ever.
  * Return: the fd (O_CLOEXEC), or a negative errno.
  */
 int gsched_chan_export(gsched_chan_t ch);
+
+/**
+ * gsched_chan_export_ex() - gsched_chan_export() with GSCHED_EXPORT_* flags
+ * @ch: the channel
+ * @flags: 0, or GSCHED_EXPORT_CLOSE_ON_EXIT: the channel is closed when
+ *	   this runtime lets go of @ch: when the process exits or is killed,
+ *	   when gsched_run() returns, or when @ch is released. The other
+ *	   side's receivers then drain the buffer and get 0 (closed, value
+ *	   zeroed), like a pipe reader at EOF, and its senders get -EPIPE.
+ *
+ * Go panics on a send to a closed channel, and libgsched returns -EPIPE
+ * for it instead (never a signal, never an abort). In one process a
+ * -EPIPE from a send is a bug in the program, as Go's panic says; on a
+ * channel exported with GSCHED_EXPORT_CLOSE_ON_EXIT it is how a sender
+ * learns that the exporting process went away, like write(2) to a pipe
+ * whose reader exited (but without SIGPIPE): handle it.
+ * Return: the fd (O_CLOEXEC); -EINVAL for an unknown flag (or a module
+ * without the flag); -EPERM for GSCHED_EXPORT_CLOSE_ON_EXIT on a channel
+ * the runtime owns (a context's done channel); other -errno as
+ * gsched_chan_export().
+ */
+int gsched_chan_export_ex(gsched_chan_t ch, unsigned int flags);
 
 /** Import a channel fd from gsched_chan_export() into this runtime. */
 int gsched_chan_import(int fd, gsched_chan_t *ch);

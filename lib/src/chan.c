@@ -101,9 +101,18 @@ GS_API int gsched_chan_release(gsched_chan_t ch)
 
 GS_API int gsched_chan_export(gsched_chan_t ch)
 {
-	struct gsched_chan_op o;
-	int ret = gs_chan_op(GSCHED_CHAN_EXPORT, ch, 0, &o);
+	return gsched_chan_export_ex(ch, 0);
+}
 
+GS_API int gsched_chan_export_ex(gsched_chan_t ch, unsigned int flags)
+{
+	struct gsched_chan_op o;
+	int ret;
+
+	/* the module checks too; an old one refuses every flag */
+	if (flags & ~GSCHED_EXPORT_FLAGS)
+		return -EINVAL;
+	ret = gs_chan_op(GSCHED_CHAN_EXPORT, ch, flags, &o);
 	return ret ? ret : o.fd;
 }
 
