@@ -3,7 +3,9 @@
  * Channels shared between processes: export/import over fork and
  * SCM_RIGHTS, ping-pong, a side killed mid-stream, and the error paths;
  * a peer that dies while the other side is blocked: the survivor's
- * deadlock is reported once no other holder is left.
+ * deadlock is reported once no other holder is left, and a channel
+ * exported with GSCHED_EXPORT_CLOSE_ON_EXIT is closed by the exporter's
+ * death.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -878,6 +880,240 @@ TEST(export_after_block_is_no_deadlock)
 	close(dead_sock[0]);
 	close(dead_sock[1]);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/* ---- GSCHED_EXPORT_CLOSE_ON_EXIT: the exporter's death closes ---- */
+
+static gsched_chan_t coe_rx, coe_tx;
+static long coe_rx_val;
+
+static long coe_receiver(void *arg)
+{
+	coe_rx_val = 0x5a5a;
+	return gsched_chan_recv(coe_rx, &coe_rx_val);
+}
+
+/*
+ * S imports two channels the peer exported with CLOSE_ON_EXIT, receives
+ * on one in a second task and sends on the other in main; both block
+ * until the peer is killed. Exit status 0 when everything came out as a
+ * closed channel should.
+ */
+static long coe_importer_side(void *arg)
+{
+	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
+	int fd1 = recv_fd(dead_sock[1]), fd2 = recv_fd(dead_sock[1]), id;
+	long v = 7, got = -1;
+
+	if (fd1 < 0 || fd2 < 0 || gsched_chan_import(fd1, &coe_rx) ||
+	    gsched_chan_import(fd2, &coe_tx) || close(fd1) || close(fd2))
+		return 1;
+	if (gsched_chan_export_ex(coe_tx, 1U << 7) != -EINVAL)
+		return 2;
+	id = gsched_spawn_ex(coe_receiver, NULL, &a);
+	if (id < 0)
+		return 3;
+	if (gsched_chan_send(coe_tx, &v) != -EPIPE)
+		return 4;	/* the blocked send sees the close */
+	if (gsched_join(id, &got) || got != 0 || coe_rx_val != 0)
+		return 5;	/* (zero, false) */
+	if (gsched_chan_send(coe_tx, &v) != -EPIPE ||
+	    gsched_chan_recv(coe_rx, &v) != 0 || v != 0)
+		return 6;	/* and so do later ones */
+	return 0;
+}
+
+TEST(close_on_exit_killed_exporter)
+{
+	long before = gs_sysfs_global("nr_instances"), ev = -1;
+	int ready[2], st;
+	pid_t peer, surv;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, pipe(ready));
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer)
+		peer_export(dead_sock[0], -1, 2, 0,
+			    GSCHED_EXPORT_CLOSE_ON_EXIT, ready[1]);
+	surv = fork();
+	ASSERT_LE(0, surv);
+	if (!surv) {
+		alarm(60 * gs_timeout_scale());
+		_exit(gsched_run_opts(&two_p, coe_importer_side, NULL, &ev) ?
+		      100 : (int)ev);
+	}
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ('r', c) TH_LOG("the peer could not export with "
+				 "GSCHED_EXPORT_CLOSE_ON_EXIT");
+	EXPECT_LE(0, wait_main_blocked(surv, "chan send", 10));
+	reap(peer);
+	st = wait_exit(surv, 10);
+	EXPECT_EQ(0, st) TH_LOG("survivor: %s", st < 0 ? "still blocked 10 s "
+				"after the exporter died" : "wrong result");
+	reap(surv);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * The exporter's runtime ends (gsched_run() returns, closing its
+ * /dev/gsched fd) while the process lives on: the reader drains what
+ * was buffered, then sees the channel closed, like a pipe at EOF.
+ */
+static long coe_writer(void *arg)
+{
+	gsched_chan_t ch;
+	long i;
+	int fd;
+
+	if (gsched_chan_make(&ch, sizeof(long), 4))
+		return 1;
+	fd = gsched_chan_export_ex(ch, GSCHED_EXPORT_CLOSE_ON_EXIT);
+	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+		return 2;
+	for (i = 1; i <= 2; i++)
+		if (gsched_chan_send(ch, &i))
+			return 3;
+	return 0;
+}
+
+static long coe_reader(void *arg)
+{
+	long v, want = 1;
+	gsched_chan_t ch;
+	int fd = recv_fd(dead_sock[1]), r;
+
+	if (fd < 0 || gsched_chan_import(fd, &ch) || close(fd))
+		return 1;
+	while ((r = gsched_chan_recv(ch, &v)) == 1)
+		if (v != want++)
+			return 2;
+	if (r != 0 || v != 0 || want != 3)
+		return 3;
+	return gsched_chan_send(ch, &v) == -EPIPE ? 0 : 4;
+}
+
+TEST(close_on_exit_runtime_ends)
+{
+	long before = gs_sysfs_global("nr_instances");
+	int ready[2], st;
+	pid_t peer, surv;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, pipe(ready));
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer) {
+		long ev = -1;
+		int ret = gsched_run_opts(&two_p, coe_writer, NULL, &ev);
+
+		/* the runtime is gone, the process stays */
+		peer_ready(ready[1], !ret && !ev);
+	}
+	surv = fork();
+	ASSERT_LE(0, surv);
+	if (!surv) {
+		long ev = -1;
+
+		alarm(60 * gs_timeout_scale());
+		_exit(gsched_run_opts(&two_p, coe_reader, NULL, &ev) ? 100 :
+		      (int)ev);
+	}
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ('r', c) TH_LOG("the writer's runtime failed");
+	st = wait_exit(surv, 10);
+	EXPECT_EQ(0, st) TH_LOG("reader: %s", st < 0 ? "no EOF 10 s after the "
+				"writer's runtime ended" : "wrong result");
+	reap(surv);
+	reap(peer);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * The flag rides on the exporting handle: releasing it closes the
+ * channel, releasing a handle exported without it does not. Bad flags
+ * are refused before anything happens (no fd is made), and a channel the
+ * module owns cannot be closed this way.
+ */
+TEST(close_on_exit_release_and_errors)
+{
+	struct gsched_ctx_op cx = { .op = GSCHED_CTX_MAKE };
+	struct gsched_chan_op o;
+	int dev = gs_raw_instance(1, NULL), probe, fd, fd2, i;
+	uint32_t h, h2, task_h;
+	static const uint64_t bad[] = {
+		1ULL << 1, 1ULL << 31, 1ULL << 32, 1ULL << 63,
+		GSCHED_EXPORT_FLAGS | (1ULL << 5),
+	};
+	struct gsched_spawn sp = { .worker = GSCHED_NO_WORKER, .cookie = 1 };
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, peer_make(dev, 1, &h));
+	probe = dup(0);
+	ASSERT_LE(0, probe);
+	close(probe);
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
+		EXPECT_EQ(-EINVAL, peer_chan(dev, GSCHED_CHAN_EXPORT, h,
+					     bad[i], NULL)) TH_LOG("flags %#llx",
+						(unsigned long long)bad[i]);
+	fd = dup(0);
+	EXPECT_EQ(probe, fd) TH_LOG("a refused export left an fd behind");
+	close(fd);
+	EXPECT_EQ(-EINVAL, peer_chan(dev, GSCHED_CHAN_EXPORT, 0,
+				     GSCHED_EXPORT_CLOSE_ON_EXIT, NULL));
+	ASSERT_EQ(0, gs_raw_ioctl(dev, GSCHED_IOC_SPAWN, &sp));
+	task_h = sp.id;
+	EXPECT_EQ(-EINVAL, peer_chan(dev, GSCHED_CHAN_EXPORT, task_h,
+				     GSCHED_EXPORT_CLOSE_ON_EXIT, NULL));
+	ASSERT_EQ(0, gs_raw_ioctl(dev, GSCHED_IOC_CTX, &cx));
+	EXPECT_EQ(-EPERM, peer_chan(dev, GSCHED_CHAN_EXPORT, cx.done,
+				    GSCHED_EXPORT_CLOSE_ON_EXIT, NULL));
+	/* a done channel can still be exported plainly */
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_EXPORT, cx.done, 0, &o));
+	close(o.fd);
+
+	/* with the flag: release closes; exporting twice is fine */
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_EXPORT, h,
+			       GSCHED_EXPORT_CLOSE_ON_EXIT, &o));
+	fd = o.fd;
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_EXPORT, h,
+			       GSCHED_EXPORT_CLOSE_ON_EXIT, &o));
+	fd2 = o.fd;
+	EXPECT_NE(fd, fd2);
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_IMPORT, 0, fd, &o));
+	h2 = o.handle;
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_INFO, h2, 0, &o));
+	EXPECT_EQ(0U, o.ok);
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_RELEASE, h, 0, NULL));
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_INFO, h2, 0, &o));
+	EXPECT_EQ(1U, o.ok) TH_LOG("released exporter: channel still open");
+	/* the other handle was imported, not exported with the flag */
+	EXPECT_EQ(-EPIPE, peer_chan(dev, GSCHED_CHAN_TRYSEND, h2,
+				    (uint64_t)(uintptr_t)&o, NULL));
+	close(fd);
+	close(fd2);
+
+	/* without it: the channel stays open */
+	ASSERT_EQ(0, peer_make(dev, 1, &h));
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_EXPORT, h, 0, &o));
+	fd = o.fd;
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_IMPORT, 0, fd, &o));
+	h2 = o.handle;
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_RELEASE, h, 0, NULL));
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_INFO, h2, 0, &o));
+	EXPECT_EQ(0U, o.ok);
+	close(fd);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN
