@@ -213,6 +213,13 @@ long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s)
 	/* last: from here on ->release may run, and needs the workers */
 	inst->mn.ops = &gsched_mm_ops;
 	ret = mmu_notifier_register(&inst->mn, current->mm);
+	/*
+	 * Registering takes every lock of the address space and gives up
+	 * with -EINTR when a signal is pending. Nothing is set up yet:
+	 * restart the call once the signal is handled, as fork() does.
+	 */
+	if (ret == -EINTR)
+		ret = -ERESTARTNOINTR;
 	if (ret) {
 		inst->ps = NULL;
 		inst->workers = NULL;

@@ -759,4 +759,58 @@ TEST(objects_per_user)
 	set_param("max_user_objects", old);
 }
 
+/* ---- signals during setup ------------------------------------------------ */
+
+static void ignore_sig(int sig)
+{
+}
+
+struct pelter {
+	pid_t tid;
+	atomic_int stop;
+	long sent;
+};
+
+static void *pelt(void *arg)
+{
+	struct pelter *p = arg;
+
+	while (!atomic_load(&p->stop))
+		if (!tgkill(getpid(), p->tid, SIGUSR1))
+			p->sent++;
+	return NULL;
+}
+
+/*
+ * SETUP registers with the address space, which gives up when a signal
+ * is pending: the call must then restart by itself, not fail with -EINTR
+ * (a program's own signals, or the runtime's preemption signal, arrive
+ * at any time).
+ */
+TEST(setup_under_signals)
+{
+	struct sigaction sa = { .sa_handler = ignore_sig };	/* no restart */
+	struct pelter p = { .tid = gettid() };
+	int i, fd, eintr = 0, other = 0;
+	pthread_t t;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, pelt, &p));
+	for (i = 0; i < 300; i++) {
+		fd = gs_raw_instance(1, NULL);
+		if (fd == -EINTR)
+			eintr++;
+		else if (fd < 0)
+			other++;
+		else
+			close(fd);
+	}
+	atomic_store(&p.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("300 setups, %ld signals: %d -EINTR, %d other errors",
+	       p.sent, eintr, other);
+	EXPECT_EQ(0, eintr);
+	EXPECT_EQ(0, other);
+}
+
 TEST_HARNESS_MAIN
