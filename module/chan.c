@@ -399,13 +399,17 @@ void gsched_chan_ref_put(struct gsched_chan_ref *ref)
  * gsched_chan_ref_add() - give @ch a handle in @inst
  * @inst: the instance
  * @ch: the channel; the new handle takes over the caller's reference
- * @err: the error when NULL is returned (the reference is then dropped)
+ *
+ * The view is published last, and only its number comes back: from then
+ * on another thread of the process may release the handle (handles are
+ * small numbers, easily guessed) and free the view, so neither it nor @ch
+ * may be touched through the new reference.
  *
  * Context: process context.
- * Return: the view, whose obj.handle is the new handle, or NULL.
+ * Return: the new handle, or a negative errno (the reference is then
+ * dropped).
  */
-struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
-					    struct gsched_chan *ch, long *err)
+int gsched_chan_ref_add(struct gsched_inst *inst, struct gsched_chan *ch)
 {
 	struct gsched_chan_ref *ref;
 	int ret;
@@ -414,8 +418,7 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 	if (!ref || chan_holder_add(ch, inst)) {
 		gsched_chan_put(ch);
 		kfree(ref);
-		*err = -ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	ref->obj.type = GSCHED_OBJ_CHAN;
 	refcount_set(&ref->obj.ref, 1);
@@ -427,10 +430,8 @@ struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
 		chan_holder_del(ch, inst);
 		gsched_chan_put(ch);
 		kfree(ref);
-		*err = ret;
-		return NULL;
 	}
-	return ref;
+	return ret;
 }
 
 /**
@@ -461,17 +462,17 @@ struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h)
  */
 long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m)
 {
-	struct gsched_chan_ref *ref;
 	struct gsched_chan *ch;
 	long err = 0;
+	int h;
 
 	ch = gsched_chan_alloc(inst, m->elem_size, m->cap, &err);
 	if (!ch)
 		return err;
-	ref = gsched_chan_ref_add(inst, ch, &err);
-	if (!ref)
-		return err;
-	m->handle = ref->obj.handle;
+	h = gsched_chan_ref_add(inst, ch);
+	if (h < 0)
+		return h;
+	m->handle = h;
 	return 0;
 }
 
@@ -1359,10 +1360,9 @@ static long chan_export(struct gsched_chan_ref *ref, u64 flags, s32 *fdp)
 
 static long chan_import(struct gsched_inst *inst, struct gsched_chan_op *op)
 {
-	struct gsched_chan_ref *ref;
 	struct gsched_chan *ch;
 	struct fd f;
-	long err = 0;
+	int h;
 
 	if (op->buf > INT_MAX)
 		return -EBADF;
@@ -1376,10 +1376,10 @@ static long chan_import(struct gsched_inst *inst, struct gsched_chan_op *op)
 	ch = fd_file(f)->private_data;
 	refcount_inc(&ch->ref);
 	fdput(f);
-	ref = gsched_chan_ref_add(inst, ch, &err);
-	if (!ref)
-		return err;
-	op->handle = ref->obj.handle;
+	h = gsched_chan_ref_add(inst, ch);
+	if (h < 0)
+		return h;
+	op->handle = h;
 	return 0;
 }
 

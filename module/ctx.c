@@ -213,9 +213,7 @@ static struct gsched_ctx_ref *ctx_lookup(struct gsched_inst *inst, u32 h)
 static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
 		     struct gsched_ctx_op *op)
 {
-	struct gsched_chan_ref *done;
 	struct gsched_ctx_ref *ref;
-	long err = 0;
 	u32 id;
 	int ret;
 
@@ -227,23 +225,32 @@ static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
 	ref->obj.type = GSCHED_OBJ_CTX;
 	refcount_set(&ref->obj.ref, 1);
 	ref->ctx = ctx;
+	/*
+	 * Once published, the handle may be released by another thread at
+	 * once, and with it the reference we gave it: hold our own until
+	 * the done channel has its handle.
+	 */
+	refcount_inc(&ctx->ref);
 	ret = gsched_handle_alloc(inst, &ref->obj);
 	if (ret < 0) {
+		gsched_ctx_put(ctx);
 		gsched_ctx_put(ctx);
 		kfree(ref);
 		return ret;
 	}
 	id = ret;
+	op->deadline = ctx->deadline;
 	refcount_inc(&ctx->done->ref);
-	done = gsched_chan_ref_add(inst, ctx->done, &err);
-	if (!done) {
+	ret = gsched_chan_ref_add(inst, ctx->done);
+	gsched_ctx_put(ctx);
+	if (ret < 0) {
+		/* the ref is only compared: a racing release may have freed it */
 		if (gsched_handle_remove(inst, id, &ref->obj))
 			ctx_ref_put(ref);
-		return err;
+		return ret;
 	}
 	op->handle = id;
-	op->done = done->obj.handle;
-	op->deadline = ctx->deadline;
+	op->done = ret;
 	return 0;
 }
 

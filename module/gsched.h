@@ -565,8 +565,7 @@ void gsched_wait_abandon(struct gsched_task *t);
 void gsched_chan_put(struct gsched_chan *ch);
 struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
 				      u32 cap, long *err);
-struct gsched_chan_ref *gsched_chan_ref_add(struct gsched_inst *inst,
-					    struct gsched_chan *ch, long *err);
+int gsched_chan_ref_add(struct gsched_inst *inst, struct gsched_chan *ch);
 bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
 			  const void *val);
 void gsched_chan_ref_put(struct gsched_chan_ref *ref);

@@ -130,10 +130,10 @@ static void task_drop_exit_ch(struct gsched_task *t)
 long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
 {
 	struct gsched_chan *ch, *fresh;
-	struct gsched_chan_ref *ref;
 	struct gsched_task *t;
 	long err = 0;
 	bool dead;
+	int ret;
 
 	t = gsched_task_lookup(inst, id);
 	if (IS_ERR(t))
@@ -160,9 +160,11 @@ long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
 	}
 	if (dead)
 		gsched_chan_close_kernel(inst, ch);
-	ref = gsched_chan_ref_add(inst, ch, &err);
-	if (ref)
-		*handle = ref->obj.handle;
+	ret = gsched_chan_ref_add(inst, ch);
+	if (ret < 0)
+		err = ret;
+	else
+		*handle = ret;
 out:
 	gsched_task_put(t);
 	return err;

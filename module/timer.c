@@ -267,6 +267,7 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 	struct gsched_chan *ch;
 	struct gsched_tmr *tm;
 	long err = 0;
+	int ret;
 
 	if (op->op == GSCHED_TIMER_MAKE) {
 		if (op->handle || (op->period_ns && !op->delay_ns))
@@ -283,12 +284,13 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		tm->ch = ch;
 		tm->inst = inst;
 		ch->timer = tm;
-		ref = gsched_chan_ref_add(inst, ch, &err);
-		if (!ref)
-			return err;	/* the put freed tm with ch */
+		/* armed before it is published: see gsched_chan_ref_add() */
 		if (op->delay_ns)
 			gsched_tmr_arm(tm, op->delay_ns, op->period_ns);
-		op->handle = ref->obj.handle;
+		ret = gsched_chan_ref_add(inst, ch);
+		if (ret < 0)
+			return ret;	/* the put stopped and freed tm with ch */
+		op->handle = ret;
 		return 0;
 	}
 	if (op->op != GSCHED_TIMER_STOP && op->op != GSCHED_TIMER_RESET)

@@ -300,6 +300,112 @@ TEST(wrong_type_lookup_races_release)
 	close(r.fd);
 }
 
+/*
+ * Handles are numbered in order, so another thread can release a new
+ * handle before the call that made it has returned. One thread makes
+ * contexts (two handles: the context and its done channel), timers and
+ * channels; another releases the next number, with the call for its kind,
+ * as fast as it can. A make that still used its object after publishing
+ * the handle read freed memory (the fuzzer's KASAN report: a context's
+ * done channel read after a release freed the context; a timer was armed
+ * after its channel could be gone). That window is a few instructions
+ * long, so this only catches it by luck; what it checks every time is
+ * that each release either works or says -EBADF, and that afterwards the
+ * instance counts no channels and no timers.
+ */
+struct grab {
+	int fd;
+	atomic_int stop;
+	atomic_uint last;	/* the highest handle made so far */
+	atomic_int kind;	/* what the next make makes: 0 a context */
+	long made, released, bad;
+};
+
+static void *grab_maker(void *arg)
+{
+	struct grab *g = arg;
+	struct gsched_chan_make m = { .elem_size = 8, .cap = 1 };
+	uint32_t h = 0;
+	long k;
+
+	for (k = 0; !atomic_load(&g->stop); k++) {
+		struct gsched_ctx_op c = {
+			.op = GSCHED_CTX_MAKE,
+			.deadline_ns = k & 2 ? now_ns() + 1000 * MS : 0,
+		};
+		int ret;
+
+		atomic_store(&g->kind, k % 3);
+		switch (k % 3) {
+		case 0:
+			ret = gs_raw_ioctl(g->fd, GSCHED_IOC_CTX, &c);
+			h = c.handle > c.done ? c.handle : c.done;
+			break;
+		case 1:
+			ret = timer_make(g->fd, 1000 * MS, 0, &h);
+			break;
+		default:
+			ret = gs_raw_ioctl(g->fd, GSCHED_IOC_CHAN_MAKE, &m);
+			h = m.handle;
+			break;
+		}
+		if (ret)
+			break;
+		atomic_store(&g->last, h);
+		g->made++;
+		/* whatever the other thread left: -EBADF when it was first */
+		if (k % 3 == 0) {
+			struct gsched_ctx_op r = {
+				.op = GSCHED_CTX_RELEASE,
+				.handle = c.handle,
+			};
+
+			ret = gs_raw_ioctl(g->fd, GSCHED_IOC_CTX, &r);
+			g->bad += ret && ret != -EBADF;
+			h = c.done;
+		}
+		ret = chan_op(g->fd, GSCHED_CHAN_RELEASE, h, NULL, NULL);
+		g->bad += ret && ret != -EBADF;
+	}
+	atomic_store(&g->stop, 1);
+	return NULL;
+}
+
+TEST(release_races_make_of_the_same_handle)
+{
+	struct grab g = { 0 };
+	uint64_t end = now_ns() + 3000 * MS;
+	unsigned int id = 0;
+	pthread_t t;
+	uint32_t h;
+
+	g.fd = gs_raw_instance(2, &id);
+	ASSERT_GE(g.fd, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, grab_maker, &g));
+	/* only the next handle, with the right call: the window is short */
+	while (!atomic_load(&g.stop) && now_ns() < end) {
+		struct gsched_ctx_op c = { .op = GSCHED_CTX_RELEASE };
+
+		h = atomic_load(&g.last) + 1;
+		if (atomic_load(&g.kind) == 0) {
+			c.handle = h;
+			g.released += !gs_raw_ioctl(g.fd, GSCHED_IOC_CTX, &c);
+		} else {
+			g.released += !chan_op(g.fd, GSCHED_CHAN_RELEASE, h,
+					       NULL, NULL);
+		}
+	}
+	atomic_store(&g.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%ld objects made, %ld handles released by the other thread",
+	       g.made, g.released);
+	EXPECT_GT(g.made, 100);
+	EXPECT_EQ(0, g.bad);
+	EXPECT_EQ(0, gs_sysfs_inst(id, "channels"));
+	EXPECT_EQ(0, gs_sysfs_inst(id, "timers"));
+	close(g.fd);
+}
+
 /* ---- a process that goes away ------------------------------------------ */
 
 /* Wait up to @secs for @pid; its status, or -1 (then it was killed). */
