@@ -1701,6 +1701,7 @@ TEST_F_TIMEOUT(slow, sieve_primes, 600)
 #define CS_NPROD	16
 #define CS_NCONS	16
 #define CS_PER		1250
+static long cs_per = CS_PER;	/* values per producer, fewer on a slow kernel */
 static gsched_chan_t cs_ch[CS_NCH];
 static atomic_uchar cs_seen[CS_NPROD * CS_PER];
 static atomic_ullong cs_sum, cs_xor;
@@ -1714,7 +1715,7 @@ static long cs_producer(void *arg)
 
 	for (i = 0; i < CS_NCH; i++)
 		cs[i] = GSCHED_SEND(cs_ch[i], &v);
-	for (s = 0; s < CS_PER; s++) {
+	for (s = 0; s < cs_per; s++) {
 		v = p * 1000000 + s;
 		r = gsched_select(cs, CS_NCH, 0, 0, NULL);
 		if (r < 0 || r >= CS_NCH) {
@@ -1747,11 +1748,11 @@ static long cs_consumer(void *arg)
 		}
 		p = v / 1000000;
 		s = v % 1000000;
-		if (p < 0 || p >= CS_NPROD || s < 0 || s >= CS_PER) {
+		if (p < 0 || p >= CS_NPROD || s < 0 || s >= cs_per) {
 			atomic_fetch_add(&cs_bogus, 1);
 			continue;
 		}
-		if (atomic_fetch_add(&cs_seen[p * CS_PER + s], 1))
+		if (atomic_fetch_add(&cs_seen[p * cs_per + s], 1))
 			atomic_fetch_add(&cs_dup, 1);
 		sum += (unsigned long long)v;
 		x ^= (unsigned long long)v;
@@ -1785,7 +1786,7 @@ static long cs_main(void *arg)
 	for (i = 0; i < CS_NCONS; i++) {
 		ev = -1;
 		T_EQ(0, gsched_join(cons[i], &ev));
-		T_LE(CS_NPROD * CS_PER, ev);
+		T_LE(CS_NPROD * cs_per, ev);
 		T_GE(0, ev);
 	}
 	return 0;
@@ -1796,15 +1797,17 @@ TEST_F_TIMEOUT(slow, conservation_stress, 600)
 	unsigned long long sum = 0, x = 0, v;
 	long p, s, missing = 0;
 
+	cs_per = gs_scaled(CS_PER, 250);
+	TH_LOG("%ld values from each of %d producers", cs_per, CS_NPROD);
 	RUN_OK(&two_p, cs_main);
 	for (p = 0; p < CS_NPROD; p++)
-		for (s = 0; s < CS_PER; s++) {
+		for (s = 0; s < cs_per; s++) {
 			v = (unsigned long long)(p * 1000000 + s);
 			sum += v;
 			x ^= v;
-			missing += !cs_seen[p * CS_PER + s];
+			missing += !cs_seen[p * cs_per + s];
 		}
-	EXPECT_EQ(CS_NPROD * CS_PER, atomic_load(&cs_count));
+	EXPECT_EQ(CS_NPROD * cs_per, atomic_load(&cs_count));
 	EXPECT_EQ(0, atomic_load(&cs_dup));
 	EXPECT_EQ(0, atomic_load(&cs_bogus));
 	EXPECT_EQ(0, missing);

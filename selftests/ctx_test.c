@@ -409,6 +409,7 @@ TEST(cancel_releases_timer)
 #define DEEP	10000
 #define WIDE	2000
 static gsched_ctx_t chain[DEEP], wide[WIDE];
+static int ndeep = DEEP, nwide = WIDE;	/* smaller on a slow kernel */
 
 static long trees_main(void *arg)
 {
@@ -417,48 +418,48 @@ static long trees_main(void *arg)
 
 	/* a deep chain, freed leaf first */
 	T_EQ(0, gsched_ctx_with_cancel(&chain[0], NULL));
-	for (i = 1; i < DEEP; i++)
+	for (i = 1; i < ndeep; i++)
 		if (gsched_ctx_with_cancel(&chain[i], chain[i - 1]))
 			return -1;
-	T_EQ(0, gsched_ctx_err(chain[DEEP - 1]));
+	T_EQ(0, gsched_ctx_err(chain[ndeep - 1]));
 	T_EQ(0, gsched_ctx_cancel(chain[0]));
-	for (i = 0; i < DEEP; i++)
+	for (i = 0; i < ndeep; i++)
 		bad += gsched_ctx_err(chain[i]) != -ECANCELED;
 	T_EQ(0, bad);
-	T_EQ(0, gsched_chan_recv(gsched_ctx_done(chain[DEEP - 1]), NULL));
-	for (i = DEEP - 1; i >= 0; i--)
+	T_EQ(0, gsched_chan_recv(gsched_ctx_done(chain[ndeep - 1]), NULL));
+	for (i = ndeep - 1; i >= 0; i--)
 		gsched_ctx_free(chain[i]);
 
 	/* a deep chain freed root first: the leaf's free ends them all */
 	T_EQ(0, gsched_ctx_with_cancel(&chain[0], NULL));
-	for (i = 1; i < DEEP; i++)
+	for (i = 1; i < ndeep; i++)
 		if (gsched_ctx_with_cancel(&chain[i], chain[i - 1]))
 			return -2;
 	/* cancel a middle node: only its subtree */
-	T_EQ(0, gsched_ctx_cancel(chain[DEEP / 2]));
-	T_EQ(0, gsched_ctx_err(chain[DEEP / 2 - 1]));
-	T_EQ(-ECANCELED, gsched_ctx_err(chain[DEEP - 1]));
-	for (i = 0; i < DEEP - 1; i++)
+	T_EQ(0, gsched_ctx_cancel(chain[ndeep / 2]));
+	T_EQ(0, gsched_ctx_err(chain[ndeep / 2 - 1]));
+	T_EQ(-ECANCELED, gsched_ctx_err(chain[ndeep - 1]));
+	for (i = 0; i < ndeep - 1; i++)
 		gsched_ctx_free(chain[i]);
-	T_EQ(-ECANCELED, gsched_ctx_err(chain[DEEP - 1]));
-	gsched_ctx_free(chain[DEEP - 1]);
+	T_EQ(-ECANCELED, gsched_ctx_err(chain[ndeep - 1]));
+	gsched_ctx_free(chain[ndeep - 1]);
 
 	/* a wide tree */
 	T_EQ(0, gsched_ctx_with_cancel(&root, NULL));
-	for (i = 0; i < WIDE; i++)
+	for (i = 0; i < nwide; i++)
 		if (gsched_ctx_with_timeout(&wide[i], root, HOUR))
 			return -3;
 	T_EQ(0, gsched_ctx_cancel(wide[7]));		/* one leaves early */
 	gsched_ctx_free(wide[7]);
 	T_EQ(0, gsched_ctx_cancel(root));
 	bad = 0;
-	for (i = 0; i < WIDE; i++)
+	for (i = 0; i < nwide; i++)
 		if (i != 7)
 			bad += gsched_ctx_err(wide[i]) != -ECANCELED;
 	T_EQ(0, bad);
 	T_EQ(0, gs_sysfs_inst(gsched_instance_id(), "timers"));
 	gsched_ctx_free(root);
-	for (i = 0; i < WIDE; i++)
+	for (i = 0; i < nwide; i++)
 		if (i != 7)
 			gsched_ctx_free(wide[i]);
 	return 0;
@@ -466,6 +467,9 @@ static long trees_main(void *arg)
 
 TEST_F_TIMEOUT(slow, deep_and_wide_trees, 300)
 {
+	ndeep = (int)gs_scaled(DEEP, 1000);
+	nwide = (int)gs_scaled(WIDE, 200);
+	TH_LOG("a chain of %d, a tree %d wide", ndeep, nwide);
 	RUN_OK(&one_p, trees_main);
 }
 
@@ -929,6 +933,7 @@ TEST(recv_ctx_race_conserves_values)
 
 #define NCT	50
 #define NIT	200
+static int nit = NIT;	/* iterations per task, fewer on a slow kernel */
 static atomic_int ct_inside, ct_overlap, ct_ok, ct_timeout, ct_other;
 static atomic_int ct_rinside, ct_winside;
 static volatile long ct_counter;
@@ -957,7 +962,7 @@ static long ct_mutex_task(void *arg)
 	gsched_ctx_t c;
 	int it, r;
 
-	for (it = 0; it < NIT; it++) {
+	for (it = 0; it < nit; it++) {
 		if (gsched_ctx_with_timeout(&c, NULL,
 					    (xorshift(&seed) % 300) * 1000))
 			return -1;
@@ -985,7 +990,7 @@ static long ct_rw_task(void *arg)
 	gsched_ctx_t c;
 	int it, r;
 
-	for (it = 0; it < NIT; it++) {
+	for (it = 0; it < nit; it++) {
 		if (gsched_ctx_with_timeout(&c, NULL,
 					    (xorshift(&seed) % 300) * 1000))
 			return -1;
@@ -1035,12 +1040,13 @@ TEST_F_TIMEOUT(slow, mutex_lock_ctx_contention_with_timeouts, 300)
 {
 	long ev = -1;
 
+	nit = (int)gs_scaled(NIT, 20);
 	ASSERT_EQ(0, gsched_run_opts(&two_p, ct_main, NULL, &ev));
 	EXPECT_EQ(0, ev);
 	EXPECT_EQ(0, fails) TH_LOG("%s", fail_msg);
 	EXPECT_EQ(0, ct_overlap);
 	EXPECT_EQ(0, ct_other);
-	EXPECT_EQ(NCT * NIT, ct_ok + ct_timeout);
+	EXPECT_EQ(NCT * nit, ct_ok + ct_timeout);
 	EXPECT_EQ(ct_ok, ct_counter);
 	TH_LOG("%d locked, %d timed out", (int)ct_ok, (int)ct_timeout);
 }
@@ -1049,12 +1055,13 @@ TEST_F_TIMEOUT(slow, rwmutex_lock_ctx_contention_with_timeouts, 300)
 {
 	long ev = -1;
 
+	nit = (int)gs_scaled(NIT, 20);
 	ASSERT_EQ(0, gsched_run_opts(&two_p, ct_main, (void *)1, &ev));
 	EXPECT_EQ(0, ev);
 	EXPECT_EQ(0, fails) TH_LOG("%s", fail_msg);
 	EXPECT_EQ(0, ct_overlap);
 	EXPECT_EQ(0, ct_other);
-	EXPECT_EQ(NCT * NIT, ct_ok + ct_timeout);
+	EXPECT_EQ(NCT * nit, ct_ok + ct_timeout);
 	TH_LOG("%d locked, %d timed out", (int)ct_ok, (int)ct_timeout);
 }
 
@@ -1068,6 +1075,7 @@ static gsched_chan_t ch_full;
 static atomic_int storm_cancelled, storm_other, storm_other_ret;
 static atomic_int storm_cond_held;
 static int storm_ids[NSTORM];
+static int nstorm = NSTORM;	/* fewer on a slow kernel */
 static long long storm_tasks_after = -1;
 static long storm_full_left = -1, storm_full_foreign = -1;
 static double storm_cancel_s;
@@ -1103,14 +1111,14 @@ static long storm_main(void *arg)
 	T_EQ(0, gsched_chan_make(&ch_full, sizeof(long), FULLCAP));
 	for (i = 0; i < FULLCAP; i++)
 		T_EQ(0, gsched_chan_send(ch_full, &i));
-	for (i = 0; i < NSTORM; i++) {
+	for (i = 0; i < nstorm; i++) {
 		storm_ids[i] = spawn_j(storm_task, (void *)(intptr_t)i);
 		T_GT(0, storm_ids[i]);
 		if (storm_ids[i] <= 0)
 			return -1;
 	}
 	/* every one of them blocked */
-	for (i = 0; i < NSTORM; i++) {
+	for (i = 0; i < nstorm; i++) {
 		int n = 0;
 
 		while (!gsched_task_info(storm_ids[i], &ti) &&
@@ -1120,7 +1128,7 @@ static long storm_main(void *arg)
 	}
 	t0 = now_ns();
 	T_EQ(0, gsched_ctx_cancel(storm_ctx));
-	for (i = 0; i < NSTORM; i++)
+	for (i = 0; i < nstorm; i++)
 		T_EQ(0, join_val(storm_ids[i]));
 	storm_cancel_s = (now_ns() - t0) / 1e9;
 	storm_tasks_after = gs_sysfs_inst(gsched_instance_id(), "tasks");
@@ -1140,16 +1148,20 @@ TEST_F_TIMEOUT(slow, cancellation_storm_10k, 900)
 {
 	struct gsched_opts o = { .nprocs = 2, .stack_size = GSCHED_STACK_MIN };
 	uint64_t t0 = now_ns();
+	int i, cond_tasks = 0;
 
+	nstorm = (int)gs_scaled(NSTORM, 1000);
+	for (i = 0; i < nstorm; i++)
+		cond_tasks += i % (V_NKINDS + 1) == V_CONDWAIT;
 	RUN_OK(&o, storm_main);
-	EXPECT_EQ(NSTORM, storm_cancelled);
+	EXPECT_EQ(nstorm, storm_cancelled);
 	EXPECT_EQ(0, storm_other) TH_LOG("a result*100-kind: %d",
 					 storm_other_ret);
-	EXPECT_EQ(NSTORM / (V_NKINDS + 1), storm_cond_held);
+	EXPECT_EQ(cond_tasks, storm_cond_held);
 	EXPECT_EQ(1, storm_tasks_after);
 	EXPECT_EQ(FULLCAP, storm_full_left);
 	EXPECT_EQ(0, storm_full_foreign);
-	TH_LOG("%d tasks: whole test %.1f s, cancel + joins %.1f s", NSTORM,
+	TH_LOG("%d tasks: whole test %.1f s, cancel + joins %.1f s", nstorm,
 	       (now_ns() - t0) / 1e9, storm_cancel_s);
 }
 
