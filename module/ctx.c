@@ -213,6 +213,7 @@ static struct gsched_ctx_ref *ctx_lookup(struct gsched_inst *inst, u32 h)
 static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
 		     struct gsched_ctx_op *op)
 {
+	struct gsched_chan *done = ctx->done;
 	struct gsched_ctx_ref *ref;
 	u32 id;
 	int ret;
@@ -227,22 +228,20 @@ static long ctx_name(struct gsched_inst *inst, struct gsched_ctx *ctx,
 	ref->ctx = ctx;
 	/*
 	 * Once published, the handle may be released by another thread at
-	 * once, and with it the reference we gave it: hold our own until
-	 * the done channel has its handle.
+	 * once, freeing @ctx: take what we need of it first, including the
+	 * done channel's reference its handle will take over.
 	 */
-	refcount_inc(&ctx->ref);
+	op->deadline = ctx->deadline;
+	refcount_inc(&done->ref);
 	ret = gsched_handle_alloc(inst, &ref->obj);
 	if (ret < 0) {
-		gsched_ctx_put(ctx);
+		gsched_chan_put(done);
 		gsched_ctx_put(ctx);
 		kfree(ref);
 		return ret;
 	}
 	id = ret;
-	op->deadline = ctx->deadline;
-	refcount_inc(&ctx->done->ref);
-	ret = gsched_chan_ref_add(inst, ctx->done);
-	gsched_ctx_put(ctx);
+	ret = gsched_chan_ref_add(inst, done);
 	if (ret < 0) {
 		/* the ref is only compared: a racing release may have freed it */
 		if (gsched_handle_remove(inst, id, &ref->obj))
