@@ -34,9 +34,13 @@
  * ->release runs then, once, with no thread of the process left in an
  * ioctl (each such thread holds a user of the mm). gsched_mm_release()
  * stops the runtime, stops the preemption signal for every worker (a
- * thread that called execve must not receive it in its new image), and
- * drops every file an fd wait holds. What remains of the instance lives
- * until the file's last reference goes, and only answers with errors.
+ * thread that called execve must not receive it in its new image), stops
+ * every timer, and drops every file an fd wait holds. What remains of the
+ * instance lives until the file's last reference goes, costs no CPU time,
+ * and only answers with errors. That can take long: a file in flight in
+ * a unix socket cycle waits for the unix garbage collector, which runs
+ * at the next release of any unix socket on the system, and a ticker left
+ * running meanwhile would keep a CPU busy in the timer work.
  *
  * Worker threads must belong to @mm: a thread of another process (or of
  * the image after an execve) cannot register.
@@ -55,6 +59,8 @@ static void gsched_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_unlock(&inst->sched_lock);
 	gsched_workers_quiesce(inst);
 	gsched_poll_mm_gone(inst);
+	/* idempotent: gsched_inst_destroy() stops them again */
+	gsched_timers_destroy(inst);
 }
 
 static const struct mmu_notifier_ops gsched_mm_ops = {

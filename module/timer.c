@@ -168,8 +168,12 @@ void gsched_timers_init(struct gsched_inst *inst)
 }
 
 /**
- * gsched_timers_destroy() - stop every timer of a dying instance
- * @inst: the instance; no ioctl runs any more
+ * gsched_timers_destroy() - stop every timer of a dying instance for good
+ * @inst: the instance, whose process is gone or whose file is released
+ *
+ * Called from both; the second call finds nothing to do. Once
+ * timers_dead is set, gsched_tmr_arm() queues nothing, so an ioctl that
+ * still reaches the instance (through an inherited fd) cannot restart one.
  *
  * Context: process context, may sleep.
  */
