@@ -644,6 +644,7 @@ TEST(task_cap)
 /* ---- 100,000 tasks spawned and joined ---- */
 
 #define MANY 100000
+static long many = MANY;	/* MANY / GSCHED_TEST_SCALE, in thousands */
 static atomic_long many_sum;
 
 static long add_arg(void *arg)
@@ -659,7 +660,7 @@ static long many_main(void *arg)
 	long v, total = 0;
 	int i, j;
 
-	for (i = 0; i < MANY; i += 1000) {
+	for (i = 0; i < many; i += 1000) {
 		for (j = 0; j < 1000; j++) {
 			ids[j] = gsched_spawn_ex(add_arg,
 						 (void *)(intptr_t)(i + j), &a);
@@ -672,16 +673,19 @@ static long many_main(void *arg)
 			total += v;
 		}
 	}
-	return total == (long)MANY * (MANY - 1) / 2 ? 0 : -2;
+	return total == many * (many - 1) / 2 ? 0 : -2;
 }
 
+/* 100,000 tasks; a tenth of that in the debug guest (GSCHED_TEST_SCALE) */
 TEST_F_TIMEOUT(slow, spawn_join_100k, 900)
 {
 	long ev = -1;
 
+	many = gs_scaled(MANY, 10000) / 1000 * 1000;
+	TH_LOG("%ld tasks", many);
 	ASSERT_EQ(0, gsched_run_opts(&two_p, many_main, NULL, &ev));
 	EXPECT_EQ(0, ev);
-	EXPECT_EQ((long)MANY * (MANY - 1) / 2, many_sum);
+	EXPECT_EQ(many * (many - 1) / 2, many_sum);
 }
 
 /* ---- GSCHED_MAXPROCS and sysfs gomaxprocs ---- */
@@ -746,13 +750,14 @@ TEST(stack_overflow_segv)
 #define PARKED 10000
 
 static int park_pipe[2];
+static int parked = PARKED;	/* PARKED / GSCHED_TEST_SCALE */
 
 static long park_many_main(void *arg)
 {
 	char c = 'r';
 	int i, ret;
 
-	for (i = 0; i < PARKED; i++) {
+	for (i = 0; i < parked; i++) {
 		ret = gsched_spawn(park_forever, NULL);
 		if (ret <= 0)
 			return ret;
@@ -778,6 +783,8 @@ TEST_F_TIMEOUT(slow, parked_10k_then_killed, 600)
 	char c;
 	pid_t pid;
 
+	parked = (int)gs_scaled(PARKED, 1000);
+	TH_LOG("%d parked tasks", parked);
 	ASSERT_EQ(0, pipe(park_pipe));
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -789,7 +796,7 @@ TEST_F_TIMEOUT(slow, parked_10k_then_killed, 600)
 	close(park_pipe[1]);
 	ASSERT_EQ(1, read(park_pipe[0], &c, 1));
 	tasks = gs_sysfs_inst((unsigned char)c, "tasks");
-	EXPECT_EQ(PARKED + 1, tasks);
+	EXPECT_EQ(parked + 1, tasks);
 	EXPECT_EQ(before + 1, gs_sysfs_global("nr_instances"));
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
