@@ -171,9 +171,12 @@ $(BUILD)/examples/%: examples/%.c $(LIB_OUT)/libgsched.a $(LIB_HDRS)
 deps:
 	tools/install-deps --kernel $(KVER)
 
+# The guest's time limit: about 3 minutes are usual, the rest is for a
+# noisy host; a hung guest fails with its kernel log, not CI's limit.
+CHECK_TIMEOUT ?= 1200
 check: deps
 	$(MAKE) all KVER=$(KVER)
-	tools/gsched-vm --kernel $(KVER) -- tools/run-tests
+	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_TIMEOUT) -- tools/run-tests
 
 check-all:
 	$(MAKE) check KVER=6.1
@@ -187,18 +190,26 @@ debug-kernel:
 # fuzzer (CHECK_FUZZ_SECONDS as root, then as much as nobody), each in a
 # debug kernel guest (KASAN, lockdep, kmemleak, ...) whose log must stay
 # clean; each run ends with a kmemleak scan after rmmod (tools/vm/stage2).
-# All runs always happen; any failing fails the target.
-CHECK_FUZZ_SECONDS ?= 120
+# All runs always happen; any failing fails the target. Each guest has a
+# time limit well above its usual time (CHECK_DEBUG_TIMEOUTS: selftests,
+# fault injection, fuzzer, in seconds), so that a hung guest fails with
+# its kernel log (hung-task reports) instead of running into CI's limit;
+# the random fault-injection pass gives each test binary CHECK_FI_TIMEOUT
+# seconds (a binary that runs out of time is reported, not failed).
+CHECK_FUZZ_SECONDS ?= 60
+CHECK_FI_TIMEOUT ?= 150
+CHECK_DEBUG_TIMEOUTS ?= 2700 1500 900
 check-debug: debug-kernel
 	$(MAKE) all KVER=debug
-	@rc=0; \
-	echo "tools/gsched-vm --kernel debug -- tools/run-tests"; \
-	tools/gsched-vm --kernel debug -- tools/run-tests || rc=1; \
-	echo "tools/gsched-vm --kernel debug -- tools/fault-inject-run"; \
-	tools/gsched-vm --kernel debug -- tools/fault-inject-run || rc=1; \
-	echo "tools/gsched-vm --kernel debug -- tools/fuzz/run"; \
+	@set -- $(CHECK_DEBUG_TIMEOUTS); rc=0; \
+	echo "tools/gsched-vm --kernel debug --timeout $$1 -- tools/run-tests"; \
+	tools/gsched-vm --kernel debug --timeout $$1 -- tools/run-tests || rc=1; \
+	echo "tools/gsched-vm --kernel debug --timeout $$2 -- tools/fault-inject-run"; \
+	GSCHED_FI_TIMEOUT=$(CHECK_FI_TIMEOUT) \
+		tools/gsched-vm --kernel debug --timeout $$2 -- tools/fault-inject-run || rc=1; \
+	echo "tools/gsched-vm --kernel debug --timeout $$3 -- tools/fuzz/run"; \
 	GSCHED_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
-		tools/gsched-vm --kernel debug -- tools/fuzz/run || rc=1; \
+		tools/gsched-vm --kernel debug --timeout $$3 -- tools/fuzz/run || rc=1; \
 	exit $$rc
 
 demo: deps
