@@ -500,70 +500,72 @@ TEST(fd_in_flight_in_waited_socket)
 }
 
 /*
- * Child of lingering_instance_is_inert: an instance with a ticker, its
- * file in flight in a datagram socket that is itself in flight in its own
- * queue. Closing the peer first runs the unix garbage collector while the
- * child still holds the socket; the exit then drops the last fds without
- * releasing any socket, so nothing runs the collector again and the
- * instance lingers, its process gone.
+ * Child of lingering_instance_is_inert: an instance with a 1 ms ticker,
+ * its file handed to the parent over @sock, then exit. The parent's
+ * reference keeps the file, and so the instance, alive after the process
+ * that made it is gone, as a socket cycle waiting for the unix garbage
+ * collector or any fd passed on would.
  */
-static void lingering_child(int out)
+static void lingering_child(int sock)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 }, b = 0;
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	unsigned int id;
+	struct iovec iov = { .iov_base = &id, .iov_len = sizeof(id) };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	unsigned int id;
-	int sv[2], fds[2];
 	uint32_t h;
+	int fd;
 
-	fds[0] = gs_raw_instance(1, &id);
-	if (fds[0] < 0 || timer_make(fds[0], MS, MS, &h) ||
-	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+	fd = gs_raw_instance(1, &id);
+	if (fd < 0 || timer_make(fd, MS, MS, &h))
 		_exit(2);
-	fds[1] = sv[1];
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	if (sendmsg(sv[0], &msg, 0) != 1)	/* into sv[1]'s queue */
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != sizeof(id))
 		_exit(3);
-	close(sv[0]);
-	if (write(out, &id, sizeof(id)) != sizeof(id))
-		_exit(4);
 	_exit(0);
 }
 
 /*
- * An instance whose process is gone but whose file lives on (here in a
- * socket cycle that only the unix garbage collector frees, at the next
- * release of any unix socket) must cost nothing in the meantime: its
- * timers stop with its process, or a lingering 100 us ticker per
- * instance keeps a CPU busy in the timer work for as long as the file
- * lives. Then the collector frees the file from a kernel thread, and the
- * instance goes away from there.
+ * An instance whose process is gone but whose file lives on must cost
+ * nothing in the meantime: its timers stop with its process, or a
+ * lingering 100 us ticker per instance keeps a CPU busy in the timer
+ * work for as long as the file lives. The last close then frees it.
  */
 TEST(lingering_instance_is_inert)
 {
 	long long base = gs_sysfs_global("nr_instances"), timers;
-	unsigned int id;
-	int p[2], sv[2], status;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	unsigned int id = 0;
+	struct iovec iov = { .iov_base = &id, .iov_len = sizeof(id) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int sv[2], status, fd;
 	pid_t pid;
 
 	ASSERT_GE(base, 0);
-	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		close(p[0]);
-		lingering_child(p[1]);
+		close(sv[0]);
+		lingering_child(sv[1]);
 	}
-	close(p[1]);
-	ASSERT_EQ(sizeof(id), read(p[0], &id, sizeof(id)));
-	close(p[0]);
+	close(sv[1]);
+	ASSERT_EQ(sizeof(id), recvmsg(sv[0], &msg, 0));
+	close(sv[0]);
+	cm = CMSG_FIRSTHDR(&msg);
+	ASSERT_NE(NULL, cm);
+	ASSERT_EQ(SCM_RIGHTS, cm->cmsg_type);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	status = reap(pid, 10);
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
@@ -573,12 +575,9 @@ TEST(lingering_instance_is_inert)
 	EXPECT_EQ(0, timers) TH_LOG("the ticker outlived its process");
 	EXPECT_EQ(base + 1, gs_sysfs_global("nr_instances"));
 
-	/* any unix socket's release runs the collector */
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	close(sv[0]);
-	close(sv[1]);
+	close(fd);
 	EXPECT_EQ(base, wait_instances(base, 10))
-		TH_LOG("the collected instance is still there");
+		TH_LOG("the instance outlived its last fd");
 }
 
 /*
