@@ -11,8 +11,8 @@
  * One engine serves send, receive, select and the non-blocking variants:
  * a plain send is a select with one case. Go's three passes:
  *
- *  1. lock every channel (address order, gsched_sel_mutex when more than
- *     one), visit the cases in a random order and complete the first one
+ *  1. lock every channel (address order, the instance's sel_mutex when
+ *     more than one), visit the cases in a random order and complete the first one
  *     that is ready: uniform choice among ready cases;
  *  2. none ready and blocking allowed: mark the task WAITING, queue one
  *     waiter per case, arm the timeout, unlock: the task is parked;
@@ -71,7 +71,6 @@
 #define fd_file(f) ((f).file)
 #endif
 
-static DEFINE_MUTEX(gsched_sel_mutex);
 static atomic64_t gsched_chan_ids = ATOMIC64_INIT(0);
 
 static void *chan_slot(struct gsched_chan *ch, u32 i)
@@ -616,8 +615,10 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 /*
  * The distinct object locks of a wait: every sync object's (by address),
  * then every channel's (by address). One fixed order between the two lock
- * classes keeps lockdep's view consistent; gsched_sel_mutex serialises
- * everyone who holds more than one.
+ * classes keeps lockdep's view consistent. Address order alone prevents
+ * deadlock, also between instances that share channels; the instance's
+ * sel_mutex, held around more than one lock, is the nest lock lockdep
+ * needs to accept several locks of one class.
  */
 struct lockkey {
 	unsigned long cls;		/* 0: sync object, 1: channel */
@@ -636,21 +637,21 @@ static int cmp_lock(const void *a, const void *b)
 struct lockset {
 	u32 n;
 	struct lockkey *k;
-	bool mutex;
+	struct mutex *mutex;	/* held around more than one lock */
 };
 
-static void lockset_lock(struct lockset *ls)
+static void lockset_lock(struct lockset *ls, struct gsched_inst *inst)
 	__acquires(ls)
 {
 	u32 i;
 
 	if (ls->n > 1) {
-		mutex_lock(&gsched_sel_mutex);
-		ls->mutex = true;
+		ls->mutex = &inst->sel_mutex;
+		mutex_lock(ls->mutex);
 	}
 	for (i = 0; i < ls->n; i++) {
 		if (ls->mutex)
-			spin_lock_nest_lock(ls->k[i].lock, &gsched_sel_mutex);
+			spin_lock_nest_lock(ls->k[i].lock, ls->mutex);
 		else
 			spin_lock(ls->k[i].lock);
 	}
@@ -664,7 +665,7 @@ static void lockset_unlock(struct lockset *ls)
 	for (i = ls->n; i-- > 0;)
 		spin_unlock(ls->k[i].lock);
 	if (ls->mutex)
-		mutex_unlock(&gsched_sel_mutex);
+		mutex_unlock(ls->mutex);
 }
 
 /* Free a wait and the channel references its waiters hold. */
@@ -833,7 +834,7 @@ static bool lockset_build(struct gsched_wait *wait, struct lockset *ls,
 {
 	u32 i, n = 0;
 
-	ls->mutex = false;
+	ls->mutex = NULL;
 	ls->k = stack;
 	if (wait->n > nstack) {
 		ls->k = kvmalloc_array(wait->n, sizeof(*ls->k),
@@ -971,7 +972,7 @@ static long chan_wait(struct gsched_worker *w, struct gsched_task *t,
 	for (i = 0; i < wait->n; i++)
 		nlive += case_live(&wait->w[i]);
 
-	lockset_lock(&ls);
+	lockset_lock(&ls, t ? t->inst : w->inst);
 	/*
 	 * pass 1: visit the cases in a uniformly random order (Go's
 	 * pollorder, a Fisher-Yates shuffle) and complete the first ready

@@ -9,10 +9,15 @@
  * channel close path: every waiter wakes, and the select claim guarantees
  * a cancelled operation did not happen.
  *
- * The tree is protected by one mutex, gsched_ctx_mutex: cancelling a
- * parent walks its subtree iteratively, closes every done channel and
- * detaches the cancelled children (Go's removeChild). A child holds a
- * reference on its parent; a parent only lists its live children. Values
+ * Each tree, a context without a parent and all its descendants, is
+ * protected by one mutex, the root's tree_lock: cancelling a parent walks
+ * its subtree iteratively, closes every done channel and detaches the
+ * cancelled children (Go's removeChild). A child holds a reference on its
+ * parent; a parent only lists its live children. One lock per tree, not
+ * one for the module: a program's cancels and makes wait only for those
+ * of programs it shares the tree with (by exporting a context), and a
+ * cancel of a large subtree, which the walk visits node by node, yields
+ * the CPU between nodes. No code holds two tree locks. Values
  * (WithValue) never enter the kernel. Contexts can be exported like
  * channels so that a pipeline across processes cancels together.
  *
@@ -26,8 +31,8 @@
  * Module unload drains gsched_ctx_wq (gsched_ctx_exit()), so no work item
  * runs module code once the module is gone.
  *
- * Every put may be the last one and take gsched_ctx_mutex: gsched_ctx_put()
- * is for process context with that mutex not held.
+ * Every put may be the last one and take the tree's lock: gsched_ctx_put()
+ * is for process context with that lock not held.
  */
 #include "gsched.h"
 
@@ -45,7 +50,6 @@
 #define fd_file(f) ((f).file)
 #endif
 
-static DEFINE_MUTEX(gsched_ctx_mutex);
 static atomic64_t gsched_ctx_ids = ATOMIC64_INIT(0);
 static struct workqueue_struct *gsched_ctx_wq;
 
@@ -72,7 +76,7 @@ static void ctx_disarm(struct gsched_ctx *ctx)
  * has to stop the hrtimer, whose callback takes no reference once the
  * count has reached zero.
  *
- * Context: process context, gsched_ctx_mutex not held (the last put takes
+ * Context: process context, the tree's lock not held (the last put takes
  * it and may sleep in hrtimer_cancel()).
  */
 void gsched_ctx_put(struct gsched_ctx *ctx)
@@ -80,11 +84,13 @@ void gsched_ctx_put(struct gsched_ctx *ctx)
 	struct gsched_ctx *parent;
 
 	might_sleep();
-	lockdep_assert_not_held(&gsched_ctx_mutex);
+	if (ctx)
+		lockdep_assert_not_held(&ctx->root->tree_lock);
 	while (ctx && refcount_dec_and_test(&ctx->ref)) {
-		mutex_lock(&gsched_ctx_mutex);
+		/* the root outlives @ctx: @ctx's parent reference holds it */
+		mutex_lock(&ctx->root->tree_lock);
 		list_del_init(&ctx->sibling);
-		mutex_unlock(&gsched_ctx_mutex);
+		mutex_unlock(&ctx->root->tree_lock);
 		if (ctx->tinst) {
 			hrtimer_cancel(&ctx->hrt);
 			ctx_disarm(ctx);
@@ -92,6 +98,7 @@ void gsched_ctx_put(struct gsched_ctx *ctx)
 		}
 		gsched_chan_put(ctx->done);
 		parent = ctx->parent;
+		mutex_destroy(&ctx->tree_lock);
 		kfree(ctx);
 		ctx = parent;	/* iteratively: a deep chain of children */
 	}
@@ -101,17 +108,25 @@ void gsched_ctx_put(struct gsched_ctx *ctx)
 static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 		       int err)
 {
+	struct mutex *lock = &ctx->root->tree_lock;
 	struct gsched_ctx *c, *child, *tmp;
 	LIST_HEAD(disarm);
 	LIST_HEAD(todo);
 
-	mutex_lock(&gsched_ctx_mutex);
+	mutex_lock(lock);
 	if (ctx->err) {
-		mutex_unlock(&gsched_ctx_mutex);
+		mutex_unlock(lock);
 		return;		/* cancel is idempotent */
 	}
 	list_add(&ctx->todo, &todo);
 	while (!list_empty(&todo)) {
+		/*
+		 * The subtree is as large as its owners' object limits:
+		 * let others run between its nodes. The lock stays held,
+		 * and a free path takes it before it unlinks a node, so
+		 * nothing on @todo goes away meanwhile.
+		 */
+		cond_resched();
 		c = list_first_entry(&todo, struct gsched_ctx, todo);
 		list_del_init(&c->todo);
 		if (c->err)
@@ -125,9 +140,9 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 		gsched_chan_close_kernel(self, c->done);
 		/* the hrtimer only queues the work, which finds it done */
 		/*
-		 * Its deadline no longer counts; disarm after the mutex (a
+		 * Its deadline no longer counts; disarm after the lock (a
 		 * re-check may report a deadlock). A context whose last
-		 * reference is going waits for the mutex in its free path,
+		 * reference is going waits for the lock in its free path,
 		 * which disarms it itself: skip it.
 		 */
 		if (c->tinst) {
@@ -136,7 +151,7 @@ static void ctx_cancel(struct gsched_inst *self, struct gsched_ctx *ctx,
 				list_add_tail(&c->todo, &disarm);
 		}
 	}
-	mutex_unlock(&gsched_ctx_mutex);
+	mutex_unlock(lock);
 	list_for_each_entry_safe(c, child, &disarm, todo) {
 		list_del_init(&c->todo);
 		ctx_disarm(c);
@@ -280,6 +295,8 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	ctx->done->kernel_owned = true;
 	refcount_set(&ctx->ref, 1);
 	ctx->id = atomic64_inc_return(&gsched_ctx_ids);
+	ctx->root = parent ? parent->root : ctx;
+	mutex_init(&ctx->tree_lock);
 	INIT_LIST_HEAD(&ctx->children);
 	INIT_LIST_HEAD(&ctx->sibling);
 	INIT_LIST_HEAD(&ctx->todo);
@@ -296,8 +313,8 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		INIT_WORK(&ctx->work, ctx_deadline_work);
 	}
 
-	mutex_lock(&gsched_ctx_mutex);
 	if (parent) {
+		mutex_lock(&ctx->root->tree_lock);
 		refcount_inc(&parent->ref);
 		ctx->parent = parent;
 		if (parent->err)
@@ -307,8 +324,8 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 		/* a child of a shared context is cancelled from afar too */
 		if (READ_ONCE(parent->done->shared))
 			gsched_chan_mark_shared(ctx->done);
+		mutex_unlock(&ctx->root->tree_lock);
 	}
-	mutex_unlock(&gsched_ctx_mutex);
 	if (pref)
 		ctx_ref_put(pref);
 
@@ -354,16 +371,17 @@ static void ctx_mark_shared(struct gsched_ctx *ctx)
 	struct gsched_ctx *c, *child;
 	LIST_HEAD(todo);
 
-	mutex_lock(&gsched_ctx_mutex);
+	mutex_lock(&ctx->root->tree_lock);
 	list_add(&ctx->todo, &todo);
 	while (!list_empty(&todo)) {
+		cond_resched();		/* as in ctx_cancel() */
 		c = list_first_entry(&todo, struct gsched_ctx, todo);
 		list_del_init(&c->todo);
 		gsched_chan_mark_shared(c->done);
 		list_for_each_entry(child, &c->children, sibling)
 			list_add_tail(&child->todo, &todo);
 	}
-	mutex_unlock(&gsched_ctx_mutex);
+	mutex_unlock(&ctx->root->tree_lock);
 }
 
 static long ctx_export(struct gsched_ctx *ctx, struct gsched_ctx_op *op)

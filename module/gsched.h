@@ -12,13 +12,14 @@
  *   sched -> struct gsched_inst   one per open file of /dev/gsched
  *
  * Lock order (outermost first):
- *   gsched_sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
- *   gsched_ctx_mutex -> gsched_chan.lock (ctx.c marks done channels shared)
+ *   gsched_inst.sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
+ *   gsched_ctx.tree_lock -> gsched_chan.lock (ctx.c closes done channels
+ *   and marks them shared)
  *   gsched_chan.lock -> gsched_task.lock -> gsched_inst.sched_lock
  *   gsched_task.lock -> gsched_inst.timer_lock (a wait with fd cases
  *   arms its timer under the task lock, see poll.c)
- * Several channel locks are held together only by a select, under
- * gsched_sel_mutex, in address order. Two task locks are held together
+ * Several channel locks are held together only by a select, under its
+ * instance's sel_mutex, in address order. Two task locks are held together
  * only by join, in address order. The handle xarray's own lock
  * nests inside both. Run-queue rings and runnext take no lock at all: the
  * owner produces, the owner and thieves consume with cmpxchg on the head
@@ -258,15 +259,23 @@ struct gsched_sync {
 /**
  * struct gsched_ctx - a context (Go's context.Context), shareable
  *
- * @children, @sibling, @todo and the write of @err are protected by
- * gsched_ctx_mutex (ctx.c); @err is read locklessly. References: one per
- * handle, one per exported fd, one per child, one held by @work while it is
- * queued or running.
+ * @children, @sibling, @todo and the write of @err are protected by the
+ * tree's lock, @root->tree_lock (ctx.c); @err is read locklessly.
+ * References: one per handle, one per exported fd, one per child, one held
+ * by @work while it is queued or running.
  */
 struct gsched_ctx {
 	refcount_t ref;
 	u64 id;				/* module-wide, for traces; set once */
 	struct gsched_ctx *parent;	/* set once, holds a reference */
+	/*
+	 * The context without a parent this one descends from (itself for
+	 * such a context), set once. The chain of parent references keeps
+	 * it alive as long as this context. Only a root's @tree_lock is
+	 * used: it protects the whole tree.
+	 */
+	struct gsched_ctx *root;
+	struct mutex tree_lock;		/* see @root */
 	struct gsched_chan *done;	/* set once, closed when done */
 	/*
 	 * The deadline timer: its own, so it fires even after the instance
@@ -417,6 +426,13 @@ struct gsched_inst {
 	u32 id;
 	pid_t pid;
 	struct mutex setup_mutex;	/* SETUP and WORKER; outside sched_lock */
+	/*
+	 * Held by a select of this instance's tasks that locks more than
+	 * one object, around those locks (lockdep's nest lock: address
+	 * order is what prevents deadlock). One per instance, so that one
+	 * program's selects never queue behind another's.
+	 */
+	struct mutex sel_mutex;
 
 	/* set once by SETUP, then read-only */
 	u32 nprocs;

@@ -88,6 +88,7 @@ struct gsched_inst *gsched_inst_create(void)
 	}
 	inst->pid = task_tgid_nr(current);
 	mutex_init(&inst->setup_mutex);
+	mutex_init(&inst->sel_mutex);
 	xa_init_flags(&inst->handles, XA_FLAGS_ALLOC1);
 	spin_lock_init(&inst->sched_lock);
 	INIT_LIST_HEAD(&inst->runq);

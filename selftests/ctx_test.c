@@ -1831,8 +1831,8 @@ TEST_F(raw, ctx_fd_outlives_instance)
  * ==== a deadline firing while user space releases its context ====
  *
  * A deadline's work item cancels its context's subtree: it takes a
- * reference on every context there under gsched_ctx_mutex and drops them
- * after the mutex. When user space released a context in between, one of
+ * reference on every context there under the tree's lock and drops them
+ * after the lock. When user space released a context in between, one of
  * those puts is the last: it frees that context from inside the work
  * item, and with it every ancestor it kept alive, the work item's own
  * context included. That must neither wait for the work item itself nor
