@@ -271,3 +271,12 @@ $(FUZZ_BIN): tools/fuzz/gsched_fuzz.c uapi/gsched.h
 fuzz: $(FUZZ_BIN)
 	$(if $(FUZZ_SECONDS),GSCHED_FUZZ_SECONDS=$(FUZZ_SECONDS)) \
 		tools/gsched-vm --kernel $(KVER) -- tools/fuzz/run
+
+# build/isolation (tools/isolation.c): how long one program's context calls
+# wait while another program cancels large context trees; run it in the
+# guest by hand (tools/gsched-vm -- build/isolation).
+ISOLATION_BIN := $(BUILD)/isolation
+all: $(ISOLATION_BIN)
+$(ISOLATION_BIN): tools/isolation.c uapi/gsched.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(ROOT) -o $@ $<
