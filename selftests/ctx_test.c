@@ -1828,6 +1828,48 @@ TEST_F(raw, ctx_fd_outlives_instance)
 }
 
 /*
+ * A tree's lock lives in its root. Here the only path to the root is the
+ * chain of parent references of an exported inner context: the instance
+ * that made the root is gone, and another instance grows, cancels and
+ * frees a subtree below it. Every one of those steps takes the root's
+ * lock (KASAN in the debug guest sees a root freed too early).
+ */
+TEST_F(raw, ctx_tree_outlives_its_root_handle)
+{
+	__u32 r, c, g, imp, d, e, ddone, edone;
+	struct gsched_ctx_op o;
+	unsigned int id2;
+	int fd2, efd;
+
+	ASSERT_EQ(0, raw_make_ctx(self->fd, 0, 0, &r, NULL));
+	ASSERT_EQ(0, raw_make_ctx(self->fd, r, 0, &c, NULL));
+	ASSERT_EQ(0, raw_make_ctx(self->fd, c, now_ns() + HOUR, &g, NULL));
+	ASSERT_EQ(0, raw_ctx(self->fd, GSCHED_CTX_EXPORT, c, 0, 0, &o));
+	efd = o.fd;
+	close(self->fd);	/* r's and g's handles go: g is freed */
+	self->fd = gs_raw_instance(1, &id2);
+	ASSERT_GE(self->fd, 0);
+	fd2 = self->fd;
+	ASSERT_EQ(0, raw_ctx(fd2, GSCHED_CTX_IMPORT, 0, 0, efd, &o));
+	imp = o.handle;
+	close(efd);		/* imp's handle is the chain's last holder */
+	ASSERT_EQ(0, raw_make_ctx(fd2, imp, 0, &d, &ddone));
+	ASSERT_EQ(0, raw_make_ctx(fd2, d, now_ns() + HOUR, &e, &edone));
+	/* cancelling the middle of the tree stops below it, not above */
+	EXPECT_EQ(0, raw_ctx(fd2, GSCHED_CTX_CANCEL, d, 0, 0, NULL));
+	EXPECT_EQ(-ECANCELED, raw_err(fd2, e));
+	EXPECT_EQ(1, raw_chan_closed(fd2, ddone));
+	EXPECT_EQ(1, raw_chan_closed(fd2, edone));
+	EXPECT_EQ(0, raw_err(fd2, imp));
+	/* d holds c, which holds r: d's release frees d, c and r in turn */
+	EXPECT_EQ(0, raw_ctx(fd2, GSCHED_CTX_RELEASE, e, 0, 0, NULL));
+	EXPECT_EQ(0, raw_ctx(fd2, GSCHED_CTX_RELEASE, imp, 0, 0, NULL));
+	EXPECT_EQ(-ECANCELED, raw_err(fd2, d));
+	EXPECT_EQ(0, raw_ctx(fd2, GSCHED_CTX_RELEASE, d, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, raw_err(fd2, d) + 1000);
+}
+
+/*
  * ==== a deadline firing while user space releases its context ====
  *
  * A deadline's work item cancels its context's subtree: it takes a
