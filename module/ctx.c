@@ -192,9 +192,17 @@ static enum hrtimer_restart ctx_hrt_fn(struct hrtimer *hrt)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * The last put of a handle exported with GSCHED_EXPORT_CLOSE_ON_EXIT
+ * cancels the context, as the last put of such a channel handle closes
+ * the channel: the importers see their exporter go. The flag is read
+ * after the final refcount_dec_and_test(), which orders it.
+ */
 static void ctx_ref_put(struct gsched_ctx_ref *ref)
 {
 	if (refcount_dec_and_test(&ref->obj.ref)) {
+		if (READ_ONCE(ref->cancel_on_exit))
+			ctx_cancel(NULL, ref->ctx, -ECANCELED);
 		gsched_ctx_put(ref->ctx);
 		call_rcu(&ref->obj.rcu, ctx_ref_free_rcu);
 	}
@@ -384,10 +392,13 @@ static void ctx_mark_shared(struct gsched_ctx *ctx)
 	mutex_unlock(&ctx->root->tree_lock);
 }
 
-static long ctx_export(struct gsched_ctx *ctx, struct gsched_ctx_op *op)
+static long ctx_export(struct gsched_ctx_ref *ref, struct gsched_ctx_op *op)
 {
+	struct gsched_ctx *ctx = ref->ctx;
 	int fd;
 
+	if (op->arg & ~GSCHED_EXPORT_FLAGS)
+		return -EINVAL;
 	ctx_mark_shared(ctx);
 	refcount_inc(&ctx->ref);
 	fd = anon_inode_getfd("[gsched-ctx]", &gsched_ctxfd_fops, ctx,
@@ -396,6 +407,9 @@ static long ctx_export(struct gsched_ctx *ctx, struct gsched_ctx_op *op)
 		gsched_ctx_put(ctx);
 		return fd;
 	}
+	/* on the handle: whoever drops it last cancels the context */
+	if (op->arg & GSCHED_EXPORT_CLOSE_ON_EXIT)
+		WRITE_ONCE(ref->cancel_on_exit, true);
 	op->fd = fd;
 	return 0;
 }
@@ -446,7 +460,8 @@ long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	default:
 		return -EINVAL;
 	}
-	if (op->deadline_ns || op->arg)
+	/* EXPORT's flags are its own to check */
+	if (op->deadline_ns || (op->arg && op->op != GSCHED_CTX_EXPORT))
 		return -EINVAL;
 	ref = ctx_lookup(inst, op->handle);
 	if (IS_ERR(ref))
@@ -466,7 +481,7 @@ long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op)
 			err = -EBADF;
 		break;
 	case GSCHED_CTX_EXPORT:
-		err = ctx_export(ref->ctx, op);
+		err = ctx_export(ref, op);
 		break;
 	}
 	ctx_ref_put(ref);

@@ -298,6 +298,8 @@ struct gsched_ctx {
 struct gsched_ctx_ref {
 	struct gsched_obj obj;
 	struct gsched_ctx *ctx;		/* holds a reference */
+	/* GSCHED_EXPORT_CLOSE_ON_EXIT: cancel @ctx when the last put comes */
+	bool cancel_on_exit;
 };
 
 /* A handle's view of a channel. */

@@ -597,7 +597,8 @@ struct gsched_sync_op {
  *		out: MAKE/IMPORT: the new context
  * @__pad:	in: must be 0
  * @deadline_ns: in: MAKE: absolute CLOCK_MONOTONIC deadline, 0 for none
- * @arg:	in: IMPORT: the fd; else 0
+ * @arg:	in: IMPORT: the fd; EXPORT: GSCHED_EXPORT_* flags (unknown
+ *		bits: -EINVAL); else 0
  * @__reserved:	in: must be 0
  * @done:	out: MAKE/IMPORT: a channel handle closed when the context
  *		is done; the same handle for the context's whole life
@@ -610,7 +611,10 @@ struct gsched_sync_op {
  * Cancelling a context cancels its whole subtree at once; a child never
  * cancels its parent; cancel is idempotent and stops the deadline timer.
  * Values (WithValue) live in user space. Contexts can be exported like
- * channels so a pipeline across processes cancels together.
+ * channels so a pipeline across processes cancels together. With
+ * GSCHED_EXPORT_CLOSE_ON_EXIT the context is cancelled (-ECANCELED) when
+ * the handle EXPORT was called on goes away: released, or with its
+ * instance (the process exits or closes its /dev/gsched fd).
  */
 struct gsched_ctx_op {
 	__u32 flags;

@@ -388,6 +388,19 @@ void *gsched_ctx_value(gsched_ctx_t ctx, const void *key);
 void gsched_ctx_free(gsched_ctx_t ctx);
 /** Share a context with another process, like a channel. */
 int gsched_ctx_export(gsched_ctx_t ctx);
+/**
+ * gsched_ctx_export_ex() - gsched_ctx_export() with GSCHED_EXPORT_* flags
+ * @ctx: the context
+ * @flags: 0, or GSCHED_EXPORT_CLOSE_ON_EXIT: the context is cancelled
+ *	   (-ECANCELED), with every context derived from it in any process,
+ *	   when this runtime lets go of @ctx: when the process exits or is
+ *	   killed, when gsched_run() returns, or at gsched_ctx_free(@ctx).
+ *	   So a pipeline's workers in other processes stop when the process
+ *	   that started them goes away.
+ * Return: the fd (O_CLOEXEC); -EINVAL for an unknown flag (or a module
+ * without the flag); other -errno as gsched_ctx_export().
+ */
+int gsched_ctx_export_ex(gsched_ctx_t ctx, unsigned int flags);
 int gsched_ctx_import(int fd, gsched_ctx_t *ctx);
 
 /*

@@ -169,7 +169,12 @@ GS_API void gsched_ctx_free(gsched_ctx_t ctx)
 
 GS_API int gsched_ctx_export(gsched_ctx_t ctx)
 {
-	struct gsched_ctx_op o = { .op = GSCHED_CTX_EXPORT };
+	return gsched_ctx_export_ex(ctx, 0);
+}
+
+GS_API int gsched_ctx_export_ex(gsched_ctx_t ctx, unsigned int flags)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_EXPORT, .arg = flags };
 	int ret;
 
 	if (!ctx || !ctx->handle)
