@@ -1617,11 +1617,16 @@ TEST_F(raw, ctx_bad_op_and_fields)
 	EXPECT_EQ(0, gs_raw_ioctl(self->fd, GSCHED_IOC_CTX, &o));
 	EXPECT_EQ(0, o.err);
 	EXPECT_EQ(0ULL, o.deadline);
-	/* deadline_ns and arg belong to MAKE and IMPORT only */
+	/*
+	 * deadline_ns belongs to MAKE, arg to IMPORT (the fd) and EXPORT
+	 * (GSCHED_EXPORT_* flags: an unknown bit is refused)
+	 */
 	for (j = 0; j < ARRAY_SIZE(handle_ops); j++) {
+		__u64 arg = handle_ops[j] == GSCHED_CTX_EXPORT ? 2 : 1;
+
 		EXPECT_EQ(-EINVAL, raw_ctx(self->fd, handle_ops[j], h, 1, 0,
 					   NULL)) TH_LOG("op %u", handle_ops[j]);
-		EXPECT_EQ(-EINVAL, raw_ctx(self->fd, handle_ops[j], h, 0, 1,
+		EXPECT_EQ(-EINVAL, raw_ctx(self->fd, handle_ops[j], h, 0, arg,
 					   NULL)) TH_LOG("op %u", handle_ops[j]);
 	}
 	EXPECT_EQ(-EINVAL, raw_ctx(self->fd, GSCHED_CTX_MAKE, 0, 0, 1, NULL));

@@ -1116,4 +1116,177 @@ TEST(close_on_exit_release_and_errors)
 	close(dev);
 }
 
+/* ---- the same flag on GSCHED_CTX_EXPORT: the exporter's death cancels -- */
+
+static int peer_ctx(int dev, uint32_t op, uint32_t h, uint64_t arg,
+		    struct gsched_ctx_op *out)
+{
+	struct gsched_ctx_op o = { .op = op, .handle = h, .arg = arg };
+	int ret = gs_raw_ioctl(dev, GSCHED_IOC_CTX, &o);
+
+	if (out)
+		*out = o;
+	return ret;
+}
+
+/* The context's error, or a value no context has when INFO fails. */
+static int peer_ctx_err(int dev, uint32_t h)
+{
+	struct gsched_ctx_op o;
+
+	return peer_ctx(dev, GSCHED_CTX_INFO, h, 0, &o) ? 1 : o.err;
+}
+
+/*
+ * The peer exports two contexts, one with GSCHED_EXPORT_CLOSE_ON_EXIT,
+ * and is SIGKILLed. Only the flagged one is cancelled, with the child
+ * this side made under it; its done channels close.
+ */
+TEST(ctx_close_on_exit_killed_exporter)
+{
+	long before = gs_sysfs_global("nr_instances");
+	uint32_t flagged, plain, child, cdone;
+	uint64_t end;
+	struct gsched_chan_op co;
+	struct gsched_ctx_op o;
+	int dev, ready[2], fd1, fd2;
+	pid_t peer;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, pipe(ready));
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer) {
+		int pdev = gs_raw_instance(1, NULL);
+		struct gsched_ctx_op a, b;
+		bool ok;
+
+		ok = pdev >= 0 &&
+		     !peer_ctx(pdev, GSCHED_CTX_MAKE, 0, 0, &a) &&
+		     !peer_ctx(pdev, GSCHED_CTX_MAKE, 0, 0, &b) &&
+		     !peer_ctx(pdev, GSCHED_CTX_EXPORT, a.handle,
+			       GSCHED_EXPORT_CLOSE_ON_EXIT, &a) &&
+		     !peer_ctx(pdev, GSCHED_CTX_EXPORT, b.handle, 0, &b) &&
+		     !send_fd(dead_sock[0], a.fd) &&
+		     !send_fd(dead_sock[0], b.fd);
+		if (write(ready[1], ok ? "r" : "e", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();	/* until SIGKILL */
+	}
+	EXPECT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ('r', c) TH_LOG("the peer could not export with "
+				 "GSCHED_EXPORT_CLOSE_ON_EXIT");
+	fd1 = recv_fd(dead_sock[1]);
+	fd2 = recv_fd(dead_sock[1]);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	dev = gs_raw_instance(1, NULL);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_IMPORT, 0, fd1, &o));
+	flagged = o.handle;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_IMPORT, 0, fd2, &o));
+	plain = o.handle;
+	close(fd1);
+	close(fd2);
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_MAKE, flagged, 0, &o));
+	child = o.handle;
+	cdone = o.done;
+	EXPECT_EQ(0, peer_ctx_err(dev, flagged));
+
+	reap(peer);
+	/* the peer's file is released at its exit, before reap returns */
+	end = now_ns() + 10000 * MS * gs_timeout_scale();
+	while (peer_ctx_err(dev, child) == 0 && now_ns() < end)
+		usleep(10 * 1000);
+	EXPECT_EQ(-ECANCELED, peer_ctx_err(dev, flagged));
+	EXPECT_EQ(-ECANCELED, peer_ctx_err(dev, child));
+	ASSERT_EQ(0, peer_chan(dev, GSCHED_CHAN_INFO, cdone, 0, &co));
+	EXPECT_EQ(1U, co.ok) TH_LOG("the child's done channel is open");
+	EXPECT_EQ(0, peer_ctx_err(dev, plain)) TH_LOG("a context exported "
+						      "without the flag was cancelled");
+	close(dev);
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
+}
+
+/*
+ * The flag rides on the exporting handle: its release cancels, the
+ * release of a handle imported back does not. Unknown flags are refused
+ * before an fd is made; no other context op takes an argument.
+ */
+TEST(ctx_close_on_exit_release_and_errors)
+{
+	static const uint64_t bad[] = {
+		1ULL << 1, 1ULL << 31, 1ULL << 32, 1ULL << 63,
+		GSCHED_EXPORT_FLAGS | (1ULL << 5),
+	};
+	static const uint32_t no_arg[] = {
+		GSCHED_CTX_MAKE, GSCHED_CTX_CANCEL, GSCHED_CTX_INFO,
+		GSCHED_CTX_RELEASE,
+	};
+	int dev = gs_raw_instance(1, NULL), probe, fd, i;
+	struct gsched_ctx_op o;
+	uint32_t h, h2, imp;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_MAKE, 0, 0, &o));
+	h = o.handle;
+	probe = dup(0);
+	ASSERT_LE(0, probe);
+	close(probe);
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
+		EXPECT_EQ(-EINVAL, peer_ctx(dev, GSCHED_CTX_EXPORT, h, bad[i],
+					    NULL)) TH_LOG("flags %#llx",
+						(unsigned long long)bad[i]);
+	fd = dup(0);
+	EXPECT_EQ(probe, fd) TH_LOG("a refused export left an fd behind");
+	close(fd);
+	for (i = 0; i < (int)(sizeof(no_arg) / sizeof(no_arg[0])); i++)
+		EXPECT_EQ(-EINVAL, peer_ctx(dev, no_arg[i], h,
+					    GSCHED_EXPORT_CLOSE_ON_EXIT, NULL))
+			TH_LOG("op %u took an argument", no_arg[i]);
+	EXPECT_EQ(0, peer_ctx_err(dev, h));
+
+	/* with the flag: the exporting handle's release cancels */
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_EXPORT, h,
+			      GSCHED_EXPORT_CLOSE_ON_EXIT, &o));
+	fd = o.fd;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_IMPORT, 0, fd, &o));
+	imp = o.handle;
+	close(fd);
+	EXPECT_EQ(0, peer_ctx_err(dev, imp));
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_RELEASE, h, 0, NULL));
+	EXPECT_EQ(-ECANCELED, peer_ctx_err(dev, imp))
+		TH_LOG("released exporter: context not cancelled");
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_RELEASE, imp, 0, NULL));
+
+	/* the imported handle carries no flag; nor does a plain export */
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_MAKE, 0, 0, &o));
+	h = o.handle;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_EXPORT, h,
+			      GSCHED_EXPORT_CLOSE_ON_EXIT, &o));
+	fd = o.fd;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_IMPORT, 0, fd, &o));
+	imp = o.handle;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_RELEASE, imp, 0, NULL));
+	EXPECT_EQ(0, peer_ctx_err(dev, h));
+	close(fd);
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_MAKE, 0, 0, &o));
+	h2 = o.handle;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_EXPORT, h2, 0, &o));
+	fd = o.fd;
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_IMPORT, 0, fd, &o));
+	imp = o.handle;
+	close(fd);
+	ASSERT_EQ(0, peer_ctx(dev, GSCHED_CTX_RELEASE, h2, 0, NULL));
+	EXPECT_EQ(0, peer_ctx_err(dev, imp));
+	/* the instance's end releases h: the flagged handle cancels then */
+	close(dev);
+}
+
 TEST_HARNESS_MAIN
