@@ -973,6 +973,10 @@ static void fuzz_cmd(int s, int nr)
 			if (!one_in(10))
 				co.handle = 0;	/* out only */
 			break;
+		case GSCHED_CHAN_EXPORT:
+			co.buf = one_in(2) ? GSCHED_EXPORT_CLOSE_ON_EXIT :
+					     junk64(20);
+			break;
 		default:
 			co.buf = junk64(20);
 		}
@@ -1060,6 +1064,8 @@ static void fuzz_cmd(int s, int nr)
 			co.deadline_ns = junk64(20);
 		if (co.op == GSCHED_CTX_IMPORT)
 			co.arg = (uint64_t)(int64_t)pick_import_fd();
+		else if (co.op == GSCHED_CTX_EXPORT && one_in(2))
+			co.arg = GSCHED_EXPORT_CLOSE_ON_EXIT;
 		else
 			co.arg = junk64(20);
 		co.flags = junk32(30);
