@@ -7,6 +7,8 @@
  *
  *   gsched_fuzz [--seed N] [--seconds N] [--procs N] [--threads N]
  *               [--avoid CLASS[,CLASS...]] [--kill-timeout SEC] [--verbose]
+ *   gsched_fuzz --gc     release a unix socket (which runs the unix garbage
+ *                        collector) and exit: tools/fuzz/run's diagnosis
  *
  * A supervisor (a child subreaper) keeps --procs worker processes alive
  * until --seconds have passed, SIGKILLing random ones at random points and
@@ -1929,6 +1931,7 @@ static void usage(int rc)
 		"[--threads N]\n"
 		"                   [--avoid CLASS[,CLASS...]] [--kill-timeout SEC] "
 		"[--verbose] [--dev PATH]\n"
+		"       gsched_fuzz --gc (run the unix garbage collector)\n"
 		"avoid classes (the default run does everything):\n");
 	for (i = 0; i < sizeof(avoid_names) / sizeof(avoid_names[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", avoid_names[i].name,
@@ -1984,6 +1987,15 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--verbose")) {
 			opt_verbose = 1;
 			continue;
+		}
+		if (!strcmp(a, "--gc")) {
+			int sv[2];
+
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+				return 1;
+			close(sv[0]);
+			close(sv[1]);
+			return 0;
 		}
 		if (!v)
 			usage(2);
