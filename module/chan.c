@@ -12,8 +12,8 @@
  * a plain send is a select with one case. Go's three passes:
  *
  *  1. lock every channel (address order, the instance's sel_mutex when
- *     more than one), visit the cases in a random order and complete the first one
- *     that is ready: uniform choice among ready cases;
+ *     more than one), visit the cases in a random order and complete the
+ *     first one that is ready: uniform choice among ready cases;
  *  2. none ready and blocking allowed: mark the task WAITING, queue one
  *     waiter per case, arm the timeout, unlock: the task is parked;
  *  3. when the task runs again, its worker takes the leftover waiters off
