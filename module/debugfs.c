@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gsched: debugfs goroutine dump, /sys/kernel/debug/gsched/<id>/tasks.
+ * gsched: debugfs goroutine dump, /sys/kernel/debug/gsched/<id>/tasks,
+ * and the instance's state, /sys/kernel/debug/gsched/<id>/state.
  *
  * One line per task, like Go's goroutine profile: id, state, wait reason,
  * the handle it waits on, how long it has waited, the P it last ran on.
@@ -59,6 +60,38 @@ static int tasks_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(tasks);
 
+static const char *const inst_state_names[] = {
+	[GSCHED_INST_NEW] = "new",
+	[GSCHED_INST_READY] = "ready",
+	[GSCHED_INST_RUNNING] = "running",
+	[GSCHED_INST_STOPPED] = "stopped",
+	[GSCHED_INST_DEAD] = "dead",
+};
+
+/*
+ * Why an instance is still there: whether its process's address space is
+ * gone, who holds its file (a process's fd, a unix socket's queue while
+ * in flight, another instance's fd wait), what its own fd waits hold.
+ */
+static int state_show(struct seq_file *m, void *v)
+{
+	struct gsched_inst *inst = m->private;
+	struct file *file = READ_ONCE(inst->file);
+	u32 state = READ_ONCE(inst->state);
+
+	seq_printf(m, "state %s\n", state < ARRAY_SIZE(inst_state_names) ?
+		   inst_state_names[state] : "?");
+	seq_printf(m, "pid %d\n", inst->pid);
+	seq_printf(m, "mm_gone %d\n", READ_ONCE(inst->mm_gone));
+	seq_printf(m, "threads %u\n", READ_ONCE(inst->nthreads));
+	if (file)
+		seq_printf(m, "file_ino %lu\nfile_refs %ld\n",
+			   file_inode(file)->i_ino, file_count(file));
+	gsched_poll_show(m, inst);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state);
+
 /**
  * gsched_debugfs_add_inst() - create the instance's debugfs directory
  * @inst: the instance
@@ -74,6 +107,7 @@ void gsched_debugfs_add_inst(struct gsched_inst *inst)
 	snprintf(name, sizeof(name), "%u", inst->id);
 	inst->debugfs = debugfs_create_dir(name, gsched_debugfs_root);
 	debugfs_create_file("tasks", 0400, inst->debugfs, inst, &tasks_fops);
+	debugfs_create_file("state", 0400, inst->debugfs, inst, &state_fops);
 }
 
 /**

@@ -486,6 +486,12 @@ struct gsched_inst {
 	struct work_struct timer_work;
 
 	struct dentry *debugfs;		/* gsched/<id>/, set once */
+	/*
+	 * The open file behind the instance, set once at open. Not a
+	 * reference: it is only read by debugfs, whose files are removed
+	 * (waiting for readers) before the file can be freed.
+	 */
+	struct file *file;
 
 	struct gsched_fdreg fdreg;	/* fd waits, see poll.c */
 
@@ -657,6 +663,8 @@ extern atomic_t gsched_nr_instances;
 void gsched_poll_init(struct gsched_inst *inst);
 void gsched_poll_destroy(struct gsched_inst *inst);
 void gsched_poll_mm_gone(struct gsched_inst *inst);
+struct seq_file;
+void gsched_poll_show(struct seq_file *m, struct gsched_inst *inst);
 struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
 				  long *err);
 void gsched_fdw_put(struct gsched_fdw *f);

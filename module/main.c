@@ -462,6 +462,7 @@ static int gsched_open(struct inode *inode, struct file *file)
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
 	file->private_data = inst;
+	WRITE_ONCE(inst->file, file);
 	return 0;
 }
 

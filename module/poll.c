@@ -62,6 +62,7 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 /* gsched_fdw.pending */
@@ -391,6 +392,36 @@ void gsched_poll_mm_gone(struct gsched_inst *inst)
 		fdw_detach(f);
 		fput(f->file);
 		f->file = NULL;
+	}
+	spin_unlock(&r->lock);
+}
+
+/**
+ * gsched_poll_show() - the fd waits, for debugfs's state file
+ * @m: the seq_file
+ * @inst: the instance
+ *
+ * One line per fd wait: direction, the waited file's inode number and
+ * reference count, or "dropped" once gsched_poll_mm_gone() let it go.
+ *
+ * Context: process context (a debugfs read).
+ */
+void gsched_poll_show(struct seq_file *m, struct gsched_inst *inst)
+{
+	struct gsched_fdreg *r = &inst->fdreg;
+	struct gsched_fdw *f;
+	unsigned int bkt;
+
+	spin_lock(&r->lock);
+	hash_for_each(r->tbl, bkt, f, reg) {
+		if (!f->file) {
+			seq_printf(m, "fd_wait %s dropped\n",
+				   f->dir == GSCHED_SEL_FDREAD ? "read" : "write");
+			continue;
+		}
+		seq_printf(m, "fd_wait %s ino %lu refs %ld\n",
+			   f->dir == GSCHED_SEL_FDREAD ? "read" : "write",
+			   file_inode(f->file)->i_ino, file_count(f->file));
 	}
 	spin_unlock(&r->lock);
 }
