@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!pid) {
 		err = gsched_run(consumer, NULL, &ret);
+		/* _exit() does not flush stdio: a pipe's output would be lost */
+		fflush(stdout);
 		_exit(err ? 1 : (int)ret);
 	}
 	err = gsched_run(producer, NULL, &ret);

@@ -506,6 +506,18 @@ static char *bpftrace_run(int *status, const char *script,
 		       root, script, workload);
 }
 
+/*
+ * bpftrace can miss events, so its counts are bounds, not exact values.
+ * A tracepoint's BPF program is skipped when another BPF program, or a
+ * bpf() map syscall, is active on the same CPU (the per-CPU recursion
+ * guard bpf_prog_active). bpftrace's own print() and clear() are such
+ * syscalls, run once a second by the scripts' interval probes, and on a
+ * fully preemptible kernel a task preempting bpftrace there loses its
+ * events: the debug guest lost 1 send in 4,001 channel ops. The exact
+ * counts are checked through ftrace instead (tracepoint_chan_op_exact).
+ */
+#define BT_MAY_MISS	50
+
 #define BT_PREPARE(script, workload)					\
 	int status;							\
 	char *out;							\
@@ -590,15 +602,18 @@ TEST_F_TIMEOUT(obs, bpftrace_steals, 240)
 	EXPECT_LT(0, by);
 	EXPECT_EQ(by, from);
 	EXPECT_LT(0, hist_total(out, "@steal_batch", &buckets));
-	/* forkjoin prints its instance's sysfs steals: the same tasks */
+	/*
+	 * forkjoin prints its instance's sysfs steals, which count every
+	 * stolen task: at least what bpftrace saw (see BT_MAY_MISS).
+	 */
 	sysfs_steals = number_after(out, "  steals");
-	EXPECT_EQ(sysfs_steals, by);
+	EXPECT_LE(by, sysfs_steals);
 	BT_DONE("steals");
 }
 
 TEST_F_TIMEOUT(obs, bpftrace_chanrate, 240)
 {
-	long long total, per_s;
+	long long total, per_s, n;
 	const char *s;
 	int lines, plines;
 	char key[64];
@@ -614,20 +629,74 @@ TEST_F_TIMEOUT(obs, bpftrace_chanrate, 240)
 	 * in them is in the totals too, but an op that lands between the
 	 * interval probe's print() and clear() (bpftrace runs both later,
 	 * in user space) is only in the totals.  How many do depends on
-	 * speed, so no equality here; the exact counts are below.
+	 * speed, so no equality here.
 	 */
 	EXPECT_LT(0, per_s);
 	EXPECT_LE(per_s, total);
+	/*
+	 * bpftrace may miss an op (see BT_MAY_MISS): at most the exact
+	 * counts, which tracepoint_chan_op_exact checks.
+	 */
 	s = strstr(out, "@ops_total[");
 	if (s)
 		chan = strtol(s + strlen("@ops_total["), NULL, 10);
 	snprintf(key, sizeof(key), "@ops_total[%ld, send]", chan);
-	EXPECT_EQ(2000, map_get(out, key)) TH_LOG("%s", key);
+	n = map_get(out, key);
+	EXPECT_LT(2000 - BT_MAY_MISS, n) TH_LOG("%s", key);
+	EXPECT_GE(2000, n) TH_LOG("%s", key);
 	snprintf(key, sizeof(key), "@ops_total[%ld, recv]", chan);
-	EXPECT_EQ(2001, map_get(out, key)) TH_LOG("%s", key);
+	n = map_get(out, key);
+	EXPECT_LT(2001 - BT_MAY_MISS, n) TH_LOG("%s", key);
+	EXPECT_GE(2001, n) TH_LOG("%s", key);
 	snprintf(key, sizeof(key), "@ops_total[%ld, close]", chan);
-	EXPECT_EQ(1, map_get(out, key)) TH_LOG("%s", key);
+	EXPECT_GE(1, map_get(out, key)) TH_LOG("%s", key);
 	BT_DONE("chanrate");
+}
+
+/*
+ * The tracepoint itself misses nothing: an ftrace instance records every
+ * gsched_chan_op event of the same workload (ftrace has no recursion
+ * guard shared with user space, unlike bpftrace's programs), so the counts
+ * are exact: 2000 sends, 2000 receives and the one that sees the close,
+ * one close. The buffer is large enough for all of them; any overrun
+ * (an event overwritten) is reported, and fails the test.
+ */
+TEST_F_TIMEOUT(obs, tracepoint_chan_op_exact, 240)
+{
+	long long send, recv, cls, overrun;
+	int status;
+	char *out;
+
+	if (access("/sys/kernel/tracing/events/gsched/gsched_chan_op", F_OK))
+		SKIP(return, "tracefs not mounted at /sys/kernel/tracing");
+	out = run_cmd(&status,
+		"cd %s && d=/sys/kernel/tracing/instances/gsched_obs_$$ && "
+		"mkdir $d && echo 8192 >$d/buffer_size_kb && "
+		"echo 1 >$d/events/gsched/gsched_chan_op/enable && "
+		"build/examples/pipeline2 2000; rc=$?; "
+		"echo 0 >$d/events/gsched/gsched_chan_op/enable; "
+		"echo \"workload status $rc\"; "
+		"echo \"send: $(grep -c ' op=1 ' $d/trace)\"; "
+		"echo \"recv: $(grep -c ' op=2 ' $d/trace)\"; "
+		"echo \"close: $(grep -c ' op=3 ' $d/trace)\"; "
+		"echo \"overrun: $(cat $d/per_cpu/cpu*/stats | "
+		"awk '/^overrun:/ { n += $2 } END { print n + 0 }')\"; "
+		"rmdir $d",
+		root);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "workload status 0"));
+	send = number_after(out, "send:");
+	recv = number_after(out, "recv:");
+	cls = number_after(out, "close:");
+	overrun = number_after(out, "overrun:");
+	EXPECT_EQ(0, overrun);
+	EXPECT_EQ(2000, send);
+	EXPECT_EQ(2001, recv);
+	EXPECT_EQ(1, cls);
+	if (!_metadata->passed)
+		TH_LOG("%.4000s", out);
+	free(out);
 }
 
 TEST_F_TIMEOUT(obs, bpftrace_blockedchans, 240)
@@ -649,15 +718,19 @@ TEST_F_TIMEOUT(obs, bpftrace_blockedchans, 240)
 TEST_F_TIMEOUT(obs, bpftrace_sync, 240)
 {
 	int lines, buckets;
+	long long n;
 
 	BT_PREPARE("sync", "build/selftests/obs_test --workload sync");
 	ASSERT_NE(NULL, strstr(out, "sync workload: ok"));
 	EXPECT_LT(0, map_sum(out, "@contended[", &lines));
 	EXPECT_LT(0, hist_total(out, "@lock_wait_us[mutex]", &buckets));
-	EXPECT_EQ(WL_CANCELS,
-		  map_get(out, "@ctx_cancels[canceled (-ECANCELED)]"));
-	EXPECT_EQ(WL_TIMEOUTS,
-		  map_get(out, "@ctx_cancels[deadline exceeded (-ETIMEDOUT)]"));
+	/* at most the exact counts, see BT_MAY_MISS */
+	n = map_get(out, "@ctx_cancels[canceled (-ECANCELED)]");
+	EXPECT_LT(0, n);
+	EXPECT_GE(WL_CANCELS, n);
+	n = map_get(out, "@ctx_cancels[deadline exceeded (-ETIMEDOUT)]");
+	EXPECT_LT(0, n);
+	EXPECT_GE(WL_TIMEOUTS, n);
 	BT_DONE("sync");
 }
 
