@@ -68,16 +68,22 @@ static void rearm_locked(struct gsched_inst *inst)
 		hrtimer_start(&inst->hrt, next->expires, HRTIMER_MODE_ABS);
 }
 
-static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
+/* Put @tm on the queue for @when; the caller counts it in nr_timers. */
+static void queue_locked(struct gsched_tmr *tm, ktime_t when)
 {
 	struct gsched_inst *inst = tm->inst;
 
 	lockdep_assert_held(&inst->timer_lock);
 	tm->node.expires = when;
 	tm->queued = true;
-	atomic_inc(&inst->nr_timers);
 	if (timerqueue_add(&inst->timers, &tm->node))
 		rearm_locked(inst);
+}
+
+static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
+{
+	atomic_inc(&tm->inst->nr_timers);
+	queue_locked(tm, when);
 }
 
 /* Fire a task's timer: complete its wait if nobody else did. */
@@ -197,7 +203,9 @@ void gsched_timers_destroy(struct gsched_inst *inst)
 
 /**
  * gsched_tmr_arm() - queue @tm to fire after @delay_ns, then every @period_ns
- * @tm: an unqueued timer
+ * @tm: an unqueued timer, armed only by its owner (a task's own wait, or
+ *	a timer channel before it is published; GSCHED_TIMER_RESET, which
+ *	any thread may issue, goes through gsched_tmr_reset())
  * @delay_ns: relative first expiry
  * @period_ns: 0 for one shot; shorter than the floor is raised to it
  *
@@ -235,6 +243,46 @@ bool gsched_tmr_cancel(struct gsched_tmr *tm)
 	if (was) {
 		timerqueue_del(&inst->timers, &tm->node);
 		tm->queued = false;
+		atomic_dec(&inst->nr_timers);
+	}
+	spin_unlock(&inst->timer_lock);
+	return was;
+}
+
+/**
+ * gsched_tmr_reset() - take @tm off its queue and queue it again, in one step
+ * @tm: a timer channel's timer
+ * @delay_ns: relative first expiry; 0 only stops it
+ * @period_ns: as for gsched_tmr_arm()
+ *
+ * GSCHED_TIMER_RESET may run on one timer from several threads at once
+ * (any thread may issue it). As a cancel followed by an arm, two resets
+ * could both find the timer stopped and both queue it; under one hold of
+ * timer_lock each reset sees what the previous one left. A timer that
+ * was queued and is queued again stays counted in nr_timers throughout,
+ * so the deadlock check never sees it missing.
+ *
+ * Context: process context; takes timer_lock.
+ * Return: true when it was queued.
+ */
+static bool gsched_tmr_reset(struct gsched_tmr *tm, u64 delay_ns,
+			     u64 period_ns)
+{
+	struct gsched_inst *inst = tm->inst;
+	bool was;
+
+	spin_lock(&inst->timer_lock);
+	was = tm->queued;
+	if (was) {
+		timerqueue_del(&inst->timers, &tm->node);
+		tm->queued = false;
+	}
+	if (delay_ns && !inst->timers_dead) {
+		tm->period = timer_period(period_ns);
+		if (!was)
+			atomic_inc(&inst->nr_timers);
+		queue_locked(tm, gsched_ktime_after(ktime_get(), delay_ns));
+	} else if (was) {
 		atomic_dec(&inst->nr_timers);
 	}
 	spin_unlock(&inst->timer_lock);
@@ -311,9 +359,10 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		gsched_chan_ref_put(ref);
 		return -EINVAL;
 	}
-	op->ok = gsched_tmr_cancel(tm);
-	if (op->op == GSCHED_TIMER_RESET && op->delay_ns)
-		gsched_tmr_arm(tm, op->delay_ns, op->period_ns);
+	if (op->op == GSCHED_TIMER_RESET)
+		op->ok = gsched_tmr_reset(tm, op->delay_ns, op->period_ns);
+	else
+		op->ok = gsched_tmr_cancel(tm);
 	gsched_chan_ref_put(ref);
 	return 0;
 }

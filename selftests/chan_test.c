@@ -10,6 +10,7 @@
  * are per test. Tasks cannot ASSERT: they check with the T_* macros, which
  * record the first failure; RUN_OK() then reports it.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -2282,6 +2283,83 @@ TEST_F(raw, timer_bad_ops)
 	EXPECT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_STOP, h, 0, 0, &x));
 	EXPECT_EQ(1U, x);
 	EXPECT_EQ(0, gs_sysfs_inst((int)self->id, "timers"));
+}
+
+/*
+ * GSCHED_TIMER_RESET of one timer from several threads at once. Done as
+ * a cancel and then an arm, two resets could both find the timer stopped
+ * and both arm it: the second arm hit a WARN_ON_ONCE in the module (the
+ * ioctl fuzzer found it, unprivileged). Each reset is one step now: the
+ * timer ends up queued once, and the kernel log stays free of warnings.
+ */
+#define RESETTERS	4
+#define RESETS		5000
+
+struct resetter {
+	int fd;
+	__u32 h;
+	int fails;
+};
+
+static void *resetter_fn(void *arg)
+{
+	struct resetter *r = arg;
+	__u32 x;
+	int i;
+
+	for (i = 0; i < RESETS; i++)
+		if (raw_timer(r->fd, GSCHED_TIMER_RESET, r->h, 1000 * MS, 0,
+			      &x))
+			r->fails++;
+	return NULL;
+}
+
+TEST_F(raw, concurrent_resets_of_one_timer)
+{
+	struct resetter r[RESETTERS];
+	pthread_t th[RESETTERS];
+	char line[1024];
+	int i, kfd, warnings = 0;
+	ssize_t n;
+	__u32 h, x;
+
+	ASSERT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_MAKE, 0, 0, 0, &h));
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd >= 0)
+		lseek(kfd, 0, SEEK_END);
+	for (i = 0; i < RESETTERS; i++) {
+		r[i] = (struct resetter){ .fd = self->fd, .h = h };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, resetter_fn, &r[i]));
+	}
+	for (i = 0; i < RESETTERS; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, r[i].fails);
+	}
+	/* queued once: counted once, and one stop finds it */
+	EXPECT_EQ(1, gs_sysfs_inst((int)self->id, "timers"));
+	EXPECT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_STOP, h, 0, 0, &x));
+	EXPECT_EQ(1U, x);
+	EXPECT_EQ(0, gs_sysfs_inst((int)self->id, "timers"));
+	EXPECT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_STOP, h, 0, 0, &x));
+	EXPECT_EQ(0U, x);
+	if (kfd < 0) {
+		TH_LOG("/dev/kmsg: %m: kernel log not checked");
+		return;
+	}
+	for (;;) {
+		n = read(kfd, line, sizeof(line) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n <= 0)
+			break;
+		line[n] = 0;
+		if (strstr(line, "WARNING:")) {
+			warnings++;
+			TH_LOG("%s", line);
+		}
+	}
+	close(kfd);
+	EXPECT_EQ(0, warnings);
 }
 
 TEST_F(raw, double_release)
