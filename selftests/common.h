@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,93 @@ static inline void gs_scale_harness_timeouts(void)
 					     (int)(t->timeout * k) : 86400;
 }
 
+/* "fixture.name" of @t is @pat, or matches it as a shell pattern. */
+static inline int gs_test_matches(struct __test_metadata *t, const char *pat)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s.%s", t->fixture->name, t->name);
+	return !fnmatch(pat, full, 0) || !fnmatch(pat, t->name, 0);
+}
+
+/* Does @t match one of the space-separated patterns in @list? */
+static inline int gs_test_in_list(struct __test_metadata *t, const char *list)
+{
+	char buf[1024], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save))
+		if (gs_test_matches(t, tok))
+			return 1;
+	return 0;
+}
+
+/*
+ * Choose the tests to run (linux 6.1's harness ignores its arguments):
+ *
+ *   -t PATTERN           run only the tests that match (repeatable)
+ *   GSCHED_TEST_EXCLUDE  space-separated patterns of tests not to run
+ *
+ * A pattern is a shell pattern matched against "fixture.name" and against
+ * the bare name.  Every test left out by GSCHED_TEST_EXCLUDE is named on a
+ * "# excluded: fixture.name" line (tools/run-tests counts them), so a run
+ * never loses a test silently; the TAP plan counts only the tests that run.
+ */
+static inline void gs_select_harness_tests(int argc, char **argv)
+{
+	const char *excl = getenv("GSCHED_TEST_EXCLUDE");
+	struct __test_metadata *t, *next, *head, *tail;
+	struct __fixture_metadata *f;
+	char only[1024] = "";
+	int i, keep;
+
+	for (i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "-t") &&
+		    strlen(only) + strlen(argv[i + 1]) + 2 < sizeof(only)) {
+			strcat(only, argv[++i]);
+			strcat(only, " ");
+		}
+	if (!*only && !(excl && *excl))
+		return;
+	for (f = __fixture_list; f; f = f->next) {
+		head = tail = NULL;
+		for (t = f->tests; t; t = next) {
+			next = t->next;
+			keep = !*only || gs_test_in_list(t, only);
+			if (keep && excl && gs_test_in_list(t, excl)) {
+				printf("# excluded: %s.%s (GSCHED_TEST_EXCLUDE)\n",
+				       f->name, t->name);
+				keep = 0;
+			}
+			if (!keep)
+				continue;
+			/* the harness's list: next ends in NULL, head->prev
+			 * is the tail
+			 */
+			t->next = NULL;
+			t->prev = tail ? tail : t;
+			if (tail)
+				tail->next = t;
+			else
+				head = t;
+			tail = t;
+		}
+		if (head)
+			head->prev = tail;
+		f->tests = head;
+	}
+	fflush(stdout);
+}
+
+/* What every selftest's main() does once it knows it can run. */
+static inline int gs_harness_main(int argc, char **argv)
+{
+	gs_select_harness_tests(argc, argv);
+	gs_scale_harness_timeouts();
+	return test_harness_run(argc, argv);
+}
+
 #undef TEST_HARNESS_MAIN
 #define TEST_HARNESS_MAIN						\
 	static void __attribute__((constructor))			\
@@ -219,8 +307,7 @@ static inline void gs_scale_harness_timeouts(void)
 	}								\
 	int main(int argc, char **argv)					\
 	{								\
-		gs_scale_harness_timeouts();				\
-		return test_harness_run(argc, argv);			\
+		return gs_harness_main(argc, argv);			\
 	}
 #endif
 

@@ -839,6 +839,5 @@ int main(int argc, char **argv)
 	if (access(GSCHED_DEVICE, R_OK | W_OK))
 		ksft_exit_skip("%s: %s (gsched module not loaded)\n",
 			       GSCHED_DEVICE, strerror(errno));
-	gs_scale_harness_timeouts();	/* slow kernels: common.h */
-	return test_harness_run(argc, argv);
+	return gs_harness_main(argc, argv);
 }
