@@ -1212,9 +1212,14 @@ TEST(close_wakes_all_waiters)
 	RUN_OK(&two_p, close_wakes_main);
 }
 
-/* Select among ready cases: uniform. */
+/*
+ * Select among ready cases: uniform.  The bounds are many standard
+ * deviations wide at every size: at the debug guest's 2,000 rounds
+ * (GSCHED_TEST_SCALE) 40%..60% of two cases is +-9 sigma.
+ */
 #define FAIR_ROUNDS 10000
 static int fair_cnt[8];
+static long fair_rounds;
 
 static long fair_main(void *arg)
 {
@@ -1228,7 +1233,7 @@ static long fair_main(void *arg)
 		T_EQ(0, gsched_chan_trysend(c[i], &v[i]));
 		cs[i] = GSCHED_RECV(c[i], &got);
 	}
-	for (i = 0; i < FAIR_ROUNDS; i++) {
+	for (i = 0; i < fair_rounds; i++) {
 		r = gsched_select(cs, 2, 0, 0, &ok);
 		if (r < 0 || r > 1) {
 			T_EQ(0, r);
@@ -1244,18 +1249,22 @@ static long fair_main(void *arg)
 
 TEST(select_fairness)
 {
+	long n = fair_rounds = gs_scaled(FAIR_ROUNDS, 2000);
+
 	RUN_OK(&one_p, fair_main);
-	TH_LOG("case 0: %d, case 1: %d", fair_cnt[0], fair_cnt[1]);
-	EXPECT_EQ(FAIR_ROUNDS, fair_cnt[0] + fair_cnt[1]);
-	EXPECT_GE(fair_cnt[0], FAIR_ROUNDS * 4 / 10);
-	EXPECT_LE(fair_cnt[0], FAIR_ROUNDS * 6 / 10);
-	EXPECT_GE(fair_cnt[1], FAIR_ROUNDS * 4 / 10);
-	EXPECT_LE(fair_cnt[1], FAIR_ROUNDS * 6 / 10);
+	TH_LOG("%ld rounds: case 0: %d, case 1: %d", n, fair_cnt[0],
+	       fair_cnt[1]);
+	EXPECT_EQ(n, fair_cnt[0] + fair_cnt[1]);
+	EXPECT_GE(fair_cnt[0], n * 4 / 10);
+	EXPECT_LE(fair_cnt[0], n * 6 / 10);
+	EXPECT_GE(fair_cnt[1], n * 4 / 10);
+	EXPECT_LE(fair_cnt[1], n * 6 / 10);
 }
 
 /*
  * Three ready cases among six (the other three empty): still uniform, as
- * Go's random poll order makes it.
+ * Go's random poll order makes it.  At 3,000 rounds (the debug guest)
+ * 80%..120% of a third is +-7.7 sigma.
  */
 #define PFAIR_ROUNDS 6000
 
@@ -1272,7 +1281,7 @@ static long fair_partial_main(void *arg)
 			T_EQ(0, gsched_chan_trysend(c[i], &v[i]));
 		cs[i] = GSCHED_RECV(c[i], &got);
 	}
-	for (i = 0; i < PFAIR_ROUNDS; i++) {
+	for (i = 0; i < fair_rounds; i++) {
 		r = gsched_select(cs, 6, 0, 0, &ok);
 		if (r < 0 || r > 2) {
 			T_EQ(0, r);
@@ -1287,14 +1296,16 @@ static long fair_partial_main(void *arg)
 
 TEST(select_fairness_partial)
 {
+	long n = fair_rounds = gs_scaled(PFAIR_ROUNDS, 3000);
 	int i;
 
 	RUN_OK(&one_p, fair_partial_main);
-	TH_LOG("ready cases 0,1,2 of 6: %d %d %d", fair_cnt[0], fair_cnt[1],
-	       fair_cnt[2]);
+	TH_LOG("%ld rounds: ready cases 0,1,2 of 6: %d %d %d", n,
+	       fair_cnt[0], fair_cnt[1], fair_cnt[2]);
+	EXPECT_EQ(n, fair_cnt[0] + fair_cnt[1] + fair_cnt[2]);
 	for (i = 0; i < 3; i++) {
-		EXPECT_GE(fair_cnt[i], PFAIR_ROUNDS / 3 * 8 / 10);
-		EXPECT_LE(fair_cnt[i], PFAIR_ROUNDS / 3 * 12 / 10);
+		EXPECT_GE(fair_cnt[i], n / 3 * 8 / 10);
+		EXPECT_LE(fair_cnt[i], n / 3 * 12 / 10);
 	}
 }
 

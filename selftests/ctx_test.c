@@ -893,6 +893,7 @@ static long consumer(void *arg)
 }
 
 static long remaining, remaining_sum;
+static long race_sent;	/* cancel after that many: 3,000, fewer when slow */
 
 static long race_main(void *arg)
 {
@@ -904,7 +905,7 @@ static long race_main(void *arg)
 	ids[0] = spawn_j(producer, NULL);
 	for (i = 1; i <= NCONSUMERS; i++)
 		ids[i] = spawn_j(consumer, NULL);
-	while (atomic_load(&sent) < 3000)
+	while (atomic_load(&sent) < race_sent)
 		gsched_sleep(MS);
 	T_EQ(0, gsched_ctx_cancel(race_ctx));
 	for (i = 0; i <= NCONSUMERS; i++)
@@ -920,6 +921,7 @@ static long race_main(void *arg)
 
 TEST(recv_ctx_race_conserves_values)
 {
+	race_sent = gs_scaled(3000, 500);
 	RUN_OK(&two_p, race_main);
 	EXPECT_EQ(sent, recvd + remaining);
 	EXPECT_EQ(sent_sum, recvd_sum + remaining_sum);

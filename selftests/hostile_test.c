@@ -982,11 +982,12 @@ TEST(setup_under_signals)
 	struct sigaction sa = { .sa_handler = ignore_sig };	/* no restart */
 	struct pelter p = { .tid = gettid() };
 	int i, fd, eintr = 0, other = 0;
+	long n = gs_scaled(100, 20);	/* the debug guest: 70 s for 100 */
 	pthread_t t;
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, pelt, &p));
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < n; i++) {
 		fd = gs_raw_instance(1, NULL);
 		if (fd == -EINTR)
 			eintr++;
@@ -997,8 +998,8 @@ TEST(setup_under_signals)
 	}
 	atomic_store(&p.stop, 1);
 	pthread_join(t, NULL);
-	TH_LOG("100 setups, %ld signals: %d -EINTR, %d other errors",
-	       p.sent, eintr, other);
+	TH_LOG("%ld setups, %ld signals: %d -EINTR, %d other errors",
+	       n, p.sent, eintr, other);
 	EXPECT_EQ(0, eintr);
 	EXPECT_EQ(0, other);
 }
