@@ -1503,8 +1503,12 @@ static long kill_main(void *arg)
 	if (gsched_wg_init(&stress_wg) || gsched_mutex_init(&stress_mu) ||
 	    stress_spawn_all(true, spin_ids))
 		return -1;
-	/* report once tasks are being switched out, then keep going */
-	while (gsched_preemptions() < 20)
+	/*
+	 * Report once tasks are being switched out, then keep going: 20
+	 * preemptions, 5 on a slow kernel (the debug guest needed 217 s
+	 * for 20 under the signal bomber).
+	 */
+	while (gsched_preemptions() < (unsigned long)gs_scaled(20, 5))
 		gsched_sleep(1000000);
 	if (write(kill_pipe[1], &c, 1) != 1)
 		return -1;

@@ -366,7 +366,8 @@ TEST(channel_outlives_creator)
  * is a test timeout.
  */
 #define STREAM_RUNS	5
-#define STREAM_N	2000
+#define STREAM_N	2000	/* values per run; 500 on slow kernels */
+static long stream_n = STREAM_N;
 
 static long stream_reader(void *arg)
 {
@@ -380,7 +381,7 @@ static long stream_reader(void *arg)
 	while (gsched_chan_recv(ch, &v) == 1)
 		if (v != want++)
 			return 2;	/* lost, repeated or out of order */
-	return want == STREAM_N + 1 ? 0 : 3;
+	return want == stream_n + 1 ? 0 : 3;
 }
 
 static long stream_writer(void *arg)
@@ -395,7 +396,7 @@ static long stream_writer(void *arg)
 	if (fd < 0 || send_fd(sock[0], fd))
 		return 2;
 	close(fd);
-	for (i = 1; i <= STREAM_N; i++)
+	for (i = 1; i <= stream_n; i++)
 		if (gsched_chan_send(ch, &i))
 			return 3;
 	return gsched_chan_close(ch);
@@ -412,6 +413,7 @@ TEST_F_TIMEOUT(slow, buffered_stream_repeated, 300)
 	int status, r;
 	pid_t pid;
 
+	stream_n = gs_scaled(STREAM_N, 500);
 	for (r = 0; r < STREAM_RUNS; r++) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sock));
@@ -434,7 +436,7 @@ TEST_F_TIMEOUT(slow, buffered_stream_repeated, 300)
 		close(sock[1]);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* a hang shows as a run that never reports */
-		TH_LOG("run %d: %d values in %ld ms", r, STREAM_N,
+		TH_LOG("run %d: %ld values in %ld ms", r, stream_n,
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
 			      (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	}
