@@ -202,8 +202,8 @@ debug-kernel:
 # bpftrace alone spends 60-150 s per script, and the tracepoints under
 # them are checked there by obs.tracepoint_chan_op_exact.
 CHECK_FUZZ_SECONDS ?= 60
-CHECK_FI_TIMEOUT ?= 150
-CHECK_DEBUG_TIMEOUTS ?= 2700 1500 900
+CHECK_FI_TIMEOUT ?= 60
+CHECK_DEBUG_TIMEOUTS ?= 2700 2100 900
 CHECK_DEBUG_EXCLUDE ?= obs.bpftrace_*
 check-debug: export GSCHED_TEST_EXCLUDE = $(CHECK_DEBUG_EXCLUDE)
 check-debug: debug-kernel
