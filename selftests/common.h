@@ -249,7 +249,7 @@ static inline void gs_select_harness_tests(int argc, char **argv)
 	struct __test_metadata *t, *next, *head, *tail;
 	struct __fixture_metadata *f;
 	char only[1024] = "";
-	int i, keep;
+	int i, keep, selected = 0;
 
 	for (i = 1; i + 1 < argc; i++)
 		if (!strcmp(argv[i], "-t") &&
@@ -264,6 +264,7 @@ static inline void gs_select_harness_tests(int argc, char **argv)
 		for (t = f->tests; t; t = next) {
 			next = t->next;
 			keep = !*only || gs_test_in_list(t, only);
+			selected += keep;
 			if (keep && excl && gs_test_in_list(t, excl)) {
 				printf("# excluded: %s.%s (GSCHED_TEST_EXCLUDE)\n",
 				       f->name, t->name);
@@ -287,6 +288,11 @@ static inline void gs_select_harness_tests(int argc, char **argv)
 		f->tests = head;
 	}
 	fflush(stdout);
+	/* a -t that names no test is a typo, not a pass with nothing run */
+	if (*only && !selected) {
+		fprintf(stderr, "%s: -t %sselects no test\n", argv[0], only);
+		exit(2);
+	}
 }
 
 /* What every selftest's main() does once it knows it can run. */
