@@ -11,19 +11,47 @@
  *                                 version worker i always holds P i
  *   sched -> struct gsched_inst   one per open file of /dev/gsched
  *
- * Lock order (outermost first):
- *   gsched_inst.sel_mutex -> gsched_chan.lock -> gsched_inst.timer_lock
- *   gsched_ctx.tree_lock -> gsched_chan.lock (ctx.c closes done channels
- *   and marks them shared)
- *   gsched_chan.lock -> gsched_task.lock -> gsched_inst.sched_lock
- *   gsched_task.lock -> gsched_inst.timer_lock (a wait with fd cases
- *   arms its timer under the task lock, see poll.c)
- * Several channel locks are held together only by a select, under its
- * instance's sel_mutex, in address order. Two task locks are held together
- * only by join, in address order. The handle xarray's own lock
- * nests inside both. Run-queue rings and runnext take no lock at all: the
- * owner produces, the owner and thieves consume with cmpxchg on the head
- * (Go's runq, see sched.c).
+ * Lock order, outermost first. A lock is taken only while every lock
+ * already held comes before it in this list:
+ *
+ *   gsched_inst.setup_mutex   SETUP and worker registration; of ours,
+ *                             only sched_lock and handoff.c's mutexes
+ *                             nest inside it
+ *   gsched_ctx.tree_lock      one context tree (its root's)
+ *   gsched_inst.sel_mutex     a wait that locks several objects
+ *   gsched_sync.lock          one sync object
+ *   gsched_chan.lock          one channel
+ *   gsched_task.lock          one task's state
+ *   gsched_inst.timer_lock    the instance's timer queue
+ *
+ * The wait engine (chan.c) takes the last five in turn: the instance's
+ * sel_mutex when the wait needs more than one object lock (lockdep's nest
+ * lock), the wait's sync objects' locks, then its channels' locks, each
+ * class in address order; then the task's lock to park it, and timer_lock
+ * to arm its timeout, under the object locks, or under the task lock when
+ * the wait has fd cases (poll.c). Two task locks are held together only
+ * by join, in address order. ctx.c holds a tree's lock (never two) while
+ * it closes and shares the tree's done channels and readies their waiters.
+ * No lock of ours is taken under timer_lock.
+ *
+ * Outside the order, taken with no other spinlock of the module held:
+ *
+ *   gsched_inst.sched_lock    the global run queue, idle lists, state;
+ *                             under setup_mutex or a tree_lock at most
+ *   gsched_worker.ptlock      a worker's preemption clock
+ *   gsched_fdreg.lock         the fd wait registry (poll.c)
+ *   gsched_users_lock         per-user accounting (user.c)
+ *   gsched_inst.handles       the handle xarray's own lock
+ *
+ * No task is readied under an object or task lock: a waker collects what
+ * it claimed and calls gsched_wake() after unlocking, which takes the
+ * task's lock and then, alone, sched_lock. Under the locks outside the
+ * order only the kernel's are taken: a worker's wait queue (gsched_stop()
+ * under sched_lock), a polled file's wait queues (poll.c, under the
+ * registry lock), an hrtimer's base. A polled file's wakeup runs under its
+ * wait queue's lock, in any context, and takes none of ours. Run-queue rings
+ * and runnext take no lock at all: the owner produces, the owner and
+ * thieves consume with cmpxchg on the head (Go's runq, see sched.c).
  */
 #ifndef _GSCHED_PRIV_H
 #define _GSCHED_PRIV_H
@@ -62,10 +90,11 @@ struct gsched_fdw;
 /*
  * The fd waits of an instance, keyed by (file, direction): at most one
  * task waits per key (Go's double wait check). @lock protects @tbl and
- * the disarming of a waiter (see poll.c); it is a leaf lock.
+ * the disarming of a waiter (see poll.c); no other lock of the module is
+ * held with it.
  */
 struct gsched_fdreg {
-	spinlock_t lock;	/* leaf: the table, disarming */
+	spinlock_t lock;	/* the table, disarming */
 	DECLARE_HASHTABLE(tbl, GSCHED_FDREG_BITS);	/* struct gsched_fdw */
 };
 
@@ -175,7 +204,7 @@ struct gsched_task {
 	struct gsched_obj obj;
 	struct gsched_inst *inst;
 	u64 cookie;		/* user's pointer, set once */
-	spinlock_t lock;
+	spinlock_t lock;	/* inside object locks, outside timer_lock */
 	u32 state;		/* GSCHED_TASK_* */
 	u32 wait_reason;	/* GSCHED_WAIT_* while WAITING */
 	bool permit;		/* unpark arrived before park */
@@ -222,7 +251,7 @@ struct gsched_chan {
 	u8 *buf;			/* cap * elem_size ring, set once */
 	struct gsched_inst *acct;	/* charged for buf; holds its kobject */
 	struct gsched_tmr *timer;	/* timer channel, set once */
-	spinlock_t lock;
+	spinlock_t lock;		/* inside sync locks, outside task locks */
 	u32 qcount;
 	u32 sendx;
 	u32 recvx;
@@ -244,7 +273,7 @@ struct gsched_chan {
 struct gsched_sync {
 	struct gsched_obj obj;
 	u32 kind;			/* GSCHED_SYNC_*, set once */
-	spinlock_t lock;
+	spinlock_t lock;		/* outside channel locks */
 	bool locked;			/* mutex */
 	bool starving;			/* mutex: direct hand-off mode */
 	bool woken;			/* mutex: a woken waiter is retrying */
@@ -275,7 +304,7 @@ struct gsched_ctx {
 	 * used: it protects the whole tree.
 	 */
 	struct gsched_ctx *root;
-	struct mutex tree_lock;		/* see @root */
+	struct mutex tree_lock;		/* see @root; outside channel locks */
 	struct gsched_chan *done;	/* set once, closed when done */
 	/*
 	 * The deadline timer: its own, so it fires even after the instance
@@ -396,7 +425,7 @@ struct gsched_worker {
 	u64 blocked_ns;			/* when it blocked (tracing) */
 	u64 run_seq;			/* bumped when it starts a task */
 	u64 run_start;			/* ktime_get_ns() of that */
-	spinlock_t ptlock;		/* @pt_*, arming @ptimer */
+	spinlock_t ptlock;		/* @pt_*, arming @ptimer; a leaf */
 	bool pt_armed;			/* @ptimer or @pwork in flight */
 	u64 pt_seq;			/* run_seq the preempt clock last saw */
 	u64 pt_retry;			/* ns to the next signal; doubles */
@@ -453,7 +482,7 @@ struct gsched_inst {
 	atomic64_t spawned;
 	atomic64_t exited;
 
-	spinlock_t sched_lock;		/* see above; inside task locks */
+	spinlock_t sched_lock;		/* see above; under no spinlock */
 	enum gsched_inst_state state;
 	s64 status;		/* runtime status once STOPPED */
 	bool has_main;		/* a GSCHED_SPAWN_MAIN task exists */
@@ -478,7 +507,7 @@ struct gsched_inst {
 	atomic_t nr_chans;
 
 	/* timers: see timer.c */
-	spinlock_t timer_lock;		/* inside chan locks, no other lock */
+	spinlock_t timer_lock;		/* innermost, see the lock order */
 	struct timerqueue_head timers;	/* timer_lock */
 	bool timers_dead;		/* timer_lock: teardown started */
 	atomic_t nr_timers;		/* queued or firing: not a deadlock */
@@ -499,8 +528,9 @@ struct gsched_inst {
 	 * The address space of the process that set the instance up
 	 * (instance.c, "The process behind an instance"). @mm is compared,
 	 * never dereferenced; @mn holds its mm_count from SETUP until the
-	 * instance is destroyed. @mm_gone is set once, under sched_lock and
-	 * fdreg.lock, when that address space is torn down.
+	 * instance is destroyed. @mm_gone is set once, under fdreg.lock,
+	 * when that address space is torn down; gsched_fdw_get() reads it
+	 * under that lock, debugfs without.
 	 */
 	struct mm_struct *mm;
 	struct mmu_notifier mn;

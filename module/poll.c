@@ -475,7 +475,8 @@ err_detach:
  * gsched_fd_case_try() - pass 1 for an fd case
  * @c: the case
  *
- * Context: the engine's locks held; the wait is not armed.
+ * Context: the wait's object locks held, if it has any (pass 1); the
+ * wait is not armed.
  * Return: true when the fd is ready (or closed: the wait's result is then
  * -EBADF).
  */
