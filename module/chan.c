@@ -479,17 +479,20 @@ long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m)
 
 /**
  * gsched_dequeue_claim() - take the first waiter whose wait we can claim
- * @q: a wait queue, its lock held
+ * @q: a wait queue of a channel or sync object
+ * @lock: the lock of that object, held
  *
  * Waiters whose wait was already completed by another case are dropped.
  *
- * Context: the queue's lock held.
+ * Context: @lock held.
  * Return: the claimed waiter, off the queue, or NULL.
  */
-struct gsched_waiter *gsched_dequeue_claim(struct list_head *q)
+struct gsched_waiter *gsched_dequeue_claim(struct list_head *q,
+					   spinlock_t *lock)
 {
 	struct gsched_waiter *wt;
 
+	lockdep_assert_held(lock);
 	while (!list_empty(q)) {
 		wt = list_first_entry(q, struct gsched_waiter, node);
 		list_del_init(&wt->node);
@@ -558,7 +561,7 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 			c->wait->result = -EPIPE;
 			return true;
 		}
-		peer = gsched_dequeue_claim(&ch->recvq);
+		peer = gsched_dequeue_claim(&ch->recvq, &ch->lock);
 		if (peer) {
 			memcpy(peer->kbuf, c->kbuf, es);
 			peer->ok = true;
@@ -576,7 +579,7 @@ static bool case_try(struct gsched_inst *self, struct gsched_waiter *c,
 		return false;
 	}
 
-	peer = gsched_dequeue_claim(&ch->sendq);
+	peer = gsched_dequeue_claim(&ch->sendq, &ch->lock);
 	if (peer) {
 		if (!ch->cap) {
 			memcpy(c->kbuf, peer->kbuf, es);
@@ -1242,7 +1245,7 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 	trace_gsched_chan_op(self ? self->id : 0,
 			     w && w->curr ? w->curr->obj.handle : 0,
 			     ch->id, 3, ch->elem_size, 0);
-	while ((wt = gsched_dequeue_claim(&ch->recvq))) {
+	while ((wt = gsched_dequeue_claim(&ch->recvq, &ch->lock))) {
 		memset(wt->kbuf, 0, ch->elem_size);
 		wt->ok = false;
 		wt->wait->fired = wt->idx;
@@ -1250,7 +1253,7 @@ static long chan_close(struct gsched_worker *w, struct gsched_inst *self,
 		gsched_wake_pin(self, wt->wait->task);
 		list_add_tail(&wt->node, &woken);
 	}
-	while ((wt = gsched_dequeue_claim(&ch->sendq))) {
+	while ((wt = gsched_dequeue_claim(&ch->sendq, &ch->lock))) {
 		wt->wait->fired = wt->idx;
 		wt->wait->result = -EPIPE;
 		gsched_wake_pin(self, wt->wait->task);

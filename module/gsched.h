@@ -636,7 +636,8 @@ void gsched_ctx_put(struct gsched_ctx *ctx);
 void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
 long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
 
-struct gsched_waiter *gsched_dequeue_claim(struct list_head *q);
+struct gsched_waiter *
+gsched_dequeue_claim(struct list_head *q, spinlock_t *lock);
 struct gsched_task *gsched_wake_pin(struct gsched_inst *self,
 				    struct gsched_task *t);
 void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,

@@ -189,6 +189,8 @@ static int fdw_wake(struct wait_queue_entry *wqe, unsigned int mode,
 						 wqe);
 	__poll_t mask = key_to_poll(key);
 
+	/* the wait queue's own rule (__wake_up_common()), relied on below */
+	lockdep_assert_held(&e->qhead->lock);
 	if (unlikely(mask & POLLFREE)) {
 		/* the queue goes away before the file: a hangup, then off */
 		fdw_fire(e->fdw);
@@ -550,6 +552,7 @@ void gsched_fd_case_unqueue(struct gsched_waiter *c)
 /* GSCHED_FD_CLOSE for one waiter; registry lock held. */
 static bool fdw_close(struct gsched_fdw *f)
 {
+	lockdep_assert_held(&f->inst->fdreg.lock);
 	atomic_or(FDW_CLOSED, &f->pending);
 	smp_mb__after_atomic();		/* (A) for a close */
 	return smp_load_acquire(&f->armed) && fdw_claim(f, -EBADF);

@@ -160,13 +160,15 @@ void gsched_sync_enqueue(struct gsched_waiter *c, bool front)
 }
 
 /*
- * Claim the first waiter of @q for @result, collecting its task in @woken
- * (through the waiter's node) to be woken after unlocking.
+ * Claim the first waiter of @q, a queue of @s, for @result, collecting its
+ * task in @woken (through the waiter's node) to be woken after unlocking.
+ * Context: @s's lock held.
  */
-static bool claim_first(struct gsched_inst *self, struct list_head *q,
-			s64 result, struct list_head *woken)
+static bool claim_first(struct gsched_inst *self, struct gsched_sync *s,
+			struct list_head *q, s64 result,
+			struct list_head *woken)
 {
-	struct gsched_waiter *wt = gsched_dequeue_claim(q);
+	struct gsched_waiter *wt = gsched_dequeue_claim(q, &s->lock);
 
 	if (!wt)
 		return false;
@@ -206,7 +208,7 @@ static long sync_mutex_unlock(struct gsched_worker *w, struct gsched_inst *self,
 	}
 	if (s->starving) {
 		/* hand the lock straight to the first waiter */
-		wt = gsched_dequeue_claim(&s->q);
+		wt = gsched_dequeue_claim(&s->q, &s->lock);
 		if (wt) {
 			now = ktime_get_ns();
 			if (list_empty(&s->q) ||
@@ -224,7 +226,7 @@ static long sync_mutex_unlock(struct gsched_worker *w, struct gsched_inst *self,
 		}
 	} else {
 		s->locked = false;
-		if (!s->woken && claim_first(self, &s->q, GSCHED_RES_RETRY,
+		if (!s->woken && claim_first(self, s, &s->q, GSCHED_RES_RETRY,
 					     &woken))
 			s->woken = true;
 	}
@@ -255,7 +257,7 @@ void gsched_sync_unqueue(struct gsched_waiter *c)
 	list_del_init(&c->node);
 	if (was_queued && c->kind == GSCHED_SEL_WLOCK && !s->writer &&
 	    list_empty(&s->wq)) {
-		while (claim_first(self, &s->q, 0, &woken))
+		while (claim_first(self, s, &s->q, 0, &woken))
 			s->readers++;
 	}
 	if (was_queued && c->kind == GSCHED_SEL_LOCK && list_empty(&s->q))
@@ -319,7 +321,7 @@ static long rw_runlock(struct gsched_worker *w, struct gsched_inst *self,
 		return -EPERM;
 	}
 	/* the last reader out hands the lock to the first writer */
-	if (!--s->readers && claim_first(self, &s->wq, 0, &woken))
+	if (!--s->readers && claim_first(self, s, &s->wq, 0, &woken))
 		s->writer = true;
 	spin_unlock(&s->lock);
 	wake_all(w, self, &woken);
@@ -338,9 +340,9 @@ static long rw_unlock(struct gsched_worker *w, struct gsched_inst *self,
 	}
 	s->writer = false;
 	/* every waiting reader gets in; else the next writer */
-	while (claim_first(self, &s->q, 0, &woken))
+	while (claim_first(self, s, &s->q, 0, &woken))
 		s->readers++;
-	if (!s->readers && claim_first(self, &s->wq, 0, &woken))
+	if (!s->readers && claim_first(self, s, &s->wq, 0, &woken))
 		s->writer = true;
 	spin_unlock(&s->lock);
 	wake_all(w, self, &woken);
@@ -364,7 +366,7 @@ static long wg_add(struct gsched_worker *w, struct gsched_inst *self,
 	}
 	s->count = v;
 	if (!v)
-		while (claim_first(self, &s->q, 0, &woken))
+		while (claim_first(self, s, &s->q, 0, &woken))
 			s->waking++;
 	spin_unlock(&s->lock);
 	*value = v;
@@ -378,7 +380,7 @@ static long cond_signal(struct gsched_worker *w, struct gsched_inst *self,
 	LIST_HEAD(woken);
 
 	spin_lock(&s->lock);
-	while (claim_first(self, &s->q, 0, &woken) && all)
+	while (claim_first(self, s, &s->q, 0, &woken) && all)
 		;
 	spin_unlock(&s->lock);
 	wake_all(w, self, &woken);

@@ -86,11 +86,16 @@ static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
 	queue_locked(tm, when);
 }
 
-/* Fire a task's timer: complete its wait if nobody else did. */
+/*
+ * Fire a task's timer: complete its wait if nobody else did. Under
+ * timer_lock, which the task's resume path takes to cancel the timer
+ * before it frees the wait (see the top of the file).
+ */
 static struct gsched_task *fire_task_locked(struct gsched_tmr *tm)
 {
 	struct gsched_wait *wait = tm->task->wait;
 
+	lockdep_assert_held(&tm->inst->timer_lock);
 	if (!wait || atomic_cmpxchg(&wait->done, 0, 1) != 0)
 		return NULL;
 	wait->fired = -1;
