@@ -665,6 +665,8 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op);
 void gsched_timer_chan_free(struct gsched_chan *ch);
 
 /* sched.c */
+long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw);
+void gsched_switch_undo(struct gsched_worker *w);
 void gsched_ready(struct gsched_worker *w, struct gsched_task *t);
 void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next);
 void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);

@@ -13,10 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/ktime.h>
 #include <linux/uaccess.h>
-
-#include "trace.h"
 
 unsigned int gsched_max_tasks = 1U << 20;
 
@@ -109,9 +106,7 @@ static long gsched_ioc_spawn(struct gsched_inst *inst, void *arg)
 static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 {
 	struct gsched_switch *sw = arg;
-	struct gsched_task *next, *prev;
 	struct gsched_worker *w;
-	long err = 0;
 
 	if (sw->flags || !gsched_all_zero(sw->__reserved, sizeof(sw->__reserved)))
 		return -EINVAL;
@@ -127,102 +122,21 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
 	else
 		atomic64_inc(&inst->syscalls_nw);
-
-	prev = w->curr;
-	err = gsched_task_do_op(w, sw, &next);
-	if (err)
-		return err;
-	if (next && !w->p) {
-		/*
-		 * Back from a hand-off with no P to be had (Go's exitsyscall
-		 * slow path): the task waits in the global queue and the
-		 * worker goes idle.
-		 */
-		spin_lock(&next->lock);
-		next->state = GSCHED_TASK_RUNNABLE;
-		spin_unlock(&next->lock);
-		w->curr = NULL;
-		gsched_globrunq_put(inst, next);
-		gsched_wakep(inst);
-		next = NULL;
-	}
-	if (!w->curr)
-		gsched_worker_drop_nop(w);
-again:
-	if (!next)
-		next = gsched_find_runnable(w, &err);
-	if (next && next != w->curr && next->wait) {
-		/* finish its wait; a mutex waiter that lost waits again */
-		w->curr = next;
-		if (gsched_wait_finish(w, next)) {
-			next = NULL;
-			goto again;
-		}
-	}
-	if (!next) {
-		if (err)
-			return err;
-		/* runtime over */
-		sw->next_cookie = 0;
-		sw->next_id = 0;
-		spin_lock(&inst->sched_lock);
-		sw->next_flags = GSCHED_NEXT_EXIT;
-		if (inst->deadlocked)
-			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
-		sw->next_result = inst->status;
-		spin_unlock(&inst->sched_lock);
-		/* the worker leaves: nothing to hand off or preempt any more */
-		gsched_worker_detach_self(w);
-		return 0;
-	}
-	w->curr = next;
-	/* a task that carries on after an op that did not block never left */
-	if (next != prev && trace_gsched_task_run_enabled()) {
-		trace_gsched_task_run(inst->id, next->obj.handle, w->p->id,
-				      next->ready_ns ?
-				      ktime_get_ns() - next->ready_ns : 0);
-		next->ready_ns = 0;
-	}
-	sw->next_cookie = next->cookie;
-	sw->next_id = next->obj.handle;
-	sw->next_flags = 0;
-	sw->next_result = next->result;
-	sw->next_p = w->p->id;
-	WRITE_ONCE(w->p->stat.switches, w->p->stat.switches + 1);
-	if (next != prev)
-		gsched_worker_started(w);
-	if (READ_ONCE(inst->spare_req)) {
-		spin_lock(&inst->sched_lock);
-		if (inst->spare_req && inst->nthreads < inst->nworkers)
-			sw->next_flags |= GSCHED_NEXT_SPAWN;
-		inst->spare_req = false;
-		spin_unlock(&inst->sched_lock);
-	}
-	return 0;
+	return gsched_switch(w, sw);
 }
 
-/*
- * SWITCH picked a task but its result could not be written back: the
- * worker will never run it, so put it where another worker finds it.
- */
+/* SWITCH's result could not be written back: see gsched_switch_undo(). */
 static void gsched_ioc_switch_undo(struct gsched_inst *inst, void *arg)
 {
 	struct gsched_switch *sw = arg;
 	struct gsched_worker *w;
-	struct gsched_task *t;
 
 	if (sw->next_flags & GSCHED_NEXT_EXIT)
 		return;
 	w = gsched_worker_get(inst, sw->worker);
-	if (WARN_ON_ONCE(IS_ERR(w)) || !w->curr)
+	if (WARN_ON_ONCE(IS_ERR(w)))
 		return;
-	t = w->curr;
-	w->curr = NULL;
-	spin_lock(&t->lock);
-	t->state = GSCHED_TASK_RUNNABLE;
-	spin_unlock(&t->lock);
-	gsched_globrunq_put(inst, t);
-	gsched_wakep(inst);
+	gsched_switch_undo(w);
 }
 
 static long gsched_ioc_unpark(struct gsched_inst *inst, void *arg)

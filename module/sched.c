@@ -879,3 +879,121 @@ stopped:
 	drop_spinning(inst, w);
 	return NULL;
 }
+
+/*
+ * @t, which no P holds and no worker runs any more, waits in the global
+ * queue for another worker.
+ */
+static void requeue_global(struct gsched_inst *inst, struct gsched_task *t)
+{
+	spin_lock(&t->lock);
+	t->state = GSCHED_TASK_RUNNABLE;
+	spin_unlock(&t->lock);
+	gsched_globrunq_put(inst, t);
+	gsched_wakep(inst);
+}
+
+/**
+ * gsched_switch() - GSCHED_IOC_SWITCH: apply the current task's op, then
+ * give the worker its next task
+ * @w: the calling worker
+ * @sw: the request, checked; on success its next_* fields are filled
+ *
+ * Context: @w's own thread, no lock held; may sleep (an idle worker).
+ * Return: 0 (the next task, or GSCHED_NEXT_EXIT, is in @sw); the op's
+ * error when it was refused (nothing changed); -EINTR from an idle wait.
+ */
+long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw)
+{
+	struct gsched_inst *inst = w->inst;
+	struct gsched_task *next, *prev;
+	long err = 0;
+
+	prev = w->curr;
+	err = gsched_task_do_op(w, sw, &next);
+	if (err)
+		return err;
+	if (next && !w->p) {
+		/*
+		 * Back from a hand-off with no P to be had (Go's exitsyscall
+		 * slow path): the task waits in the global queue and the
+		 * worker goes idle.
+		 */
+		w->curr = NULL;
+		requeue_global(inst, next);
+		next = NULL;
+	}
+	if (!w->curr)
+		gsched_worker_drop_nop(w);
+again:
+	if (!next)
+		next = gsched_find_runnable(w, &err);
+	if (next && next != w->curr && next->wait) {
+		/* finish its wait; a mutex waiter that lost waits again */
+		w->curr = next;
+		if (gsched_wait_finish(w, next)) {
+			next = NULL;
+			goto again;
+		}
+	}
+	if (!next) {
+		if (err)
+			return err;
+		/* runtime over */
+		sw->next_cookie = 0;
+		sw->next_id = 0;
+		spin_lock(&inst->sched_lock);
+		sw->next_flags = GSCHED_NEXT_EXIT;
+		if (inst->deadlocked)
+			sw->next_flags |= GSCHED_NEXT_DEADLOCK;
+		sw->next_result = inst->status;
+		spin_unlock(&inst->sched_lock);
+		/* the worker leaves: nothing to hand off or preempt any more */
+		gsched_worker_detach_self(w);
+		return 0;
+	}
+	w->curr = next;
+	/* a task that carries on after an op that did not block never left */
+	if (next != prev && trace_gsched_task_run_enabled()) {
+		trace_gsched_task_run(inst->id, next->obj.handle, w->p->id,
+				      next->ready_ns ?
+				      ktime_get_ns() - next->ready_ns : 0);
+		next->ready_ns = 0;
+	}
+	sw->next_cookie = next->cookie;
+	sw->next_id = next->obj.handle;
+	sw->next_flags = 0;
+	sw->next_result = next->result;
+	sw->next_p = w->p->id;
+	pstat_add(&w->p->stat.switches, 1);
+	if (next != prev)
+		gsched_worker_started(w);
+	if (READ_ONCE(inst->spare_req)) {
+		spin_lock(&inst->sched_lock);
+		if (inst->spare_req && inst->nthreads < inst->nworkers)
+			sw->next_flags |= GSCHED_NEXT_SPAWN;
+		inst->spare_req = false;
+		spin_unlock(&inst->sched_lock);
+	}
+	return 0;
+}
+
+/**
+ * gsched_switch_undo() - the worker will not run the task SWITCH gave it
+ * @w: the worker
+ *
+ * SWITCH picked a task but its result could not be written back to user
+ * space: the worker never learns of it, so put it where another worker
+ * finds it.
+ *
+ * Context: @w's own thread, no lock held.
+ */
+void gsched_switch_undo(struct gsched_worker *w)
+{
+	struct gsched_task *t = w->curr;
+
+	if (!t)
+		return;
+	w->curr = NULL;
+	requeue_global(w->inst, t);
+}
