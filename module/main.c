@@ -257,15 +257,20 @@ struct gsched_ioc_def {
 	void (*undo)(struct gsched_inst *inst, void *arg);
 };
 
+/* Largest struct any ioctl takes: the on-stack buffer of gsched_ioctl(). */
+#define GSCHED_IOC_BUF	96
+
 /*
  * Entries in ioctl-number order; gsched_ioc_table_ok() checks it. A struct
  * that grew since ABI version 1 names its first size (GSCHED_IOC_GREW):
  * a caller built against it still works, and gets only the fields it
- * knows.
+ * knows. The build fails when a struct does not fit the on-stack buffer.
  */
 #define GSCHED_IOC_GREW(_cmd, _type, _min, _fn, _undo) \
-	{ .cmd = _cmd, .size = sizeof(_type), .min_size = _min, \
-	  .fn = _fn, .undo = _undo }
+	{ .cmd = _cmd, \
+	  .size = sizeof(_type) + \
+		  BUILD_BUG_ON_ZERO(sizeof(_type) > GSCHED_IOC_BUF), \
+	  .min_size = _min, .fn = _fn, .undo = _undo }
 #define GSCHED_IOC(_cmd, _type, _fn, _undo) \
 	GSCHED_IOC_GREW(_cmd, _type, sizeof(_type), _fn, _undo)
 
@@ -313,9 +318,6 @@ static bool gsched_ioc_table_ok(void)
 	return true;
 }
 
-/* Largest struct any ioctl takes; the on-stack buffer must hold it. */
-#define GSCHED_IOC_BUF	96
-
 static long gsched_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
@@ -330,12 +332,8 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
 		     _IOC_NR(GSCHED_IOC_FD) + 1);
-	BUILD_BUG_ON(sizeof(struct gsched_version) > GSCHED_IOC_BUF);
-	BUILD_BUG_ON(sizeof(struct gsched_switch) > GSCHED_IOC_BUF);
 	BUILD_BUG_ON(offsetof(struct gsched_switch, next_p) !=
 		     GSCHED_SWITCH_SIZE_VER1);
-	BUILD_BUG_ON(sizeof(struct gsched_chan_op) > GSCHED_IOC_BUF);
-	BUILD_BUG_ON(sizeof(struct gsched_timer_op) > GSCHED_IOC_BUF);
 
 	if (_IOC_TYPE(cmd) != GSCHED_IOC_MAGIC || nr >= ARRAY_SIZE(gsched_ioc_table))
 		return -ENOTTY;
