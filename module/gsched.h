@@ -24,7 +24,7 @@
  *   gsched_task.lock          one task's state
  *   gsched_inst.timer_lock    the instance's timer queue
  *
- * The wait engine (chan.c) takes the last five in turn: the instance's
+ * The wait engine (wait.c) takes the last five in turn: the instance's
  * sel_mutex when the wait needs more than one object lock (lockdep's nest
  * lock), the wait's sync objects' locks, then its channels' locks, each
  * class in address order; then the task's lock to park it, and timer_lock
@@ -148,7 +148,7 @@ struct gsched_waiter {
  *
  * @next counts the cases through which something outside the instance
  * may still complete the wait: fd cases, and channel cases whose channel
- * has a holder besides the task's instance (chan.c, chan_peer_live()).
+ * has a holder besides the task's instance (gsched_chan_peer_live()).
  * While it is above zero the wait is counted once in the instance's
  * nr_ext_waiters and holds off the deadlock check. A channel case's share
  * (its waiter's @ext) changes only under that channel's lock, while the
@@ -548,18 +548,150 @@ static inline ktime_t gsched_ktime_after(ktime_t base, u64 ns)
 	return ktime_add_safe(base, ns_to_ktime(min_t(u64, ns, KTIME_MAX)));
 }
 
-/* user.c */
-struct gsched_user;
-int gsched_user_open(struct gsched_inst *inst);
-void gsched_user_close(struct gsched_inst *inst);
-int gsched_user_charge(struct gsched_inst *inst);
-void gsched_user_uncharge(struct gsched_inst *inst);
+/*
+ * What each file exports, one group per file, in the order a request
+ * travels: entry, instances, scheduler, tasks, the wait engine and its
+ * clients, then the worker threads and the bookkeeping around them.
+ */
 
-/* main.c */
+/* main.c: module entry, /dev/gsched and ioctl dispatch */
 extern unsigned int gsched_max_tasks;
 extern unsigned long gsched_max_chan_bytes;
 
-/* handoff.c */
+/* instance.c: instances (one per open file), setup, workers, handles */
+struct gsched_inst *gsched_inst_create(void);
+void gsched_inst_destroy(struct gsched_inst *inst);
+long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s);
+long gsched_worker_register(struct gsched_inst *inst, u32 index);
+struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index);
+bool gsched_inst_stopped(struct gsched_inst *inst);
+int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj);
+bool gsched_handle_remove(struct gsched_inst *inst, u32 h,
+			  struct gsched_obj *obj);
+struct gsched_obj *gsched_handle_erase(struct gsched_inst *inst, u32 h);
+struct gsched_obj *gsched_obj_get(struct gsched_inst *inst, u32 h, u32 type);
+
+/* sched.c: run queues, stealing, waking, the switch, the deadlock check */
+long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw);
+void gsched_switch_undo(struct gsched_worker *w);
+void gsched_wake(struct gsched_worker *w, struct gsched_task *t);
+void gsched_ready(struct gsched_worker *w, struct gsched_task *t);
+void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next);
+void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);
+void gsched_wakep(struct gsched_inst *inst);
+struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
+u32 gsched_runq_len(struct gsched_p *p);
+bool gsched_runq_empty(struct gsched_p *p);
+void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p);
+void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m);
+u32 gsched_worker_rand(struct gsched_worker *w);
+void gsched_stop(struct gsched_inst *inst, s64 status);
+void gsched_recheck_dead(struct gsched_inst *inst);
+
+/* task.c: tasks: spawn, exit, join, park/unpark */
+long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp);
+struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle);
+void gsched_task_put(struct gsched_task *t);
+long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
+			u32 id);
+long gsched_task_detach(struct gsched_inst *inst, u32 id);
+long gsched_task_info(struct gsched_inst *inst, struct gsched_task_info *ti);
+long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle);
+long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
+		       struct gsched_task **cont);
+void gsched_task_park_locked(struct gsched_task *t, u32 reason, u32 obj);
+void gsched_tasks_free_all(struct gsched_inst *inst);
+int gsched_task_cache_init(void);
+void gsched_task_cache_exit(void);
+const char *gsched_wait_reason_name(u32 reason);
+
+/* wait.c: the wait engine (blocking on any mix of cases) and select */
+struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
+				      const struct gsched_select_case *cases,
+				      u32 n, long *err);
+long gsched_wait_run(struct gsched_worker *w, struct gsched_task *t,
+		     struct gsched_wait *wait, bool block, u64 timeout_ns,
+		     u32 reason, s64 *res, struct gsched_task **cont);
+bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t);
+void gsched_wait_abandon(struct gsched_task *t);
+struct gsched_waiter *
+gsched_dequeue_claim(struct list_head *q, spinlock_t *lock);
+struct gsched_task *gsched_wake_pin(struct gsched_inst *self,
+				    struct gsched_task *t);
+void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
+		       struct gsched_task *t);
+long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
+		   struct gsched_task **cont);
+
+/* chan.c: channels, and their side of a wait's cases */
+long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m);
+long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op);
+long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
+		       struct gsched_task **cont);
+struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
+				      u32 cap, long *err);
+void gsched_chan_put(struct gsched_chan *ch);
+int gsched_chan_ref_add(struct gsched_inst *inst, struct gsched_chan *ch);
+void gsched_chan_ref_put(struct gsched_chan_ref *ref);
+struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h);
+bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
+			  const void *val);
+void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch);
+void gsched_chan_mark_shared(struct gsched_chan *ch);
+struct gsched_chan *gsched_chan_case_get(struct gsched_inst *inst, u32 h,
+					 bool send);
+bool gsched_chan_case_try(struct gsched_inst *self, struct gsched_waiter *c,
+			  struct gsched_task **wake);
+void gsched_chan_case_enqueue(struct gsched_waiter *c);
+void gsched_chan_case_unqueue(struct gsched_waiter *c);
+bool gsched_chan_peer_live(struct gsched_chan *ch, struct gsched_inst *inst);
+
+/* sync.c: mutex, rwmutex, wait group, cond, and their cases */
+void gsched_sync_put(struct gsched_sync *s);
+struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
+				       u32 kind);
+u32 gsched_sync_case_kind(u32 dir);
+bool gsched_sync_try(struct gsched_waiter *c);
+void gsched_sync_enqueue(struct gsched_waiter *c, bool front);
+void gsched_sync_unqueue(struct gsched_waiter *c);
+bool gsched_mutex_retry(struct gsched_waiter *c);
+void gsched_sync_resumed(struct gsched_waiter *c);
+long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s);
+long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op);
+
+/* poll.c: fd waits (FDREAD/FDWRITE cases, GSCHED_IOC_FD) */
+void gsched_poll_init(struct gsched_inst *inst);
+void gsched_poll_destroy(struct gsched_inst *inst);
+void gsched_poll_mm_gone(struct gsched_inst *inst);
+struct seq_file;
+void gsched_poll_show(struct seq_file *m, struct gsched_inst *inst);
+struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
+				  long *err);
+void gsched_fdw_put(struct gsched_fdw *f);
+long gsched_poll_prepare(struct gsched_wait *wait, bool block);
+bool gsched_fd_case_try(struct gsched_waiter *c);
+bool gsched_poll_arm(struct gsched_wait *wait);
+void gsched_fd_case_unqueue(struct gsched_waiter *c);
+long gsched_fd_ioc(struct gsched_inst *inst, struct gsched_fd_op *op);
+
+/* timer.c: sleep, wait timeouts, timer channels */
+void gsched_timers_init(struct gsched_inst *inst);
+void gsched_timers_destroy(struct gsched_inst *inst);
+void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns);
+bool gsched_tmr_cancel(struct gsched_tmr *tm);
+long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
+			struct gsched_task **cont);
+long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op);
+void gsched_timer_chan_free(struct gsched_chan *ch);
+
+/* ctx.c: contexts, cancellation and deadline trees */
+int gsched_ctx_init(void);
+void gsched_ctx_exit(void);
+void gsched_ctx_put(struct gsched_ctx *ctx);
+void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
+long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
+
+/* handoff.c: worker threads' notifiers, hand-off and preemption */
 extern unsigned int gsched_handoff_grace_us;
 extern unsigned int gsched_preempt_ms;
 extern unsigned int gsched_max_spares;
@@ -576,135 +708,24 @@ void gsched_worker_started(struct gsched_worker *w);
 void gsched_worker_drop_nop(struct gsched_worker *w);
 bool gsched_handoff_take(struct gsched_inst *inst, struct gsched_worker *m);
 
-/* instance.c */
-struct gsched_inst *gsched_inst_create(void);
-void gsched_inst_destroy(struct gsched_inst *inst);
-long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s);
-long gsched_worker_register(struct gsched_inst *inst, u32 index);
-struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index);
-bool gsched_inst_stopped(struct gsched_inst *inst);
-int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj);
-bool gsched_handle_remove(struct gsched_inst *inst, u32 h,
-			  struct gsched_obj *obj);
-struct gsched_obj *gsched_handle_erase(struct gsched_inst *inst, u32 h);
-struct gsched_obj *gsched_obj_get(struct gsched_inst *inst, u32 h, u32 type);
+/* user.c: per-user accounting of instances and handles */
+struct gsched_user;
+int gsched_user_open(struct gsched_inst *inst);
+void gsched_user_close(struct gsched_inst *inst);
+int gsched_user_charge(struct gsched_inst *inst);
+void gsched_user_uncharge(struct gsched_inst *inst);
 
-/* task.c */
-long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp);
-struct gsched_task *gsched_task_lookup(struct gsched_inst *inst, u32 handle);
-void gsched_task_put(struct gsched_task *t);
-long gsched_task_unpark(struct gsched_inst *inst, struct gsched_worker *w,
-			u32 id);
-long gsched_task_detach(struct gsched_inst *inst, u32 id);
-long gsched_task_info(struct gsched_inst *inst, struct gsched_task_info *ti);
-long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle);
-long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
-		       struct gsched_task **cont);
-void gsched_tasks_free_all(struct gsched_inst *inst);
-int gsched_task_cache_init(void);
-void gsched_task_cache_exit(void);
-const char *gsched_wait_reason_name(u32 reason);
-
-void gsched_wake(struct gsched_worker *w, struct gsched_task *t);
-void gsched_task_park_locked(struct gsched_task *t, u32 reason, u32 obj);
-u32 gsched_worker_rand(struct gsched_worker *w);
-
-/* chan.c */
-long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m);
-long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op);
-long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
-		       struct gsched_task **cont);
-bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t);
-void gsched_wait_abandon(struct gsched_task *t);
-void gsched_chan_put(struct gsched_chan *ch);
-struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
-				      u32 cap, long *err);
-int gsched_chan_ref_add(struct gsched_inst *inst, struct gsched_chan *ch);
-bool gsched_chan_send_now(struct gsched_inst *self, struct gsched_chan *ch,
-			  const void *val);
-void gsched_chan_ref_put(struct gsched_chan_ref *ref);
-struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h);
-
-/* chan.c, for sync.c and ctx.c */
-void gsched_chan_close_kernel(struct gsched_inst *self, struct gsched_chan *ch);
-void gsched_chan_mark_shared(struct gsched_chan *ch);
-
-/* ctx.c */
-int gsched_ctx_init(void);
-void gsched_ctx_exit(void);
-void gsched_ctx_put(struct gsched_ctx *ctx);
-void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
-long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
-
-struct gsched_waiter *
-gsched_dequeue_claim(struct list_head *q, spinlock_t *lock);
-struct gsched_task *gsched_wake_pin(struct gsched_inst *self,
-				    struct gsched_task *t);
-void gsched_wake_unpin(struct gsched_worker *w, struct gsched_inst *self,
-		       struct gsched_task *t);
-
-/* sync.c */
-void gsched_sync_put(struct gsched_sync *s);
-struct gsched_sync *gsched_sync_lookup(struct gsched_inst *inst, u32 h,
-				       u32 kind);
-u32 gsched_sync_case_kind(u32 dir);
-bool gsched_sync_try(struct gsched_waiter *c);
-void gsched_sync_enqueue(struct gsched_waiter *c, bool front);
-void gsched_sync_unqueue(struct gsched_waiter *c);
-bool gsched_mutex_retry(struct gsched_waiter *c);
-void gsched_sync_resumed(struct gsched_waiter *c);
-long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s);
-long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op);
-
-/* timer.c */
-void gsched_timers_init(struct gsched_inst *inst);
-void gsched_timers_destroy(struct gsched_inst *inst);
-void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns);
-bool gsched_tmr_cancel(struct gsched_tmr *tm);
-long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op);
-void gsched_timer_chan_free(struct gsched_chan *ch);
-
-/* sched.c */
-long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw);
-void gsched_switch_undo(struct gsched_worker *w);
-void gsched_ready(struct gsched_worker *w, struct gsched_task *t);
-void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next);
-void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);
-void gsched_wakep(struct gsched_inst *inst);
-struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
-u32 gsched_runq_len(struct gsched_p *p);
-bool gsched_runq_empty(struct gsched_p *p);
-void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p);
-void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m);
-void gsched_stop(struct gsched_inst *inst, s64 status);
-void gsched_recheck_dead(struct gsched_inst *inst);
-
-/* debugfs.c */
-void gsched_debugfs_init(void);
-void gsched_debugfs_exit(void);
-void gsched_debugfs_add_inst(struct gsched_inst *inst);
-void gsched_debugfs_del_inst(struct gsched_inst *inst);
-
-/* sysfs.c */
+/* sysfs.c: /sys/kernel/gsched/ */
 int gsched_sysfs_init(void);
 void gsched_sysfs_exit(void);
 int gsched_sysfs_add_inst(struct gsched_inst *inst);
 void gsched_sysfs_del_inst(struct gsched_inst *inst);
 extern atomic_t gsched_nr_instances;
 
-/* poll.c: fd waits (FDREAD/FDWRITE select cases, GSCHED_IOC_FD) */
-void gsched_poll_init(struct gsched_inst *inst);
-void gsched_poll_destroy(struct gsched_inst *inst);
-void gsched_poll_mm_gone(struct gsched_inst *inst);
-struct seq_file;
-void gsched_poll_show(struct seq_file *m, struct gsched_inst *inst);
-struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
-				  long *err);
-void gsched_fdw_put(struct gsched_fdw *f);
-long gsched_poll_prepare(struct gsched_wait *wait, bool block);
-bool gsched_fd_case_try(struct gsched_waiter *c);
-bool gsched_poll_arm(struct gsched_wait *wait);
-void gsched_fd_case_unqueue(struct gsched_waiter *c);
-long gsched_fd_ioc(struct gsched_inst *inst, struct gsched_fd_op *op);
+/* debugfs.c: the task dump and instance state */
+void gsched_debugfs_init(void);
+void gsched_debugfs_exit(void);
+void gsched_debugfs_add_inst(struct gsched_inst *inst);
+void gsched_debugfs_del_inst(struct gsched_inst *inst);
 
 #endif /* _GSCHED_PRIV_H */

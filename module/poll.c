@@ -9,7 +9,7 @@
  * and write queues). A readiness wakeup claims the task's wait and queues
  * the task: no thread ever sits in epoll for the runtime.
  *
- * The engine's passes (chan.c) gain one step for fd cases:
+ * The engine's passes (wait.c) gain one step for fd cases:
  *
  *  0. before any lock, since ->poll may sleep (gsched_poll_prepare): poll
  *     each fd; when none is ready and the wait may block, register the
@@ -84,7 +84,7 @@ struct gsched_pollent {
 /*
  * The fd side of one FDREAD/FDWRITE select case (struct gsched_fdw).
  *
- * Lives from the select's build (wait_build) to the wait's free. @wait,
+ * Lives from the wait's build (gsched_wait_build()) to its free. @wait,
  * @idx, @ready and @nent are set by the parking worker in pass 0, before
  * any entry is queued; the wake function reads @wait and @idx only once
  * armed. @armed is set in pass 2 and cleared under the registry lock.

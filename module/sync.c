@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gsched: Go's sync package as kernel objects: Mutex, RWMutex, WaitGroup
- * and Cond. Blocking is a case of the wait engine (chan.c), so each can be
+ * and Cond. Blocking is a case of the wait engine (wait.c), so each can be
  * combined with a context's done channel; the calls that never block
  * (unlock, trylock, add, signal) are GSCHED_IOC_SYNC.
  *

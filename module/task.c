@@ -488,9 +488,11 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		return task_join(w, t, sw->arg32, cont);
 	case GSCHED_OP_SEND:
 	case GSCHED_OP_RECV:
-	case GSCHED_OP_SELECT:
-	case GSCHED_OP_SLEEP:
 		return gsched_chan_do_op(w, sw, cont);
+	case GSCHED_OP_SELECT:
+		return gsched_select(w, sw, cont);
+	case GSCHED_OP_SLEEP:
+		return gsched_timer_sleep(w, sw, cont);
 	}
 	return -EINVAL;
 }

@@ -31,6 +31,7 @@
 #include "gsched.h"
 
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -292,6 +293,41 @@ static bool gsched_tmr_reset(struct gsched_tmr *tm, u64 delay_ns,
 	}
 	spin_unlock(&inst->timer_lock);
 	return was;
+}
+
+/**
+ * gsched_timer_sleep() - GSCHED_OP_SLEEP: a wait with no case and a timeout
+ * @w: the calling worker, with a current task
+ * @sw: the request: nanoseconds in @sw->arg64
+ * @cont: as for gsched_task_do_op()
+ *
+ * Context: the worker's thread, no lock held.
+ * Return: 0 when applied; a negative errno when refused (nothing changed).
+ */
+long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
+			struct gsched_task **cont)
+{
+	struct gsched_task *t = w->curr;
+	struct gsched_wait *wait;
+	s64 res = 0;
+	long ret;
+
+	if (sw->arg32)
+		return -EINVAL;
+	if (!sw->arg64) {
+		t->result = 0;
+		*cont = t;
+		return 0;
+	}
+	wait = kvzalloc(sizeof(*wait), GFP_KERNEL_ACCOUNT);
+	if (!wait)
+		return -ENOMEM;
+	wait->fired = -1;
+	ret = gsched_wait_run(w, t, wait, true, sw->arg64, GSCHED_WAIT_SLEEP,
+			      &res, cont);
+	if (!ret && *cont)
+		t->result = res;
+	return ret;
 }
 
 /**
