@@ -416,13 +416,15 @@ struct gsched_worker {
 	struct list_head idle_node;	/* inst->midle; sched_lock */
 	wait_queue_head_t wq;
 
-	/* hand-off and preemption (handoff.c) */
+	/* hand-off (handoff.c) */
 	atomic_t hstate;		/* GSCHED_HS_* | seq << 2 */
 	int hfired;			/* hstate the grace timer saw */
 	struct gsched_pn *pn;		/* its preempt notifier; own thread */
 	struct hrtimer htimer;		/* grace period after blocking */
 	struct work_struct hwork;	/* the hand-off itself */
 	u64 blocked_ns;			/* when it blocked (tracing) */
+
+	/* preemption clock (preempt.c) */
 	u64 run_seq;			/* bumped when it starts a task */
 	u64 run_start;			/* ktime_get_ns() of that */
 	spinlock_t ptlock;		/* @pt_*, arming @ptimer; a leaf */
@@ -691,22 +693,26 @@ void gsched_ctx_put(struct gsched_ctx *ctx);
 void gsched_ctx_ref_put_obj(struct gsched_obj *obj);
 long gsched_ctx_ioc(struct gsched_inst *inst, struct gsched_ctx_op *op);
 
-/* handoff.c: worker threads' notifiers, hand-off and preemption */
+/* handoff.c: worker threads' notifiers and the hand-off of blocked ones */
 extern unsigned int gsched_handoff_grace_us;
-extern unsigned int gsched_preempt_ms;
 extern unsigned int gsched_max_spares;
 void gsched_handoff_exit(void);
 void gsched_worker_init(struct gsched_worker *w);
 int gsched_worker_attach(struct gsched_worker *w);
 void gsched_worker_detach_self(struct gsched_worker *w);
 void gsched_workers_release(struct gsched_inst *inst);
-void gsched_workers_quiesce(struct gsched_inst *inst);
 struct gsched_worker *gsched_worker_self(struct gsched_inst *inst);
 void gsched_worker_enter(struct gsched_worker *w);
 void gsched_worker_leave(struct gsched_worker *w);
-void gsched_worker_started(struct gsched_worker *w);
 void gsched_worker_drop_nop(struct gsched_worker *w);
 bool gsched_handoff_take(struct gsched_inst *inst, struct gsched_worker *m);
+
+/* preempt.c: the preemption signal to a task that runs too long */
+extern unsigned int gsched_preempt_ms;
+void gsched_preempt_init(struct gsched_worker *w);
+void gsched_worker_started(struct gsched_worker *w);
+void gsched_preempt_stop(struct gsched_worker *w);
+void gsched_workers_quiesce(struct gsched_inst *inst);
 
 /* user.c: per-user accounting of instances and handles */
 struct gsched_user;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gsched: hand-off of workers blocked in the kernel, and preemption.
+ * gsched: hand-off of workers blocked in the kernel, and the worker
+ * threads' preempt notifiers that detect the blocking.
  *
  * Hand-off (Go's handoffp, without sysmon)
  * ----------------------------------------
@@ -52,18 +53,6 @@
  * as an orphan until its thread is dead (TASK_DEAD and off CPU: no
  * callback can run again). An orphan holds a module reference; a
  * delayed work frees it.
- *
- * Preemption
- * ----------
- * With a preemption signal set up, each worker has a clock (hrtimer plus
- * work item, ptlock): when the same task has run for preempt_ms without a
- * scheduling call, the work sends the signal to the worker thread;
- * libgsched switches the task out from the signal handler when that is
- * safe. While the same task still runs (the handler declined: the task
- * was in libc, say), the signal is sent again after 1 ms, then 2, 4 and
- * 8 ms, then every preempt_ms: a task inside a long libc call is not sent
- * a signal a millisecond for as long as it stays there. Go's sysmon backs
- * off the same way, to 10 ms, when it finds nothing to do.
  */
 #include "gsched.h"
 
@@ -73,7 +62,6 @@
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
@@ -87,11 +75,6 @@ unsigned int gsched_handoff_grace_us = 20;
 module_param_named(handoff_grace_us, gsched_handoff_grace_us, uint, 0644);
 MODULE_PARM_DESC(handoff_grace_us,
 		 "Sleep of a worker's thread before its P is handed off (default 20 us)");
-
-unsigned int gsched_preempt_ms = 10;
-module_param_named(preempt_ms, gsched_preempt_ms, uint, 0644);
-MODULE_PARM_DESC(preempt_ms,
-		 "Run time after which a task is preempted, 0 = never (default 10 ms)");
 
 unsigned int gsched_max_spares = 64;
 module_param_named(max_spares, gsched_max_spares, uint, 0644);
@@ -376,101 +359,6 @@ void gsched_worker_drop_nop(struct gsched_worker *w)
 	atomic_dec(&w->inst->nr_nop);
 }
 
-/* ---- preemption --------------------------------------------------------- */
-
-static enum hrtimer_restart gsched_ptimer_fn(struct hrtimer *t)
-{
-	struct gsched_worker *w = container_of(t, struct gsched_worker, ptimer);
-
-	queue_work(system_highpri_wq, &w->pwork);
-	return HRTIMER_NORESTART;
-}
-
-/* Is the worker's thread running its task outside the module right now? */
-static bool worker_in_task(struct gsched_worker *w)
-{
-	int hs = HS(atomic_read(&w->hstate));
-
-	return hs == GSCHED_HS_USER ||
-	       (hs == GSCHED_HS_HANDED && READ_ONCE(w->thread->on_cpu));
-}
-
-static void gsched_pwork_fn(struct work_struct *work)
-{
-	struct gsched_worker *w = container_of(work, struct gsched_worker,
-					       pwork);
-	struct gsched_inst *inst = w->inst;
-	u64 period = (u64)READ_ONCE(gsched_preempt_ms) * NSEC_PER_MSEC;
-	u64 now, start, seq, next = NSEC_PER_MSEC;
-	struct gsched_task *t;
-	u32 handle = 0;
-	bool send = false;
-
-	spin_lock(&w->ptlock);
-	t = READ_ONCE(w->curr);
-	if (!t || !period || gsched_inst_stopped(inst)) {
-		w->pt_armed = false;
-		spin_unlock(&w->ptlock);
-		return;
-	}
-	seq = READ_ONCE(w->run_seq);
-	start = READ_ONCE(w->run_start);
-	now = ktime_get_ns();
-	if (seq == w->pt_seq && now - start >= period) {
-		send = worker_in_task(w);
-		handle = t->obj.handle;	/* t stays allocated: it runs */
-		if (send) {
-			/* declined signals back off: 1, 2, 4, 8 ms, period */
-			next = w->pt_retry;
-			w->pt_retry = min(2 * w->pt_retry, period);
-		}
-	} else {
-		/* not due; a new task always lands here first: fresh backoff */
-		w->pt_seq = seq;
-		w->pt_retry = NSEC_PER_MSEC;	/* period is whole ms */
-		if (start + period > now)
-			next = start + period - now;
-	}
-	hrtimer_start(&w->ptimer, ns_to_ktime(next), HRTIMER_MODE_REL);
-	spin_unlock(&w->ptlock);
-	/*
-	 * A thread that called execve runs another program: never signal
-	 * it. Compared only; gsched_workers_quiesce() closes the window
-	 * between the exec and this check once the old mm is torn down.
-	 */
-	if (send && READ_ONCE(w->thread->mm) != inst->mm)
-		send = false;
-	if (send) {
-		atomic64_inc(&inst->preemptions);
-		trace_gsched_preempt(inst->id, w->index, handle, now - start);
-		send_sig_info(inst->preempt_sig, SEND_SIG_PRIV, w->thread);
-	}
-}
-
-/**
- * gsched_worker_started() - the worker starts running a (new) task
- * @w: the worker, @w->curr set
- *
- * Restarts the task's preemption clock.
- *
- * Context: @w's own thread, no lock held.
- */
-void gsched_worker_started(struct gsched_worker *w)
-{
-	WRITE_ONCE(w->run_start, ktime_get_ns());
-	WRITE_ONCE(w->run_seq, w->run_seq + 1);
-	if (!w->inst->preempt_sig || !READ_ONCE(gsched_preempt_ms))
-		return;
-	spin_lock(&w->ptlock);
-	if (!w->pt_armed) {
-		w->pt_armed = true;
-		hrtimer_start(&w->ptimer,
-			      ms_to_ktime(READ_ONCE(gsched_preempt_ms)),
-			      HRTIMER_MODE_REL);
-	}
-	spin_unlock(&w->ptlock);
-}
-
 /* ---- registration and teardown ------------------------------------------ */
 
 /**
@@ -487,10 +375,7 @@ void gsched_worker_init(struct gsched_worker *w)
 	hrtimer_init(&w->htimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	w->htimer.function = gsched_htimer_fn;
 	INIT_WORK(&w->hwork, gsched_hwork_fn);
-	spin_lock_init(&w->ptlock);
-	hrtimer_init(&w->ptimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	w->ptimer.function = gsched_ptimer_fn;
-	INIT_WORK(&w->pwork, gsched_pwork_fn);
+	gsched_preempt_init(w);
 }
 
 /*
@@ -643,38 +528,6 @@ static void gsched_orphan_gc(struct work_struct *work)
 	}
 }
 
-/*
- * Stop @w's preemption clock for good: the instance is stopped, so a
- * pwork that runs after this neither signals nor re-arms its timer.
- */
-static void worker_preempt_stop(struct gsched_worker *w)
-{
-	cancel_work_sync(&w->pwork);
-	hrtimer_cancel(&w->ptimer);
-	/* a pwork that began before the stop may have re-armed the timer */
-	cancel_work_sync(&w->pwork);
-}
-
-/**
- * gsched_workers_quiesce() - no worker thread is signalled any more
- * @inst: the instance, stopped (gsched_stop())
- *
- * When the process's address space is torn down (exit or execve) a
- * thread may live on in a new program image: no preemption signal may
- * reach it after this returns. The notifiers stay until
- * gsched_workers_release().
- *
- * Context: process context, may sleep.
- */
-void gsched_workers_quiesce(struct gsched_inst *inst)
-{
-	u32 i;
-
-	WARN_ON_ONCE(!gsched_inst_stopped(inst));
-	for (i = 0; i < inst->nworkers; i++)
-		worker_preempt_stop(&inst->workers[i]);
-}
-
 /**
  * gsched_workers_release() - cut every worker of a dying instance from
  * its thread
@@ -711,7 +564,7 @@ void gsched_workers_release(struct gsched_inst *inst)
 		w = &inst->workers[i];
 		hrtimer_cancel(&w->htimer);
 		cancel_work_sync(&w->hwork);
-		worker_preempt_stop(w);
+		gsched_preempt_stop(w);
 		pn = w->pn;
 		if (!pn)
 			continue;
