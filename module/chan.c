@@ -56,26 +56,24 @@ static void *chan_slot(struct gsched_chan *ch, u32 i)
  * @inst: the instance whose budget pays for the buffer
  * @elem_size: bytes per element
  * @cap: slots
- * @err: the error when NULL is returned
  *
  * Context: process context.
- * Return: the channel with one reference, or NULL.
+ * Return: the channel with one reference; ERR_PTR(-EINVAL) for an element
+ * size over GSCHED_CHAN_MAX_ELEM, ERR_PTR(-ENOMEM) beyond the instance's
+ * budget or out of memory.
  */
 struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
-				      u32 cap, long *err)
+				      u32 cap)
 {
 	u64 bytes = (u64)elem_size * cap;
 	struct gsched_chan *ch;
 
-	if (elem_size > GSCHED_CHAN_MAX_ELEM) {
-		*err = -EINVAL;
-		return NULL;
-	}
+	if (elem_size > GSCHED_CHAN_MAX_ELEM)
+		return ERR_PTR(-EINVAL);
 	if (atomic_long_add_return(bytes, &inst->chan_bytes) >
 	    READ_ONCE(gsched_max_chan_bytes)) {
 		atomic_long_sub(bytes, &inst->chan_bytes);
-		*err = -ENOMEM;
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
@@ -102,8 +100,7 @@ struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
 
 err_uncharge:
 	atomic_long_sub(bytes, &inst->chan_bytes);
-	*err = -ENOMEM;
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 /**
@@ -443,12 +440,11 @@ struct gsched_chan_ref *gsched_chan_lookup(struct gsched_inst *inst, u32 h)
 long gsched_chan_make(struct gsched_inst *inst, struct gsched_chan_make *m)
 {
 	struct gsched_chan *ch;
-	long err = 0;
 	int h;
 
-	ch = gsched_chan_alloc(inst, m->elem_size, m->cap, &err);
-	if (!ch)
-		return err;
+	ch = gsched_chan_alloc(inst, m->elem_size, m->cap);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
 	h = gsched_chan_ref_add(inst, ch);
 	if (h < 0)
 		return h;
@@ -788,13 +784,12 @@ static long chan_single(struct gsched_worker *w, struct gsched_task *t,
 	};
 	struct gsched_inst *inst = t ? t->inst : NULL;
 	struct gsched_wait *wait;
-	long err = 0;
 
 	if (!inst)
 		inst = w->inst;
-	wait = gsched_wait_build(inst, &c, 1, &err);
-	if (!wait)
-		return err;
+	wait = gsched_wait_build(inst, &c, 1);
+	if (IS_ERR(wait))
+		return PTR_ERR(wait);
 	wait->plain_recv = !send;
 	return gsched_wait_run(w, t, wait, block, 0,
 			       send ? GSCHED_WAIT_CHAN_SEND :

@@ -280,6 +280,7 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 {
 	struct gsched_ctx_ref *pref = NULL;
 	struct gsched_ctx *ctx, *parent = NULL;
+	struct gsched_chan *done;
 	u64 now = ktime_get_ns(), deadline = op->deadline_ns;
 	long err = 0;
 	int cancel = 0;
@@ -295,11 +296,13 @@ static long ctx_make(struct gsched_inst *inst, struct gsched_ctx_op *op)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		goto err_nomem;
-	ctx->done = gsched_chan_alloc(inst, 0, 0, &err);
-	if (!ctx->done) {
+	done = gsched_chan_alloc(inst, 0, 0);
+	if (IS_ERR(done)) {
+		err = PTR_ERR(done);
 		kfree(ctx);
 		goto err_put;
 	}
+	ctx->done = done;
 	ctx->done->kernel_owned = true;
 	refcount_set(&ctx->ref, 1);
 	ctx->id = atomic64_inc_return(&gsched_ctx_ids);

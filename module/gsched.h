@@ -581,7 +581,7 @@ void gsched_ready(struct gsched_worker *w, struct gsched_task *t);
 void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next);
 void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);
 void gsched_wakep(struct gsched_inst *inst);
-struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err);
+struct gsched_task *gsched_find_runnable(struct gsched_worker *w);
 u32 gsched_runq_len(struct gsched_p *p);
 bool gsched_runq_empty(struct gsched_p *p);
 void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p);
@@ -610,7 +610,7 @@ const char *gsched_wait_reason_name(u32 reason);
 /* wait.c: the wait engine (blocking on any mix of cases) and select */
 struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 				      const struct gsched_select_case *cases,
-				      u32 n, long *err);
+				      u32 n);
 long gsched_wait_run(struct gsched_worker *w, struct gsched_task *t,
 		     struct gsched_wait *wait, bool block, u64 timeout_ns,
 		     u32 reason, s64 *res, struct gsched_task **cont);
@@ -631,7 +631,7 @@ long gsched_chan_ioc(struct gsched_inst *inst, struct gsched_chan_op *op);
 long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		       struct gsched_task **cont);
 struct gsched_chan *gsched_chan_alloc(struct gsched_inst *inst, u32 elem_size,
-				      u32 cap, long *err);
+				      u32 cap);
 void gsched_chan_put(struct gsched_chan *ch);
 int gsched_chan_ref_add(struct gsched_inst *inst, struct gsched_chan *ch);
 void gsched_chan_ref_put(struct gsched_chan_ref *ref);
@@ -667,8 +667,7 @@ void gsched_poll_destroy(struct gsched_inst *inst);
 void gsched_poll_mm_gone(struct gsched_inst *inst);
 struct seq_file;
 void gsched_poll_show(struct seq_file *m, struct gsched_inst *inst);
-struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
-				  long *err);
+struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir);
 void gsched_fdw_put(struct gsched_fdw *f);
 long gsched_poll_prepare(struct gsched_wait *wait, bool block);
 bool gsched_fd_case_try(struct gsched_waiter *c);

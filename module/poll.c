@@ -276,39 +276,35 @@ static long fdw_register(struct gsched_fdw *f)
  * @inst: the instance
  * @fd: the case's handle, a file descriptor of the calling process
  * @dir: GSCHED_SEL_FDREAD or GSCHED_SEL_FDWRITE
- * @err: -EBADF (bad fd), -EPERM (no poll support), -EBUSY (another wait
- *	 of this instance on the same file and direction), -ESRCH (the
- *	 instance's process is gone), -ENOMEM
  *
  * Takes a file reference and enters the registry.
  *
  * Context: process context.
- * Return: the new waiter, or NULL.
+ * Return: the new waiter; ERR_PTR(-EBADF) for a bad fd, ERR_PTR(-EPERM)
+ * for a file without poll support, ERR_PTR(-EBUSY) when another wait of
+ * this instance is on the same file and direction, ERR_PTR(-ESRCH) when
+ * the instance's process is gone, ERR_PTR(-ENOMEM).
  */
-struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
-				  long *err)
+struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir)
 {
 	struct gsched_fdreg *r = &inst->fdreg;
 	struct gsched_fdw *f, *x;
 	struct file *file;
 	unsigned long key;
+	long err;
 
-	if (fd > INT_MAX) {
-		*err = -EBADF;
-		return NULL;
-	}
+	if (fd > INT_MAX)
+		return ERR_PTR(-EBADF);
 	file = fget(fd);
-	if (!file) {
-		*err = -EBADF;
-		return NULL;
-	}
+	if (!file)
+		return ERR_PTR(-EBADF);
 	if (!file_can_poll(file)) {
-		*err = -EPERM;
+		err = -EPERM;
 		goto err_put;
 	}
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f) {
-		*err = -ENOMEM;
+		err = -ENOMEM;
 		goto err_put;
 	}
 	f->file = file;
@@ -324,14 +320,14 @@ struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
 		/* its process is gone: nothing may pin a file any more */
 		spin_unlock(&r->lock);
 		kfree(f);
-		*err = -ESRCH;
+		err = -ESRCH;
 		goto err_put;
 	}
 	hash_for_each_possible(r->tbl, x, reg, key) {
 		if (x->file == file && x->dir == dir) {
 			spin_unlock(&r->lock);
 			kfree(f);
-			*err = -EBUSY;
+			err = -EBUSY;
 			goto err_put;
 		}
 	}
@@ -341,7 +337,7 @@ struct gsched_fdw *gsched_fdw_get(struct gsched_inst *inst, u32 fd, u32 dir,
 
 err_put:
 	fput(file);
-	return NULL;
+	return ERR_PTR(err);
 }
 
 /**

@@ -705,7 +705,6 @@ static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
 /**
  * gsched_find_runnable() - the next task for worker @w (Go's findrunnable)
  * @w: the calling worker, with no current task
- * @err: set to -EINTR when a signal interrupted an idle wait
  *
  * Order: every 61st tick the global queue; runnext and the local ring; the
  * global queue; stealing (only while spinning is allowed); the global
@@ -717,11 +716,11 @@ static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
  * when the global queue has work; otherwise it goes idle at once.
  *
  * Context: the worker's own thread, no lock held; may sleep.
- * Return: the task, now RUNNING on @w's P; NULL when the runtime stopped
- * (@err 0) or on a signal (@err -EINTR, the worker stays idle and the
- * next call resumes the wait).
+ * Return: the task, now RUNNING on @w's P; NULL when the runtime stopped;
+ * ERR_PTR(-EINTR) on a signal (the worker stays idle and the next call
+ * resumes the wait).
  */
-struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err)
+struct gsched_task *gsched_find_runnable(struct gsched_worker *w)
 {
 	struct gsched_inst *inst = w->inst;
 	struct gsched_task *t = NULL;
@@ -730,7 +729,6 @@ struct gsched_task *gsched_find_runnable(struct gsched_worker *w, long *err)
 	u32 i;
 	int ret;
 
-	*err = 0;
 	if (w->parked)
 		goto wait;
 top:
@@ -861,8 +859,7 @@ wait:
 	}
 	WARN_ON_ONCE(!ret);
 	w->parked = true;
-	*err = -EINTR;
-	return NULL;
+	return ERR_PTR(-EINTR);
 
 found:
 	if (w->spinning)
@@ -907,7 +904,7 @@ long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw)
 {
 	struct gsched_inst *inst = w->inst;
 	struct gsched_task *next, *prev;
-	long err = 0;
+	long err;
 
 	prev = w->curr;
 	err = gsched_task_do_op(w, sw, &next);
@@ -926,8 +923,11 @@ long gsched_switch(struct gsched_worker *w, struct gsched_switch *sw)
 	if (!w->curr)
 		gsched_worker_drop_nop(w);
 again:
-	if (!next)
-		next = gsched_find_runnable(w, &err);
+	if (!next) {
+		next = gsched_find_runnable(w);
+		if (IS_ERR(next))
+			return PTR_ERR(next);
+	}
 	if (next && next != w->curr && next->wait) {
 		/* finish its wait; a mutex waiter that lost waits again */
 		w->curr = next;
@@ -937,8 +937,6 @@ again:
 		}
 	}
 	if (!next) {
-		if (err)
-			return err;
 		/* runtime over */
 		sw->next_cookie = 0;
 		sw->next_id = 0;

@@ -138,9 +138,11 @@ long gsched_task_exit_chan(struct gsched_inst *inst, u32 id, u32 *handle)
 	t = gsched_task_lookup(inst, id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	fresh = gsched_chan_alloc(inst, 0, 0, &err);
-	if (!fresh)
+	fresh = gsched_chan_alloc(inst, 0, 0);
+	if (IS_ERR(fresh)) {
+		err = PTR_ERR(fresh);
 		goto out;
+	}
 	fresh->kernel_owned = true;
 	spin_lock(&t->lock);
 	if (!t->exit_ch && !t->reaped) {

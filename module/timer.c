@@ -359,7 +359,6 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 	struct gsched_chan_ref *ref;
 	struct gsched_chan *ch;
 	struct gsched_tmr *tm;
-	long err = 0;
 	int ret;
 
 	if (op->op == GSCHED_TIMER_MAKE) {
@@ -368,10 +367,10 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		tm = kzalloc(sizeof(*tm), GFP_KERNEL_ACCOUNT);
 		if (!tm)
 			return -ENOMEM;
-		ch = gsched_chan_alloc(inst, sizeof(u64), 1, &err);
-		if (!ch) {
+		ch = gsched_chan_alloc(inst, sizeof(u64), 1);
+		if (IS_ERR(ch)) {
 			kfree(tm);
-			return err;
+			return PTR_ERR(ch);
 		}
 		timerqueue_init(&tm->node);
 		tm->ch = ch;

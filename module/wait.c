@@ -251,7 +251,6 @@ static bool is_fd_case(u32 dir)
  * @inst: the instance whose handles the cases name
  * @cases: the cases, as user space gave them (checked here)
  * @n: how many, at most GSCHED_SELECT_MAX; 0 for a wait on its timeout
- * @err: the error when NULL is returned
  *
  * Looks up every object, takes a reference to each, and copies every
  * value to send. Nil cases keep ch == NULL. An fd case takes its file and
@@ -259,16 +258,17 @@ static bool is_fd_case(u32 dir)
  * (poll.c).
  *
  * Context: process context, no lock held.
- * Return: the wait, or NULL: -EINVAL for a bad case, the lookup's error
- * for a bad handle or fd, -EPERM for a send on a channel the module owns,
- * -EFAULT, -ENOMEM.
+ * Return: the wait, or ERR_PTR(-EINVAL) for a bad case, the lookup's
+ * error for a bad handle or fd, ERR_PTR(-EPERM) for a send on a channel
+ * the module owns, ERR_PTR(-EFAULT), ERR_PTR(-ENOMEM).
  */
 struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 				      const struct gsched_select_case *cases,
-				      u32 n, long *err)
+				      u32 n)
 {
 	struct gsched_wait *wait;
 	size_t size = struct_size(wait, w, n), off;
+	long err;
 	u8 *data;
 	u32 i;
 
@@ -279,23 +279,17 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 		    cases[i].dir > GSCHED_SEL_MAX ||
 		    (cases[i].buf && gsched_sync_case_kind(cases[i].dir) &&
 		     cases[i].dir != GSCHED_SEL_CONDWAIT) ||
-		    (cases[i].buf && is_fd_case(cases[i].dir))) {
-			*err = -EINVAL;
-			return NULL;
-		}
+		    (cases[i].buf && is_fd_case(cases[i].dir)))
+			return ERR_PTR(-EINVAL);
 		/* one cond wait per select: it owns the mutex unlock */
-		if (cases[i].dir == GSCHED_SEL_CONDWAIT && ++nconds > 1) {
-			*err = -EINVAL;
-			return NULL;
-		}
+		if (cases[i].dir == GSCHED_SEL_CONDWAIT && ++nconds > 1)
+			return ERR_PTR(-EINVAL);
 	}
 	BUILD_BUG_ON(GSCHED_SELECT_MAX > U16_MAX);
 	/* look up first: the element sizes size the allocation */
 	wait = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!wait) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	if (!wait)
+		return ERR_PTR(-ENOMEM);
 	wait->n = n;
 	wait->fired = -1;
 	for (i = 0; i < n; i++) {
@@ -315,17 +309,21 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 			mu = gsched_sync_lookup(inst, cases[i].buf,
 						GSCHED_SYNC_MUTEX);
 			if (IS_ERR(mu)) {
-				*err = PTR_ERR(mu);
+				err = PTR_ERR(mu);
 				goto err_free;
 			}
 			wait->w[i].mu = mu;
 		}
 		if (is_fd_case(cases[i].dir)) {
+			struct gsched_fdw *f;
+
 			/* the handle is an fd: 0 is stdin, not nil */
-			wait->w[i].fdw = gsched_fdw_get(inst, cases[i].handle,
-							cases[i].dir, err);
-			if (!wait->w[i].fdw)
+			f = gsched_fdw_get(inst, cases[i].handle, cases[i].dir);
+			if (IS_ERR(f)) {
+				err = PTR_ERR(f);
 				goto err_free;
+			}
+			wait->w[i].fdw = f;
 			wait->nfd++;
 			continue;
 		}
@@ -336,7 +334,7 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 
 			s = gsched_sync_lookup(inst, cases[i].handle, skind);
 			if (IS_ERR(s)) {
-				*err = PTR_ERR(s);
+				err = PTR_ERR(s);
 				goto err_free;
 			}
 			wait->w[i].sync = s;
@@ -345,7 +343,7 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 		ch = gsched_chan_case_get(inst, cases[i].handle,
 					  wait->w[i].send);
 		if (IS_ERR(ch)) {
-			*err = PTR_ERR(ch);
+			err = PTR_ERR(ch);
 			goto err_free;
 		}
 		wait->w[i].ch = ch;
@@ -356,7 +354,7 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 		struct gsched_wait *big = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 
 		if (!big) {
-			*err = -ENOMEM;
+			err = -ENOMEM;
 			goto err_free;
 		}
 		memcpy(big, wait, struct_size(wait, w, n));
@@ -377,7 +375,7 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 		if (c->send && c->ch->elem_size &&
 		    copy_from_user(c->kbuf, u64_to_user_ptr(c->ubuf),
 				   c->ch->elem_size)) {
-			*err = -EFAULT;
+			err = -EFAULT;
 			goto err_free;
 		}
 	}
@@ -386,7 +384,7 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 
 err_free:
 	wait_free(wait);
-	return NULL;
+	return ERR_PTR(err);
 }
 
 static bool lockset_build(struct gsched_wait *wait, struct lockset *ls,
@@ -838,9 +836,11 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 		err = -EFAULT;
 		goto out;
 	}
-	wait = gsched_wait_build(w->inst, cases, sel.ncases, &err);
-	if (!wait)
+	wait = gsched_wait_build(w->inst, cases, sel.ncases);
+	if (IS_ERR(wait)) {
+		err = PTR_ERR(wait);
 		goto out;
+	}
 	wait->usel = sw->arg64;
 	for (i = 0; i < wait->n; i++) {
 		if (wait->w[i].mu) {
