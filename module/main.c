@@ -71,6 +71,7 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->size_ctx = sizeof(struct gsched_ctx_op);
 	v->size_fd = sizeof(struct gsched_fd_op);
 	v->__pad2 = 0;
+	v->__pad3 = 0;
 	return 0;
 }
 
@@ -306,6 +307,35 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_fd, NULL),
 };
 
+/*
+ * The uapi structs as the ABI fixes them: their sizes, and no padding at
+ * their end (pahole -C finds none inside them either). A struct that
+ * grows must grow by explicit fields, at its end.
+ */
+#define GSCHED_UAPI_SIZE(type, last, size) \
+	static_assert(sizeof(struct type) == (size) && \
+		      offsetofend(struct type, last) == sizeof(struct type) && \
+		      sizeof(struct type) % 8 == 0)
+
+GSCHED_UAPI_SIZE(gsched_version, __pad3, 96);
+GSCHED_UAPI_SIZE(gsched_setup, __pad, 48);
+GSCHED_UAPI_SIZE(gsched_worker_reg, __reserved, 16);
+GSCHED_UAPI_SIZE(gsched_spawn, __pad, 32);
+GSCHED_UAPI_SIZE(gsched_switch, __out_pad, 72);
+GSCHED_UAPI_SIZE(gsched_task_op, __reserved, 24);
+GSCHED_UAPI_SIZE(gsched_task_info, exit_value, 40);
+GSCHED_UAPI_SIZE(gsched_chan_make, __pad2, 32);
+GSCHED_UAPI_SIZE(gsched_chan_op, __pad, 56);
+GSCHED_UAPI_SIZE(gsched_select_case, buf, 16);
+GSCHED_UAPI_SIZE(gsched_select, ok, 40);
+GSCHED_UAPI_SIZE(gsched_timer_op, __pad2, 48);
+GSCHED_UAPI_SIZE(gsched_sync_op, value, 40);
+GSCHED_UAPI_SIZE(gsched_ctx_op, __pad2, 64);
+GSCHED_UAPI_SIZE(gsched_fd_op, __pad2, 32);
+/* the fields ABI version 1 knew end where next_p begins */
+static_assert(offsetof(struct gsched_switch, next_p) ==
+	      GSCHED_SWITCH_SIZE_VER1);
+
 static bool gsched_ioc_table_ok(void)
 {
 	unsigned int i;
@@ -332,8 +362,6 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
 		     _IOC_NR(GSCHED_IOC_FD) + 1);
-	BUILD_BUG_ON(offsetof(struct gsched_switch, next_p) !=
-		     GSCHED_SWITCH_SIZE_VER1);
 
 	if (_IOC_TYPE(cmd) != GSCHED_IOC_MAGIC || nr >= ARRAY_SIZE(gsched_ioc_table))
 		return -ENOTTY;

@@ -69,6 +69,7 @@
  * @size_ctx:		out: sizeof(struct gsched_ctx_op)
  * @size_fd:		out: sizeof(struct gsched_fd_op)
  * @__pad2:		out: 0
+ * @__pad3:		out: 0 (the struct's size stays a multiple of 8)
  */
 struct gsched_version {
 	__u32 flags;
@@ -94,6 +95,7 @@ struct gsched_version {
 	__u32 size_ctx;
 	__u32 size_fd;
 	__u32 __pad2;
+	__u32 __pad3;
 };
 
 /**
