@@ -36,12 +36,12 @@
  *
  * Outside the order, taken with no other spinlock of the module held:
  *
- *   gsched_inst.sched_lock    the global run queue, idle lists, state;
- *                             under setup_mutex or a tree_lock at most
- *   gsched_worker.ptlock      a worker's preemption clock
- *   gsched_fdreg.lock         the fd wait registry (poll.c)
- *   gsched_users_lock         per-user accounting (user.c)
- *   gsched_inst.handles       the handle xarray's own lock
+ *   gsched_inst.sched_lock      the global run queue, idle lists, state;
+ *                               under setup_mutex or a tree_lock at most
+ *   gsched_worker.preempt_lock  a worker's preemption clock
+ *   gsched_fdreg.lock           the fd wait registry (poll.c)
+ *   gsched_users_lock           per-user accounting (user.c)
+ *   gsched_inst.handles         the handle xarray's own lock
  *
  * No task is readied under an object or task lock: a waker collects what
  * it claimed and calls gsched_wake() after unlocking, which takes the
@@ -105,7 +105,7 @@ struct gsched_fdreg {
  * task), or a timer channel's ticks. Queued in inst->timers under
  * inst->timer_lock; fired by inst->timer_work in process context.
  */
-struct gsched_tmr {
+struct gsched_timer {
 	struct timerqueue_node node;	/* timer_lock */
 	bool queued;			/* timer_lock */
 	u64 period;			/* timer_lock; 0 = one shot */
@@ -227,7 +227,7 @@ struct gsched_task {
 	/* set by its worker before it parks, cleared by the one resuming it */
 	struct gsched_wait *wait;
 	struct gsched_chan *exit_ch;	/* lock; closed at exit (join_ctx) */
-	struct gsched_tmr tmr;		/* sleep and select timeouts */
+	struct gsched_timer timer;	/* sleep and select timeouts */
 };
 
 /**
@@ -250,7 +250,7 @@ struct gsched_chan {
 	u32 cap;			/* set once */
 	u8 *buf;			/* cap * elem_size ring, set once */
 	struct gsched_inst *acct;	/* charged for buf; holds its kobject */
-	struct gsched_tmr *timer;	/* timer channel, set once */
+	struct gsched_timer *timer;	/* timer channel, set once */
 	spinlock_t lock;		/* inside sync locks, outside task locks */
 	u32 qcount;
 	u32 sendx;
@@ -361,7 +361,7 @@ struct gsched_p {
 	u32 id;
 	u32 schedtick;		/* owner only */
 	u32 rnd;		/* owner only: xorshift state */
-	bool idle;		/* on inst->pidle; sched_lock */
+	bool idle;		/* on inst->idle_ps; sched_lock */
 	struct list_head idle_node;	/* sched_lock */
 	struct gsched_pstat stat;	/* owner only (WRITE_ONCE) */
 
@@ -382,7 +382,7 @@ struct gsched_p {
 #define GSCHED_HS_HANDED	3	/* BLOCKED, and its P was taken away */
 #define GSCHED_HS_MASK		3
 
-struct gsched_pn;
+struct gsched_notifier;
 
 /**
  * struct gsched_worker - a registered worker thread (Go's M)
@@ -410,16 +410,16 @@ struct gsched_worker {
 	bool spinning;			/* counted in nmspinning */
 	bool parked;			/* left an idle wait with -EINTR */
 	bool wakeup;			/* sched_lock to set */
-	bool idle;			/* on inst->midle; sched_lock */
+	bool idle;			/* on idle_workers; sched_lock */
 	bool nop;			/* counted in inst->nr_nop */
 	bool hpending;			/* sched_lock: hand-off wants a worker */
-	struct list_head idle_node;	/* inst->midle; sched_lock */
+	struct list_head idle_node;	/* idle_workers; sched_lock */
 	wait_queue_head_t wq;
 
 	/* hand-off (handoff.c) */
 	atomic_t hstate;		/* GSCHED_HS_* | seq << 2 */
 	int hfired;			/* hstate the grace timer saw */
-	struct gsched_pn *pn;		/* its preempt notifier; own thread */
+	struct gsched_notifier *pn;	/* its notifier; own thread */
 	struct hrtimer htimer;		/* grace period after blocking */
 	struct work_struct hwork;	/* the hand-off itself */
 	u64 blocked_ns;			/* when it blocked (tracing) */
@@ -427,12 +427,12 @@ struct gsched_worker {
 	/* preemption clock (preempt.c) */
 	u64 run_seq;			/* bumped when it starts a task */
 	u64 run_start;			/* ktime_get_ns() of that */
-	spinlock_t ptlock;		/* @pt_*, arming @ptimer; a leaf */
-	bool pt_armed;			/* @ptimer or @pwork in flight */
-	u64 pt_seq;			/* run_seq the preempt clock last saw */
-	u64 pt_retry;			/* ns to the next signal; doubles */
-	struct hrtimer ptimer;		/* preemption clock */
-	struct work_struct pwork;	/* sends the preemption signal */
+	spinlock_t preempt_lock;	/* the three below, arming the timer */
+	bool preempt_armed;		/* the timer or the work in flight */
+	u64 preempt_seq;		/* run_seq the clock last saw */
+	u64 preempt_retry;		/* ns to the next signal; doubles */
+	struct hrtimer preempt_timer;	/* the clock */
+	struct work_struct preempt_work;	/* sends the signal */
 };
 
 /* Instance lifecycle. */
@@ -447,8 +447,8 @@ enum gsched_inst_state {
 /**
  * struct gsched_inst - one runtime instance, one open file (Go's sched)
  *
- * @sched_lock protects the global run queue, the idle P list, @npidle,
- * the idle worker list, @nthreads, @nidle_workers, @state, @status,
+ * @sched_lock protects the global run queue, the idle P list, @nidle_ps,
+ * the idle worker list, @nthreads, @nsleeping, @state, @status,
  * @has_main, @deadlocked, @spare_req and @nhpending.
  * @nmspinning is atomic because the fast paths read it without the lock,
  * like Go's sched.nmspinning.
@@ -492,12 +492,12 @@ struct gsched_inst {
 	struct list_head runq;	/* global run queue */
 	struct list_head wakeq;	/* taken before runq: see gsched_wake() */
 	u32 runqsize;		/* tasks on runq and wakeq */
-	struct list_head pidle;	/* idle Ps */
-	u32 npidle;
+	struct list_head idle_ps;	/* idle Ps */
+	u32 nidle_ps;
 	u32 nthreads;		/* registered workers */
 	u32 nspares;		/* of which spares (index >= nprocs) */
-	u32 nidle_workers;	/* workers asleep in the module */
-	struct list_head midle;	/* idle workers without a P */
+	u32 nsleeping;		/* workers asleep in the module */
+	struct list_head idle_workers;	/* idle workers without a P */
 	bool spare_req;		/* ask the next worker out for a spare */
 	u32 nhpending;		/* workers whose hand-off waits for one */
 	atomic_t nr_nop;	/* workers running a task without a P */
@@ -584,8 +584,8 @@ void gsched_wakep(struct gsched_inst *inst);
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w);
 u32 gsched_runq_len(struct gsched_p *p);
 bool gsched_runq_empty(struct gsched_p *p);
-void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p);
-void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m);
+void gsched_idle_p_put(struct gsched_inst *inst, struct gsched_p *p);
+void gsched_idle_worker_del(struct gsched_inst *inst, struct gsched_worker *m);
 u32 gsched_worker_rand(struct gsched_worker *w);
 void gsched_stop(struct gsched_inst *inst, s64 status);
 void gsched_recheck_dead(struct gsched_inst *inst);
@@ -678,8 +678,8 @@ long gsched_fd_ioc(struct gsched_inst *inst, struct gsched_fd_op *op);
 /* timer.c: sleep, wait timeouts, timer channels */
 void gsched_timers_init(struct gsched_inst *inst);
 void gsched_timers_destroy(struct gsched_inst *inst);
-void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns);
-bool gsched_tmr_cancel(struct gsched_tmr *tm);
+void gsched_timer_arm(struct gsched_timer *tm, u64 delay_ns, u64 period_ns);
+bool gsched_timer_cancel(struct gsched_timer *tm);
 long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
 			struct gsched_task **cont);
 long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op);

@@ -43,16 +43,15 @@
  *
  * Lifetime of the notifiers
  * -------------------------
- * A notifier lives in its own struct gsched_pn, not in the instance: the
- * thread may outlive the instance (close of the fd) or the instance its
- * threads (process exit: the last thread releases the file while the
+ * A notifier lives in its own struct gsched_notifier, not in the instance:
+ * the thread may outlive the instance (close of the fd) or the instance
+ * its threads (process exit: the last thread releases the file while the
  * others are still on their way out). A worker that leaves normally
  * unregisters its own notifier. At teardown, each remaining notifier is
- * cut from its worker (pn->w = NULL, then synchronize_rcu(): the
- * callbacks run with preemption off, so they are RCU readers), and kept
- * as an orphan until its thread is dead (TASK_DEAD and off CPU: no
- * callback can run again). An orphan holds a module reference; a
- * delayed work frees it.
+ * cut from its worker (pn->w = NULL, then synchronize_rcu(): the callbacks
+ * run with preemption off, so they are RCU readers), and kept as an orphan
+ * until its thread is dead (TASK_DEAD and off CPU: no callback can run
+ * again). An orphan holds a module reference; a delayed work frees it.
  */
 #include "gsched.h"
 
@@ -84,7 +83,7 @@ MODULE_PARM_DESC(max_spares, "Cap on spare workers per instance (default 64)");
 #define HS_SET(v, s)	(((v) & ~GSCHED_HS_MASK) | (s))
 
 /**
- * struct gsched_pn - the preempt notifier of one worker thread
+ * struct gsched_notifier - the preempt notifier of one worker thread
  * @pn: registered on @tsk (by @tsk itself)
  * @w: the worker, or NULL once cut from it (then the callbacks do nothing)
  * @tsk: the thread, a reference
@@ -92,7 +91,7 @@ MODULE_PARM_DESC(max_spares, "Cap on spare workers per instance (default 64)");
  *	called execve is no longer a worker
  * @orphan: on gsched_orphans while waiting for @tsk to die
  */
-struct gsched_pn {
+struct gsched_notifier {
 	struct preempt_notifier pn;
 	struct gsched_worker *w;
 	struct task_struct *tsk;
@@ -117,9 +116,11 @@ static bool gsched_task_runnable(struct task_struct *tsk)
 }
 
 /* Context: the worker's thread in __schedule(): rq lock held, IRQs off. */
-static void gsched_pn_out(struct preempt_notifier *n, struct task_struct *next)
+static void gsched_notifier_out(struct preempt_notifier *n,
+				struct task_struct *next)
 {
-	struct gsched_pn *pn = container_of(n, struct gsched_pn, pn);
+	struct gsched_notifier *pn = container_of(n, struct gsched_notifier,
+						  pn);
 	struct gsched_worker *w = READ_ONCE(pn->w);
 	int hs;
 
@@ -141,9 +142,10 @@ static void gsched_pn_out(struct preempt_notifier *n, struct task_struct *next)
 }
 
 /* Context: the worker's thread, preemption off, after the switch. */
-static void gsched_pn_in(struct preempt_notifier *n, int cpu)
+static void gsched_notifier_in(struct preempt_notifier *n, int cpu)
 {
-	struct gsched_pn *pn = container_of(n, struct gsched_pn, pn);
+	struct gsched_notifier *pn = container_of(n, struct gsched_notifier,
+						  pn);
 	struct gsched_worker *w = READ_ONCE(pn->w);
 	int hs;
 
@@ -157,9 +159,9 @@ static void gsched_pn_in(struct preempt_notifier *n, int cpu)
 	hrtimer_try_to_cancel(&w->htimer);
 }
 
-static struct preempt_ops gsched_pn_ops = {
-	.sched_in = gsched_pn_in,
-	.sched_out = gsched_pn_out,
+static struct preempt_ops gsched_notifier_ops = {
+	.sched_in = gsched_notifier_in,
+	.sched_out = gsched_notifier_out,
 };
 
 /* The grace period ended. Context: hardirq. */
@@ -228,8 +230,8 @@ static void gsched_hwork_fn(struct work_struct *work)
 		goto out;
 	has_work = !gsched_runq_empty(w->p) || inst->runqsize;
 	if (has_work) {
-		m = list_first_entry_or_null(&inst->midle, struct gsched_worker,
-					     idle_node);
+		m = list_first_entry_or_null(&inst->idle_workers,
+					     struct gsched_worker, idle_node);
 		if (!m) {
 			/* the next worker to go idle takes it */
 			if (!w->hpending) {
@@ -246,11 +248,11 @@ static void gsched_hwork_fn(struct work_struct *work)
 		goto out;
 	}
 	if (m) {
-		gsched_midle_del(inst, m);
+		gsched_idle_worker_del(inst, m);
 		m->nextp = p;
 		m->wakeup = true;
 	} else {
-		gsched_pidle_put(inst, p);
+		gsched_idle_p_put(inst, p);
 	}
 out:
 	spin_unlock(&inst->sched_lock);
@@ -313,12 +315,12 @@ void gsched_worker_enter(struct gsched_worker *w)
 		w->p = NULL;
 		w->nop = true;	/* counted by the hand-off */
 		spin_lock(&inst->sched_lock);
-		p = list_first_entry_or_null(&inst->pidle, struct gsched_p,
+		p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
 					     idle_node);
 		if (p && inst->state < GSCHED_INST_STOPPED) {
 			list_del_init(&p->idle_node);
 			WRITE_ONCE(p->idle, false);
-			WRITE_ONCE(inst->npidle, inst->npidle - 1);
+			WRITE_ONCE(inst->nidle_ps, inst->nidle_ps - 1);
 			w->p = p;
 		}
 		spin_unlock(&inst->sched_lock);
@@ -388,21 +390,21 @@ void gsched_worker_init(struct gsched_worker *w)
  * site on every load and unload occasionally left the other vCPU trapping
  * on a stale int3 in finish_task_switch.)
  */
-static DEFINE_MUTEX(gsched_pn_key_mutex);
-static bool gsched_pn_key_on;	/* under gsched_pn_key_mutex */
+static DEFINE_MUTEX(gsched_notifier_key_mutex);
+static bool gsched_notifier_key_on;	/* under gsched_notifier_key_mutex */
 
 /* once per worker thread: the mutex is no hot path */
-static void pn_key_enable(void)
+static void notifier_key_enable(void)
 {
-	mutex_lock(&gsched_pn_key_mutex);
-	if (!gsched_pn_key_on) {
+	mutex_lock(&gsched_notifier_key_mutex);
+	if (!gsched_notifier_key_on) {
 		preempt_notifier_inc();
-		gsched_pn_key_on = true;
+		gsched_notifier_key_on = true;
 	}
-	mutex_unlock(&gsched_pn_key_mutex);
+	mutex_unlock(&gsched_notifier_key_mutex);
 }
 
-static void pn_free(struct gsched_pn *pn)
+static void notifier_free(struct gsched_notifier *pn)
 {
 	put_task_struct(pn->tsk);
 	kfree(pn);
@@ -420,18 +422,18 @@ static void pn_free(struct gsched_pn *pn)
  *
  * Context: process context, the calling thread's own list.
  */
-static void pn_reap_own_orphans(void)
+static void notifier_reap_own_orphans(void)
 {
-	struct gsched_pn *pn, *next;
+	struct gsched_notifier *pn, *next;
 	struct preempt_notifier *n;
 	struct hlist_node *tmp;
 	LIST_HEAD(mine);
 
 	mutex_lock(&gsched_orphan_mutex);
 	hlist_for_each_entry_safe(n, tmp, &current->preempt_notifiers, link) {
-		if (n->ops != &gsched_pn_ops)
+		if (n->ops != &gsched_notifier_ops)
 			continue;
-		pn = container_of(n, struct gsched_pn, pn);
+		pn = container_of(n, struct gsched_notifier, pn);
 		if (pn->tsk != current || list_empty(&pn->orphan))
 			continue;
 		list_move(&pn->orphan, &mine);
@@ -442,7 +444,7 @@ static void pn_reap_own_orphans(void)
 	mutex_unlock(&gsched_orphan_mutex);
 	/* our ioctl's open file holds the module: these puts are not last */
 	list_for_each_entry_safe(pn, next, &mine, orphan) {
-		pn_free(pn);
+		notifier_free(pn);
 		module_put(THIS_MODULE);
 	}
 }
@@ -456,14 +458,14 @@ static void pn_reap_own_orphans(void)
  */
 int gsched_worker_attach(struct gsched_worker *w)
 {
-	struct gsched_pn *pn;
+	struct gsched_notifier *pn;
 
-	pn_reap_own_orphans();
+	notifier_reap_own_orphans();
 	pn = kzalloc(sizeof(*pn), GFP_KERNEL_ACCOUNT);
 	if (!pn)
 		return -ENOMEM;
-	pn_key_enable();
-	preempt_notifier_init(&pn->pn, &gsched_pn_ops);
+	notifier_key_enable();
+	preempt_notifier_init(&pn->pn, &gsched_notifier_ops);
 	pn->w = w;
 	get_task_struct(current);
 	pn->tsk = current;
@@ -484,7 +486,7 @@ int gsched_worker_attach(struct gsched_worker *w)
  */
 void gsched_worker_detach_self(struct gsched_worker *w)
 {
-	struct gsched_pn *pn = w->pn;
+	struct gsched_notifier *pn = w->pn;
 
 	if (!pn)
 		return;
@@ -493,14 +495,14 @@ void gsched_worker_detach_self(struct gsched_worker *w)
 	preempt_notifier_unregister(&pn->pn);
 	preempt_enable();
 	w->pn = NULL;
-	pn_free(pn);
+	notifier_free(pn);
 }
 
 /*
  * No notifier callback can run for @tsk again: it is dead and its final
  * context switch (whose sched_out is the last callback) is complete.
  */
-static bool pn_thread_gone(struct task_struct *tsk)
+static bool notifier_thread_gone(struct task_struct *tsk)
 {
 	if (READ_ONCE(tsk->__state) != TASK_DEAD)
 		return false;
@@ -510,20 +512,20 @@ static bool pn_thread_gone(struct task_struct *tsk)
 
 static void gsched_orphan_gc(struct work_struct *work)
 {
-	struct gsched_pn *pn, *tmp;
+	struct gsched_notifier *pn, *tmp;
 	LIST_HEAD(gone);
 	bool more;
 
 	mutex_lock(&gsched_orphan_mutex);
 	list_for_each_entry_safe(pn, tmp, &gsched_orphans, orphan)
-		if (pn_thread_gone(pn->tsk))
+		if (notifier_thread_gone(pn->tsk))
 			list_move(&pn->orphan, &gone);
 	more = !list_empty(&gsched_orphans);
 	if (more)
 		schedule_delayed_work(&gsched_orphan_work, HZ / 10);
 	mutex_unlock(&gsched_orphan_mutex);
 	list_for_each_entry_safe(pn, tmp, &gone, orphan) {
-		pn_free(pn);
+		notifier_free(pn);
 		module_put(THIS_MODULE);
 	}
 }
@@ -544,7 +546,7 @@ static void gsched_orphan_gc(struct work_struct *work)
 void gsched_workers_release(struct gsched_inst *inst)
 {
 	struct gsched_worker *w;
-	struct gsched_pn *pn;
+	struct gsched_notifier *pn;
 	bool any = false;
 	u32 i;
 	int tries;
@@ -573,14 +575,14 @@ void gsched_workers_release(struct gsched_inst *inst)
 			preempt_disable();
 			preempt_notifier_unregister(&pn->pn);
 			preempt_enable();
-			pn_free(pn);
+			notifier_free(pn);
 			continue;
 		}
 		for (tries = 0; tries < 100 && (pn->tsk->flags & PF_EXITING) &&
-		     !pn_thread_gone(pn->tsk); tries++)
+		     !notifier_thread_gone(pn->tsk); tries++)
 			usleep_range(1000, 2000);
-		if (pn_thread_gone(pn->tsk)) {
-			pn_free(pn);
+		if (notifier_thread_gone(pn->tsk)) {
+			notifier_free(pn);
 			continue;
 		}
 		__module_get(THIS_MODULE);
@@ -607,9 +609,9 @@ struct gsched_worker *gsched_worker_self(struct gsched_inst *inst)
 	struct gsched_worker *w;
 
 	hlist_for_each_entry(n, &current->preempt_notifiers, link) {
-		if (n->ops != &gsched_pn_ops)
+		if (n->ops != &gsched_notifier_ops)
 			continue;
-		w = READ_ONCE(container_of(n, struct gsched_pn, pn)->w);
+		w = READ_ONCE(container_of(n, struct gsched_notifier, pn)->w);
 		if (w && w->inst == inst)
 			return w;
 	}
@@ -628,10 +630,10 @@ void gsched_handoff_exit(void)
 {
 	cancel_delayed_work_sync(&gsched_orphan_work);
 	WARN_ON(!list_empty(&gsched_orphans));
-	mutex_lock(&gsched_pn_key_mutex);
-	if (gsched_pn_key_on) {
+	mutex_lock(&gsched_notifier_key_mutex);
+	if (gsched_notifier_key_on) {
 		preempt_notifier_dec();
-		gsched_pn_key_on = false;
+		gsched_notifier_key_on = false;
 	}
-	mutex_unlock(&gsched_pn_key_mutex);
+	mutex_unlock(&gsched_notifier_key_mutex);
 }

@@ -93,8 +93,8 @@ struct gsched_inst *gsched_inst_create(void)
 	spin_lock_init(&inst->sched_lock);
 	INIT_LIST_HEAD(&inst->runq);
 	INIT_LIST_HEAD(&inst->wakeq);
-	INIT_LIST_HEAD(&inst->pidle);
-	INIT_LIST_HEAD(&inst->midle);
+	INIT_LIST_HEAD(&inst->idle_ps);
+	INIT_LIST_HEAD(&inst->idle_workers);
 	inst->state = GSCHED_INST_NEW;
 	gsched_timers_init(inst);
 	gsched_poll_init(inst);

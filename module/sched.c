@@ -47,7 +47,7 @@
  *   spinner                          producer
  *   atomic_dec(nmspinning)           runq_put(task) or global queue
  *   smp_mb() (C)                     smp_mb() (D)
- *   recheck global + all rings       if (!nmspinning && npidle) wakep()
+ *   recheck global + all rings       if (!nmspinning && nidle_ps) wakep()
  */
 #include "gsched.h"
 
@@ -336,44 +336,44 @@ static struct gsched_task *globrunq_get(struct gsched_inst *inst,
 	return t;
 }
 
-static void pidle_put(struct gsched_inst *inst, struct gsched_p *p)
+static void idle_p_put(struct gsched_inst *inst, struct gsched_p *p)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	WRITE_ONCE(p->idle, true);
-	list_add(&p->idle_node, &inst->pidle);
-	WRITE_ONCE(inst->npidle, inst->npidle + 1);
+	list_add(&p->idle_node, &inst->idle_ps);
+	WRITE_ONCE(inst->nidle_ps, inst->nidle_ps + 1);
 }
 
 /**
- * gsched_pidle_put() - put an empty P nobody holds on the idle list
+ * gsched_idle_p_put() - put an empty P nobody holds on the idle list
  * @inst: the instance
  * @p: the P
  *
  * Context: sched_lock held.
  */
-void gsched_pidle_put(struct gsched_inst *inst, struct gsched_p *p)
+void gsched_idle_p_put(struct gsched_inst *inst, struct gsched_p *p)
 {
-	pidle_put(inst, p);
+	idle_p_put(inst, p);
 }
 
-static void pidle_del(struct gsched_inst *inst, struct gsched_p *p)
+static void idle_p_del(struct gsched_inst *inst, struct gsched_p *p)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	list_del_init(&p->idle_node);
 	WRITE_ONCE(p->idle, false);
-	WRITE_ONCE(inst->npidle, inst->npidle - 1);
+	WRITE_ONCE(inst->nidle_ps, inst->nidle_ps - 1);
 }
 
 /* @w goes idle without a P (Go's mput). */
-static void midle_put(struct gsched_inst *inst, struct gsched_worker *w)
+static void idle_worker_put(struct gsched_inst *inst, struct gsched_worker *w)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	w->idle = true;
-	list_add(&w->idle_node, &inst->midle);
+	list_add(&w->idle_node, &inst->idle_workers);
 }
 
 /**
- * gsched_midle_del() - take idle worker @m off the idle list (Go's mget)
+ * gsched_idle_worker_del() - take idle worker @m off the idle list (Go's mget)
  * @inst: the instance
  * @m: the worker
  *
@@ -382,12 +382,12 @@ static void midle_put(struct gsched_inst *inst, struct gsched_worker *w)
  *
  * Context: sched_lock held.
  */
-void gsched_midle_del(struct gsched_inst *inst, struct gsched_worker *m)
+void gsched_idle_worker_del(struct gsched_inst *inst, struct gsched_worker *m)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	list_del_init(&m->idle_node);
 	m->idle = false;
-	if (list_empty(&inst->midle) && inst->nthreads < inst->nworkers)
+	if (list_empty(&inst->idle_workers) && inst->nthreads < inst->nworkers)
 		inst->spare_req = true;
 }
 
@@ -407,12 +407,13 @@ void gsched_wakep(struct gsched_inst *inst)
 	struct gsched_p *p;
 
 	smp_mb();	/* (D): work is queued before we look at spinners */
-	if (!READ_ONCE(inst->npidle) || atomic_read(&inst->nmspinning) ||
+	if (!READ_ONCE(inst->nidle_ps) || atomic_read(&inst->nmspinning) ||
 	    atomic_cmpxchg(&inst->nmspinning, 0, 1) != 0)
 		return;
 	spin_lock(&inst->sched_lock);
-	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
-	w = list_first_entry_or_null(&inst->midle, struct gsched_worker,
+	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
+				     idle_node);
+	w = list_first_entry_or_null(&inst->idle_workers, struct gsched_worker,
 				     idle_node);
 	if (!p || !w || inst->state >= GSCHED_INST_STOPPED) {
 		/* an idle P but every worker busy or blocked: ask for one */
@@ -422,8 +423,8 @@ void gsched_wakep(struct gsched_inst *inst)
 		atomic_dec(&inst->nmspinning);
 		return;
 	}
-	pidle_del(inst, p);
-	gsched_midle_del(inst, w);
+	idle_p_del(inst, p);
+	gsched_idle_worker_del(inst, w);
 	w->nextp = p;
 	w->spinning = true;	/* the nmspinning count we took is its own */
 	w->wakeup = true;
@@ -630,7 +631,7 @@ static bool check_dead(struct gsched_inst *inst)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	return inst->state == GSCHED_INST_RUNNING &&
-	       inst->npidle == inst->nprocs && !inst->runqsize &&
+	       inst->nidle_ps == inst->nprocs && !inst->runqsize &&
 	       !atomic_read(&inst->nr_timers) &&
 	       !atomic_read(&inst->nr_ext_waiters) &&
 	       !atomic_read(&inst->nr_nop) &&
@@ -688,13 +689,14 @@ static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
 	struct gsched_p *p;
 
 	spin_lock(&inst->sched_lock);
-	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
+	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
+				     idle_node);
 	if (!w->idle || !p || (global && !inst->runqsize)) {
 		spin_unlock(&inst->sched_lock);
 		return false;
 	}
-	pidle_del(inst, p);
-	gsched_midle_del(inst, w);
+	idle_p_del(inst, p);
+	gsched_idle_worker_del(inst, w);
 	w->p = p;
 	w->spinning = true;
 	atomic_inc(&inst->nmspinning);
@@ -756,7 +758,7 @@ top:
 	}
 	/* A6: spin only while 2*spinning < busy Ps, as Go does. */
 	if (w->spinning || 2 * atomic_read(&inst->nmspinning) <
-	    inst->nprocs - READ_ONCE(inst->npidle)) {
+	    inst->nprocs - READ_ONCE(inst->nidle_ps)) {
 		if (!w->spinning) {
 			w->spinning = true;
 			atomic_inc(&inst->nmspinning);
@@ -777,9 +779,9 @@ top:
 		goto found;
 	}
 	/* the P goes idle (empty) and the worker with it */
-	pidle_put(inst, p);
+	idle_p_put(inst, p);
 	w->p = NULL;
-	midle_put(inst, w);
+	idle_worker_put(inst, w);
 	spin_unlock(&inst->sched_lock);
 
 	if (w->spinning) {
@@ -815,14 +817,15 @@ nop:
 		spin_unlock(&inst->sched_lock);
 		goto top;
 	}
-	p = list_first_entry_or_null(&inst->pidle, struct gsched_p, idle_node);
+	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
+				     idle_node);
 	if (p && inst->runqsize) {
-		pidle_del(inst, p);
+		idle_p_del(inst, p);
 		w->p = p;
 		spin_unlock(&inst->sched_lock);
 		goto top;
 	}
-	midle_put(inst, w);
+	idle_worker_put(inst, w);
 	spin_unlock(&inst->sched_lock);
 
 check:
@@ -837,12 +840,12 @@ check:
 		report_deadlock(inst);
 wait:
 	spin_lock(&inst->sched_lock);
-	inst->nidle_workers++;
+	inst->nsleeping++;
 	spin_unlock(&inst->sched_lock);
 	ret = wait_event_interruptible(w->wq, READ_ONCE(w->wakeup) ||
 				       gsched_inst_stopped(inst));
 	spin_lock(&inst->sched_lock);
-	inst->nidle_workers--;
+	inst->nsleeping--;
 	if (w->wakeup) {
 		/* wakep() or a hand-off took us off the idle list */
 		w->wakeup = false;

@@ -97,15 +97,15 @@ static struct kobj_attribute inst_attr_##_name = __ATTR_RO(_name)
 
 INST_ATTR(pid, "%d", inst->pid);
 INST_ATTR(gomaxprocs, "%u", inst_nprocs(inst));
-INST_ATTR(idleprocs, "%u", READ_ONCE(inst->npidle));
+INST_ATTR(idleprocs, "%u", READ_ONCE(inst->nidle_ps));
 INST_ATTR(threads, "%u", READ_ONCE(inst->nthreads));
 INST_ATTR(spinningthreads, "%d", atomic_read(&inst->nmspinning));
-INST_ATTR(idlethreads, "%u", READ_ONCE(inst->nidle_workers));
+INST_ATTR(idlethreads, "%u", READ_ONCE(inst->nsleeping));
 INST_ATTR(handoffs, "%lld", (long long)atomic64_read(&inst->handoffs));
 INST_ATTR(spares, "%u", READ_ONCE(inst->nspares));
-INST_ATTR(spares_idle, "%u", READ_ONCE(inst->nidle_workers) >
-	  READ_ONCE(inst->npidle) ?
-	  READ_ONCE(inst->nidle_workers) - READ_ONCE(inst->npidle) : 0);
+INST_ATTR(spares_idle, "%u", READ_ONCE(inst->nsleeping) >
+	  READ_ONCE(inst->nidle_ps) ?
+	  READ_ONCE(inst->nsleeping) - READ_ONCE(inst->nidle_ps) : 0);
 INST_ATTR(preemptions, "%lld",
 	  (long long)atomic64_read(&inst->preemptions));
 INST_ATTR(runqueue, "%u", READ_ONCE(inst->runqsize));

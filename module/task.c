@@ -285,9 +285,9 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	t->detached = sp->flags & GSCHED_SPAWN_DETACHED;
 	t->last_cpu = -1;
 	INIT_LIST_HEAD(&t->node);
-	timerqueue_init(&t->tmr.node);
-	t->tmr.task = t;
-	t->tmr.inst = inst;
+	timerqueue_init(&t->timer.node);
+	t->timer.task = t;
+	t->timer.inst = inst;
 
 	ret = gsched_handle_alloc(inst, &t->obj);
 	if (ret < 0) {

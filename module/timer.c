@@ -70,7 +70,7 @@ static void rearm_locked(struct gsched_inst *inst)
 }
 
 /* Put @tm on the queue for @when; the caller counts it in nr_timers. */
-static void queue_locked(struct gsched_tmr *tm, ktime_t when)
+static void queue_locked(struct gsched_timer *tm, ktime_t when)
 {
 	struct gsched_inst *inst = tm->inst;
 
@@ -81,7 +81,7 @@ static void queue_locked(struct gsched_tmr *tm, ktime_t when)
 		rearm_locked(inst);
 }
 
-static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
+static void enqueue_locked(struct gsched_timer *tm, ktime_t when)
 {
 	atomic_inc(&tm->inst->nr_timers);
 	queue_locked(tm, when);
@@ -92,7 +92,7 @@ static void enqueue_locked(struct gsched_tmr *tm, ktime_t when)
  * timer_lock, which the task's resume path takes to cancel the timer
  * before it frees the wait (see the top of the file).
  */
-static struct gsched_task *fire_task_locked(struct gsched_tmr *tm)
+static struct gsched_task *fire_task_locked(struct gsched_timer *tm)
 {
 	struct gsched_wait *wait = tm->task->wait;
 
@@ -111,7 +111,7 @@ static void gsched_timer_work(struct work_struct *work)
 	struct timerqueue_node *node;
 	struct gsched_task *t;
 	struct gsched_chan *ch;
-	struct gsched_tmr *tm;
+	struct gsched_timer *tm;
 	ktime_t now = ktime_get();
 	u64 val;
 
@@ -126,7 +126,7 @@ static void gsched_timer_work(struct work_struct *work)
 			spin_unlock(&inst->timer_lock);
 			return;
 		}
-		tm = container_of(node, struct gsched_tmr, node);
+		tm = container_of(node, struct gsched_timer, node);
 		timerqueue_del(&inst->timers, node);
 		tm->queued = false;
 		if (tm->task) {
@@ -184,7 +184,7 @@ void gsched_timers_init(struct gsched_inst *inst)
  * @inst: the instance, whose process is gone or whose file is released
  *
  * Called from both; the second call finds nothing to do. Once
- * timers_dead is set, gsched_tmr_arm() queues nothing, so an ioctl that
+ * timers_dead is set, gsched_timer_arm() queues nothing, so an ioctl that
  * still reaches the instance (through an inherited fd) cannot restart one.
  *
  * Context: process context, may sleep.
@@ -201,23 +201,23 @@ void gsched_timers_destroy(struct gsched_inst *inst)
 	spin_lock(&inst->timer_lock);
 	while ((node = timerqueue_getnext(&inst->timers))) {
 		timerqueue_del(&inst->timers, node);
-		container_of(node, struct gsched_tmr, node)->queued = false;
+		container_of(node, struct gsched_timer, node)->queued = false;
 		atomic_dec(&inst->nr_timers);
 	}
 	spin_unlock(&inst->timer_lock);
 }
 
 /**
- * gsched_tmr_arm() - queue @tm to fire after @delay_ns, then every @period_ns
+ * gsched_timer_arm() - queue @tm to fire after @delay_ns, then every @period_ns
  * @tm: an unqueued timer, armed only by its owner (a task's own wait, or
  *	a timer channel before it is published; GSCHED_TIMER_RESET, which
- *	any thread may issue, goes through gsched_tmr_reset())
+ *	any thread may issue, goes through timer_reset())
  * @delay_ns: relative first expiry
  * @period_ns: 0 for one shot; shorter than the floor is raised to it
  *
  * Context: any process context; takes timer_lock (may nest in chan locks).
  */
-void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns)
+void gsched_timer_arm(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
 {
 	struct gsched_inst *inst = tm->inst;
 
@@ -231,13 +231,13 @@ void gsched_tmr_arm(struct gsched_tmr *tm, u64 delay_ns, u64 period_ns)
 }
 
 /**
- * gsched_tmr_cancel() - take @tm off its queue
+ * gsched_timer_cancel() - take @tm off its queue
  * @tm: the timer
  *
  * Context: process context; takes timer_lock.
  * Return: true when it was queued.
  */
-bool gsched_tmr_cancel(struct gsched_tmr *tm)
+bool gsched_timer_cancel(struct gsched_timer *tm)
 {
 	struct gsched_inst *inst = tm->inst;
 	bool was;
@@ -256,10 +256,10 @@ bool gsched_tmr_cancel(struct gsched_tmr *tm)
 }
 
 /**
- * gsched_tmr_reset() - take @tm off its queue and queue it again, in one step
+ * timer_reset() - take @tm off its queue and queue it again, in one step
  * @tm: a timer channel's timer
  * @delay_ns: relative first expiry; 0 only stops it
- * @period_ns: as for gsched_tmr_arm()
+ * @period_ns: as for gsched_timer_arm()
  *
  * GSCHED_TIMER_RESET may run on one timer from several threads at once
  * (any thread may issue it). As a cancel followed by an arm, two resets
@@ -271,8 +271,7 @@ bool gsched_tmr_cancel(struct gsched_tmr *tm)
  * Context: process context; takes timer_lock.
  * Return: true when it was queued.
  */
-static bool gsched_tmr_reset(struct gsched_tmr *tm, u64 delay_ns,
-			     u64 period_ns)
+static bool timer_reset(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
 {
 	struct gsched_inst *inst = tm->inst;
 	bool was;
@@ -341,7 +340,7 @@ long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
  */
 void gsched_timer_chan_free(struct gsched_chan *ch)
 {
-	gsched_tmr_cancel(ch->timer);
+	gsched_timer_cancel(ch->timer);
 	kfree(ch->timer);
 	ch->timer = NULL;
 }
@@ -358,7 +357,7 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 {
 	struct gsched_chan_ref *ref;
 	struct gsched_chan *ch;
-	struct gsched_tmr *tm;
+	struct gsched_timer *tm;
 	int ret;
 
 	if (op->op == GSCHED_TIMER_MAKE) {
@@ -378,7 +377,7 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		ch->timer = tm;
 		/* armed before it is published: see gsched_chan_ref_add() */
 		if (op->delay_ns)
-			gsched_tmr_arm(tm, op->delay_ns, op->period_ns);
+			gsched_timer_arm(tm, op->delay_ns, op->period_ns);
 		ret = gsched_chan_ref_add(inst, ch);
 		if (ret < 0)
 			return ret;	/* the put stopped and freed tm with ch */
@@ -400,9 +399,9 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		return -EINVAL;
 	}
 	if (op->op == GSCHED_TIMER_RESET)
-		op->ok = gsched_tmr_reset(tm, op->delay_ns, op->period_ns);
+		op->ok = timer_reset(tm, op->delay_ns, op->period_ns);
 	else
-		op->ok = gsched_tmr_cancel(tm);
+		op->ok = gsched_timer_cancel(tm);
 	gsched_chan_ref_put(ref);
 	return 0;
 }

@@ -88,7 +88,7 @@
  *   fd waits (poll.c)      gsched_poll_prepare() (pass 0),
  *                          gsched_fd_case_try(), gsched_poll_arm(),
  *                          gsched_fd_case_unqueue()
- *   timers (timer.c)       gsched_tmr_arm(), gsched_tmr_cancel()
+ *   timers (timer.c)       gsched_timer_arm(), gsched_timer_cancel()
  *
  * So calls go both ways between this file and each client, always in that
  * shape. The select front end, GSCHED_OP_SELECT, is here; send and receive
@@ -493,7 +493,7 @@ static void wait_arm_timer(struct gsched_task *t, struct gsched_wait *wait,
 	if (!wait->deadline)
 		wait->deadline = ktime_to_ns(gsched_ktime_after(ktime_get(),
 								timeout_ns));
-	gsched_tmr_arm(&t->tmr, timeout_ns, 0);
+	gsched_timer_arm(&t->timer, timeout_ns, 0);
 }
 
 /**
@@ -660,7 +660,7 @@ static void wait_unqueue(struct gsched_task *t, struct gsched_wait *wait)
 {
 	u32 i;
 
-	gsched_tmr_cancel(&t->tmr);
+	gsched_timer_cancel(&t->timer);
 	for (i = 0; i < wait->n; i++) {
 		struct gsched_waiter *c = &wait->w[i];
 
