@@ -7,8 +7,8 @@
  *   G  -> struct gsched_task      a task; registers and stack live in user
  *                                 memory, the authoritative state here
  *   P  -> struct gsched_p         a run queue: lock-free ring + runnext
- *   M  -> struct gsched_worker    a registered worker thread; in this
- *                                 version worker i always holds P i
+ *   M  -> struct gsched_worker    a registered worker thread; it holds
+ *                                 at most one P, which hand-offs change
  *   sched -> struct gsched_inst   one per open file of /dev/gsched
  *
  * Lock order, outermost first. A lock is taken only while every lock

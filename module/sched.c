@@ -40,9 +40,8 @@
  * nmspinning *before* rechecking every run queue, the global one included
  * (C); a producer adds work *before* reading nmspinning in wakep() (D).
  * One of the two sees the other, so work submitted while the last spinner
- * parks is never stranded (seed scenario 35; share_test's
- * buffered_stream_repeated hung when the recheck skipped the global
- * queue, where every wake from outside the instance's Ps lands):
+ * parks is never stranded. The recheck must cover the global queue too:
+ * every wake from outside the instance's Ps lands there.
  *
  *   spinner                          producer
  *   atomic_dec(nmspinning)           runq_put(task) or global queue
@@ -620,12 +619,13 @@ void gsched_stop(struct gsched_inst *inst, s64 status)
  * that went away: gsched_recheck_dead()). Only tasks, timers, files and
  * other holders of a shared channel wake tasks, so all Ps idle with an
  * empty global queue, no timer pending, no wait that another holder or a
- * file may complete (nr_ext_waiters, kept by chan.c: a channel's holders
- * are the instances with a handle to it and its open exported files), no
- * task running on a worker whose P was handed off (it is in a system
- * call) and live tasks is Go's checkdead(). A task blocked on a shared
- * channel whose other side was killed is thus reported like any local
- * deadlock, once the peer's handles and the exported fds are all gone.
+ * file may complete (nr_ext_waiters, kept by wait.c and chan.c: a
+ * channel's holders are the instances with a handle to it and its open
+ * exported files), no task running on a worker whose P was handed off (it
+ * is in a system call) and live tasks is Go's checkdead(). A task blocked
+ * on a shared channel whose other side was killed is thus reported like
+ * any local deadlock, once the peer's handles and the exported fds are
+ * all gone.
  */
 static bool check_dead(struct gsched_inst *inst)
 {
@@ -756,7 +756,7 @@ top:
 		if (t)
 			goto found;
 	}
-	/* A6: spin only while 2*spinning < busy Ps, as Go does. */
+	/* spin only while 2*spinning < busy Ps, as Go does */
 	if (w->spinning || 2 * atomic_read(&inst->nmspinning) <
 	    inst->nprocs - READ_ONCE(inst->nidle_ps)) {
 		if (!w->spinning) {

@@ -13,9 +13,10 @@
  * state set to WAITING before it is published to its waker (the joiner is
  * stored in the target under both tasks' locks), so a waker always finds
  * it WAITING and never wakes a task that is still on its way to sleep.
- * The task's registers are already saved in user memory when its worker
- * makes the SWITCH call (DESIGN.md section 1), so another worker may run
- * it as soon as it is queued.
+ * The task's registers are already saved in user memory, on its own stack,
+ * when its worker makes the SWITCH call (Documentation/gsched.rst,
+ * "Execution model"), so another worker may run it as soon as it is
+ * queued.
  */
 #include "gsched.h"
 
