@@ -152,7 +152,10 @@ $(KSFT_HDR):
 		'*/tools/testing/selftests/kselftest.h'
 	@touch $@
 
+# A binary whose source is gone (a test file split or renamed) would still
+# be run by tools/run-tests, which runs every build/selftests/*_test.
 selftests: $(TEST_BINS)
+	@rm -f $(filter-out $(TEST_BINS),$(wildcard $(BUILD)/selftests/*_test))
 
 $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(KSFT_HDR) \
 		$(LIB_OUT)/libgsched.a $(LIB_HDRS)
