@@ -1588,9 +1588,7 @@ TEST_F(ready, park_deadlock)
 	ASSERT_EQ(0, gs_worker(self->fd, 0));
 	ASSERT_EQ(0, gs_switch(self->fd, 0, GSCHED_OP_NONE, 0, 0, &sw));
 	ASSERT_EQ(id, sw.next_id);
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd >= 0)
-		lseek(kfd, 0, SEEK_END);
+	kfd = kmsg_open();
 	ASSERT_EQ(0, gs_switch(self->fd, 0, GSCHED_OP_PARK, GSCHED_WAIT_USER,
 			       0, &sw));
 	EXPECT_EQ(GSCHED_NEXT_EXIT | GSCHED_NEXT_DEADLOCK, sw.next_flags);

@@ -26,27 +26,6 @@ static struct gsched_opts two_p = { .nprocs = 2 };
 
 /* ---- checks inside tasks: task_check.h ---- */
 
-/*
- * Wait (yielding) until task @id is WAITING; return its wait reason, -2
- * when it died instead, -1 on error, -3 when it never blocked.
- */
-static int wait_blocked(int id)
-{
-	struct gsched_task_info ti;
-	int i;
-
-	for (i = 0; i < 100000; i++) {
-		if (gsched_task_info(id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			return (int)ti.wait_reason;
-		if (ti.state == GSCHED_TASK_DEAD)
-			return -2;
-		gsched_yield();
-	}
-	return -3;
-}
-
 /* Wait (sleeping 1 ms steps, up to ~2 s) until @id waits for @reason. */
 static int wait_reason_sleep(int id, unsigned int reason)
 {
@@ -64,18 +43,6 @@ static int wait_reason_sleep(int id, unsigned int reason)
 	}
 	return (int)ti.wait_reason;
 }
-
-/* The state and reason of @id as state * 100 + reason, or -1. */
-static int task_sr(int id)
-{
-	struct gsched_task_info ti;
-
-	if (gsched_task_info(id, &ti))
-		return -1;
-	return (int)(ti.state * 100 + ti.wait_reason);
-}
-
-#define SR(state, reason)	((state) * 100 + (reason))
 
 /* Blocking helpers: a->ret and a->val tell what happened. */
 struct op_arg {
@@ -2024,18 +1991,6 @@ TEST(timer_sleep_only_no_deadlock)
 
 /* ==== 8. bad input ===================================================== */
 
-/* An address with nothing mapped. */
-static void *unmapped(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	munmap(p, 4096);
-	return p;
-}
-
 FIXTURE(raw) {
 	int fd;
 	unsigned int id;
@@ -2336,9 +2291,7 @@ TEST_F(raw, concurrent_resets_of_one_timer)
 	__u32 h, x;
 
 	ASSERT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_MAKE, 0, 0, 0, &h));
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd >= 0)
-		lseek(kfd, 0, SEEK_END);
+	kfd = kmsg_open();
 	for (i = 0; i < RESETTERS; i++) {
 		r[i] = (struct resetter){ .fd = self->fd, .h = h };
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, resetter_fn, &r[i]));

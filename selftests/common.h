@@ -6,11 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +147,80 @@ static inline int gs_raw_instance(unsigned int nprocs, unsigned int *id)
 	}
 	if (id)
 		*id = s.instance_id;
+	return fd;
+}
+
+/* An address with nothing mapped (NULL when mmap fails). */
+static inline void *unmapped(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, 4096);
+	return p;
+}
+
+/* Is @needle anywhere in the kernel log (the whole ring buffer)? */
+static inline bool klog_has(const char *needle)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, needle) != NULL;
+}
+
+/*
+ * /dev/kmsg read from its current end on: the lines a test reads from it
+ * are the ones printed after the open. Returns the fd or -1 (errno set).
+ */
+static inline int kmsg_open(void)
+{
+	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (kfd >= 0)
+		lseek(kfd, 0, SEEK_END);
+	return kfd;
+}
+
+/* Pass @fd over the unix socket @s (SCM_RIGHTS, one byte of data). */
+static inline int send_fd(int s, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(s, &mh, 0) == 1 ? 0 : -1;
+}
+
+/* The fd send_fd() passed over @s, or -1. */
+static inline int recv_fd(int s)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(s, &mh, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
 }
 

@@ -31,38 +31,6 @@ static struct gsched_opts two_p = { .nprocs = 2 };
 
 /* ---- checks inside tasks: task_check.h ---- */
 
-static long join_val(int id)
-{
-	long v = -12345;
-	int ret = gsched_join(id, &v);
-
-	return ret ? ret : v;
-}
-
-/*
- * Wait (yielding, then sleeping) until task @id is WAITING; return its wait
- * reason, -2 when it died instead, -1 on error, -3 when it never blocked.
- */
-static int wait_blocked(int id)
-{
-	struct gsched_task_info ti;
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (gsched_task_info(id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			return (int)ti.wait_reason;
-		if (ti.state == GSCHED_TASK_DEAD)
-			return -2;
-		if (i < 1000)
-			gsched_yield();
-		else
-			gsched_sleep(MS);
-	}
-	return -3;
-}
-
 /* Is the context done: its done channel closed (a receive gives 0)? */
 static int is_done(gsched_ctx_t c)
 {
@@ -501,7 +469,7 @@ static long done_owned_main(void *arg)
 
 	T_EQ(0, gsched_ctx_with_cancel(&c, NULL));
 	id = spawn_j(recv_under, c);
-	T_GT(0, wait_blocked(id));
+	T_GT(0, wait_blocked_sleeping(id));
 	user_send_ret = gsched_chan_trysend(gsched_ctx_done(c), NULL);
 	user_close_ret = gsched_chan_close(gsched_ctx_done(c));
 	gsched_sleep(10 * MS);
@@ -668,7 +636,7 @@ static long variants_main(void *arg)
 			ids[k] = spawn_j(variant_task, &vt[k]);
 		}
 		for (k = 0; k < V_NKINDS; k++) {
-			st = wait_blocked(ids[k]);
+			st = wait_blocked_sleeping(ids[k]);
 			/* a slow guest may see the timeout first */
 			if (mode == 0 || st != -2)
 				T_GT(0, st);
@@ -764,15 +732,6 @@ static long rlock_flag(void *arg)
 	return gsched_rwmutex_runlock(rw) ? -2 : 0;
 }
 
-static int flag_within_1s(atomic_int *v)
-{
-	int i;
-
-	for (i = 0; i < 1000 && !atomic_load(v); i++)
-		gsched_sleep(MS);
-	return atomic_load(v);
-}
-
 static long cancelled_writer_main(void *arg)
 {
 	static struct vtask t;
@@ -784,9 +743,10 @@ static long cancelled_writer_main(void *arg)
 	T_EQ(0, gsched_rwmutex_rlock(rw));
 	t = (struct vtask){ .ctx = c, .kind = V_WLOCK };
 	w = spawn_j(variant_task, &t);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	r = spawn_j(rlock_flag, NULL);
-	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked(r));	/* behind the writer */
+	/* behind the writer */
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r));
 	T_EQ(0, gsched_ctx_cancel(c));
 	T_EQ(0, join_val(w));
 	T_EQ(-ECANCELED, t.ret);
@@ -823,7 +783,7 @@ static long send_cancel_main(void *arg)
 	T_EQ(0, gsched_ctx_with_cancel(&c, NULL));
 	t = (struct vtask){ .ctx = c, .kind = V_SEND };
 	id = spawn_j(variant_task, &t);
-	T_GT(0, wait_blocked(id));
+	T_GT(0, wait_blocked_sleeping(id));
 	T_EQ(0, gsched_ctx_cancel(c));
 	T_EQ(0, join_val(id));
 	T_EQ(-ECANCELED, t.ret);
@@ -1247,41 +1207,6 @@ TEST(deadlines_fire_in_order)
 }
 
 /* ==== contexts shared between processes ==== */
-
-static int send_fd(int s, int fd)
-{
-	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(s, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int s)
-{
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(s, &mh, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
 
 static int sock[2];
 

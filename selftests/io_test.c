@@ -38,27 +38,6 @@ static struct gsched_opts two_p = { .nprocs = 2 };
 
 /* ---- checks inside tasks: task_check.h ---- */
 
-/*
- * Wait (yielding) until task @id is WAITING; return its wait reason, -2
- * when it died instead, -1 on error, -3 when it never blocked.
- */
-static int wait_blocked(int id)
-{
-	struct gsched_task_info ti;
-	int i;
-
-	for (i = 0; i < 100000; i++) {
-		if (gsched_task_info(id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			return (int)ti.wait_reason;
-		if (ti.state == GSCHED_TASK_DEAD)
-			return -2;
-		gsched_yield();
-	}
-	return -3;
-}
-
 static int task_state(int id)
 {
 	struct gsched_task_info ti;

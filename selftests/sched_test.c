@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -567,17 +566,6 @@ static long join_sleeper(void *arg)
 
 	gsched_join(id, NULL);
 	return 2;
-}
-
-static bool klog_has(const char *needle)
-{
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return false;
-	buf[n] = 0;
-	return strstr(buf, needle) != NULL;
 }
 
 TEST(deadlock_main_parks)

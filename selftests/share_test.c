@@ -19,41 +19,6 @@
 
 static struct gsched_opts two_p = { .nprocs = 2 };
 
-/* ---- fd passing ---- */
-
-static int send_fd(int s, int fd)
-{
-	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int s)
-{
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(s, &m, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&m);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static int sock[2];
 
 /* ---- ping-pong between two processes ---- */
@@ -686,15 +651,6 @@ static pid_t fork_survivor(gsched_fn_t fn)
 	return pid;
 }
 
-static int open_kmsg(void)
-{
-	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (kfd >= 0)
-		lseek(kfd, 0, SEEK_END);
-	return kfd;
-}
-
 /*
  * (a) The importer is SIGKILLed while the exporter's main task blocks in
  * receive. The importer's handle was the channel's only other holder and
@@ -711,7 +667,7 @@ TEST(dead_importer_survivor_reported)
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
 	ASSERT_EQ(0, pipe(ready));
-	kfd = open_kmsg();
+	kfd = kmsg_open();
 	ASSERT_LE(0, kfd);
 	peer = fork();
 	ASSERT_LE(0, peer);
@@ -754,7 +710,7 @@ TEST(dead_exporter_survivor_reported_after_last_fd)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_fd_sock));
 	ASSERT_EQ(0, pipe(ready));
-	kfd = open_kmsg();
+	kfd = kmsg_open();
 	ASSERT_LE(0, kfd);
 	peer = fork();
 	ASSERT_LE(0, peer);

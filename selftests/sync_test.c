@@ -11,7 +11,6 @@
  * record the first failure; RUN_OK() then reports it.
  */
 #include <stdatomic.h>
-#include <sys/klog.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -33,62 +32,7 @@ static struct gsched_opts two_p = { .nprocs = 2 };
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);	\
 } while (0)
 
-/*
- * Wait (yielding, then sleeping) until task @id is WAITING; return its wait
- * reason, -2 when it died instead, -1 on error, -3 when it never blocked.
- */
-static int wait_blocked(int id)
-{
-	struct gsched_task_info ti;
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (gsched_task_info(id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			return (int)ti.wait_reason;
-		if (ti.state == GSCHED_TASK_DEAD)
-			return -2;
-		if (i < 1000)
-			gsched_yield();
-		else
-			gsched_sleep(MS);
-	}
-	return -3;
-}
-
-/* The state of @id as state * 100 + wait reason, or -1. */
-static int task_sr(int id)
-{
-	struct gsched_task_info ti;
-
-	if (gsched_task_info(id, &ti))
-		return -1;
-	return (int)(ti.state * 100 + ti.wait_reason);
-}
-
-#define SR(state, reason)	((state) * 100 + (reason))
 #define WAITING(reason)		SR(GSCHED_TASK_WAITING, reason)
-
-static long join_val(int id)
-{
-	long v = -12345;
-	int ret = gsched_join(id, &v);
-
-	return ret ? ret : v;
-}
-
-/* Is @needle in the kernel log? */
-static bool klog_has(const char *needle)
-{
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return false;
-	buf[n] = 0;
-	return strstr(buf, needle) != NULL;
-}
 
 /* The deadlock report line of task @task of instance @inst. */
 static bool klog_task_waits(int inst, int task, const char *reason,
@@ -182,12 +126,12 @@ static long s14_main(void *arg)
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));		/* the first reader */
 	w = spawn_j(s14_writer, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	r1 = spawn_j(s14_reader, NULL);
 	r2 = spawn_j(s14_reader, NULL);
 	/* a pending writer keeps new readers out */
-	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked(r1));
-	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked(r2));
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r1));
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r2));
 	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
 	T_EQ(0, atomic_load(&norder14));
 	T_EQ(0, gsched_rwmutex_runlock(rw));
@@ -243,7 +187,7 @@ static long s15_main(void *arg)
 	while (atomic_load(&held15) < 5)
 		gsched_yield();
 	w = spawn_j(s15_writer, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	for (i = 0; i < 5; i++) {
 		T_EQ(0, gsched_chan_send(release15[i], NULL));
 		T_EQ(0, join_val(r[i]));
@@ -279,7 +223,7 @@ static long s16_main(void *arg)
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));
 	writer16 = spawn_j(s16_writer, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(writer16));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(writer16));
 	gsched_rwmutex_rlock(rw);	/* behind the writer: forever */
 	t_fail(__LINE__, "recursive rlock returned", 0, 1);
 	return 0;
@@ -359,14 +303,14 @@ static long s18_handoff_main(void *arg)
 	T_EQ(0, gsched_mutex_init(&m));
 	T_EQ(0, gsched_mutex_lock(m));
 	v = spawn_j(s18_victim, NULL);
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(v));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(v));
 	T_EQ(0, gsched_sleep(3 * MS));	/* the victim waits > 1 ms */
 	/* normal mode: unlock wakes the victim, but we barge back in */
 	T_EQ(0, gsched_mutex_unlock(m));
 	barge_trylock = gsched_mutex_trylock(m);
 	/* the victim runs, loses, sees it waited > 1 ms: starvation */
 	gsched_yield();
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(v));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(v));
 	T_EQ(0, atomic_load(&victim_got));
 	/* starvation mode: unlock hands the lock over; no barging */
 	T_EQ(0, gsched_mutex_unlock(m));
@@ -479,7 +423,7 @@ static long fifo_main(void *arg)
 	T_EQ(0, gsched_mutex_lock(m));
 	for (i = 0; i < 4; i++) {
 		ids[i] = spawn_j(fifo_waiter, (void *)names[i]);
-		T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(ids[i]));
+		T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(ids[i]));
 	}
 	T_EQ(0, gsched_mutex_unlock(m));
 	for (i = 0; i < 4; i++)
@@ -500,13 +444,13 @@ static long requeue_main(void *arg)
 	T_EQ(0, gsched_mutex_init(&m));
 	T_EQ(0, gsched_mutex_lock(m));
 	a = spawn_j(fifo_waiter, "a");
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(a));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(a));
 	b = spawn_j(fifo_waiter, "b");
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(b));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(b));
 	T_EQ(0, gsched_mutex_unlock(m));	/* wakes a */
 	T_EQ(0, gsched_mutex_trylock(m));	/* and barges in first */
 	gsched_yield();				/* a runs, loses, requeues */
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(a));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(a));
 	T_EQ(0, atomic_load(&nfifo));
 	T_EQ(0, gsched_mutex_unlock(m));
 	T_EQ(0, join_val(a));
@@ -547,7 +491,7 @@ static long s19_main(void *arg)
 	T_EQ(0, gsched_mutex_trylock(m));	/* it really was unlocked */
 	/* a waiter gets the lock when a third task unlocks it */
 	w = spawn_j(s19_waiter, NULL);
-	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(w));
 	T_EQ(0, join_val(spawn_j(unlock_m, NULL)));
 	T_EQ(0, join_val(w));
 	T_EQ(1, atomic_load(&got19));
@@ -634,7 +578,7 @@ static long s21_main(void *arg)
 	T_EQ(-ERANGE, gsched_wg_add(wg, -3));	/* unchanged: still 2 */
 	T_EQ(0, gsched_wg_done(wg));		/* 1 */
 	w = spawn_j(wg_waiter, NULL);
-	T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked_sleeping(w));
 	/*
 	 * One P: the woken waiter cannot run before we add again, so its
 	 * Wait has not returned: Go's "WaitGroup is reused before previous
@@ -781,7 +725,7 @@ static long trylock_main(void *arg)
 	/* a pending writer keeps try-readers out too */
 	T_EQ(0, gsched_rwmutex_rlock(rw));
 	w = spawn_j(wlock_unlock_rw, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
 	T_EQ(-EBUSY, gsched_rwmutex_trylock(rw));
 	T_EQ(0, gsched_rwmutex_runlock(rw));
@@ -845,7 +789,7 @@ static long cond_main(void *arg)
 	T_EQ(0, gsched_cond_init(&cv));
 	for (i = 0; i < NCOND; i++) {
 		ids[i] = spawn_j(cond_waiter, NULL);
-		T_EQ(GSCHED_WAIT_COND, wait_blocked(ids[i]));
+		T_EQ(GSCHED_WAIT_COND, wait_blocked_sleeping(ids[i]));
 	}
 	T_EQ(0, gsched_cond_signal(cv));
 	wait_count(&cond_woken, 1);
@@ -863,7 +807,7 @@ static long cond_main(void *arg)
 	T_EQ(0, gsched_cond_signal(cv));
 	T_EQ(0, gsched_cond_broadcast(cv));
 	ids[NCOND] = spawn_j(cond_waiter, NULL);
-	T_EQ(GSCHED_WAIT_COND, wait_blocked(ids[NCOND]));
+	T_EQ(GSCHED_WAIT_COND, wait_blocked_sleeping(ids[NCOND]));
 	gsched_sleep(10 * MS);
 	T_EQ(WAITING(GSCHED_WAIT_COND), task_sr(ids[NCOND]));
 	T_EQ(0, gsched_cond_broadcast(cv));
@@ -891,7 +835,7 @@ static long wg_many_main(void *arg)
 	T_EQ(0, gsched_wg_add(wg, 2));
 	for (i = 0; i < NWG; i++) {
 		ids[i] = spawn_j(wg_waiter, NULL);
-		T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked(ids[i]));
+		T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked_sleeping(ids[i]));
 	}
 	T_EQ(0, gsched_wg_done(wg));
 	gsched_sleep(5 * MS);
@@ -953,7 +897,7 @@ static long deadlock_reasons_main(void *arg)
 	dl_ids[3] = spawn_j(rlock_rw, NULL);
 	dl_ids[4] = spawn_j(wlock_unlock_rw, NULL);
 	for (i = 0; i < 5; i++)
-		T_EQ(want[i], wait_blocked(dl_ids[i]));
+		T_EQ(want[i], wait_blocked_sleeping(dl_ids[i]));
 	gsched_join(dl_ids[0], NULL);		/* never returns */
 	t_fail(__LINE__, "join returned", 0, 1);
 	return 0;
@@ -991,16 +935,6 @@ static long rlock_flag(void *arg)
 	return gsched_rwmutex_runlock(rw) ? -2 : 0;
 }
 
-/* Wait up to ~1 s for @v to become 1. */
-static int flag_within_1s(atomic_int *v)
-{
-	int i;
-
-	for (i = 0; i < 1000 && !atomic_load(v); i++)
-		gsched_sleep(MS);
-	return atomic_load(v);
-}
-
 static long writer_gave_up_main(void *arg)
 {
 	int w, r;
@@ -1008,9 +942,10 @@ static long writer_gave_up_main(void *arg)
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));
 	w = spawn_j(timed_wlock, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked(w));
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	r = spawn_j(rlock_flag, NULL);
-	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked(r));	/* behind the writer */
+	/* behind the writer */
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r));
 	T_EQ(-ETIMEDOUT, join_val(w));
 	/* no writer waits any more: the reader shares the read lock */
 	r_in_while_read_held = flag_within_1s(&r_in);
@@ -1051,7 +986,7 @@ static long release_while_waited_main(void *arg)
 	ids[2] = spawn_j(cond_wait_m2, NULL);
 	ids[3] = spawn_j(rlock_rw, NULL);
 	for (i = 0; i < 4; i++)
-		T_GT(0, wait_blocked(ids[i]));
+		T_GT(0, wait_blocked_sleeping(ids[i]));
 	/* the handles go; the waiters keep the objects alive */
 	T_EQ(0, gsched_sync_release(m));
 	T_EQ(0, gsched_sync_release(wg));

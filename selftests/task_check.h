@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Checks inside tasks, shared by the selftests that run their work as
- * gsched tasks. Tasks cannot ASSERT (the kselftest macros return from the
- * test function): they check with T_*, which record the first failure;
- * RUN_OK() runs the task as main and reports it.
+ * Checks inside tasks, and the helpers around them, shared by the
+ * selftests that run their work as gsched tasks. Tasks cannot ASSERT (the
+ * kselftest macros return from the test function): they check with T_*,
+ * which record the first failure; RUN_OK() runs the task as main and
+ * reports it.
  *
  * T_GE(want, got) checks got >= want, and so on: the expectation first.
  *
@@ -61,6 +62,82 @@ static inline int spawn_j(gsched_fn_t fn, void *arg)
 	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
 
 	return gsched_spawn_ex(fn, arg, &a);
+}
+
+/* Join @id: its exit value, or the join's -errno. */
+static inline long join_val(int id)
+{
+	long v = -12345;
+	int ret = gsched_join(id, &v);
+
+	return ret ? ret : v;
+}
+
+/*
+ * Wait (yielding) until task @id is WAITING; return its wait reason, -2
+ * when it died instead, -1 on error, -3 when it never blocked.
+ */
+static inline int wait_blocked(int id)
+{
+	struct gsched_task_info ti;
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		if (gsched_task_info(id, &ti))
+			return -1;
+		if (ti.state == GSCHED_TASK_WAITING)
+			return (int)ti.wait_reason;
+		if (ti.state == GSCHED_TASK_DEAD)
+			return -2;
+		gsched_yield();
+	}
+	return -3;
+}
+
+/*
+ * wait_blocked(), but after 1,000 yields in 1 ms sleeps (about 20 s in
+ * all), which lets other Ps and timers run while it waits.
+ */
+static inline int wait_blocked_sleeping(int id)
+{
+	struct gsched_task_info ti;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		if (gsched_task_info(id, &ti))
+			return -1;
+		if (ti.state == GSCHED_TASK_WAITING)
+			return (int)ti.wait_reason;
+		if (ti.state == GSCHED_TASK_DEAD)
+			return -2;
+		if (i < 1000)
+			gsched_yield();
+		else
+			gsched_sleep(MS);
+	}
+	return -3;
+}
+
+/* The state of @id as state * 100 + wait reason (SR()), or -1. */
+static inline int task_sr(int id)
+{
+	struct gsched_task_info ti;
+
+	if (gsched_task_info(id, &ti))
+		return -1;
+	return (int)(ti.state * 100 + ti.wait_reason);
+}
+
+#define SR(state, reason)	((state) * 100 + (reason))
+
+/* Wait (sleeping 1 ms steps, up to ~1 s) for @v to become non-zero. */
+static inline int flag_within_1s(atomic_int *v)
+{
+	int i;
+
+	for (i = 0; i < 1000 && !atomic_load(v); i++)
+		gsched_sleep(MS);
+	return atomic_load(v);
 }
 
 #endif
