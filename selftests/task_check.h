@@ -64,6 +64,32 @@ static inline int spawn_j(gsched_fn_t fn, void *arg)
 	return gsched_spawn_ex(fn, arg, &a);
 }
 
+/*
+ * Tasks that block in one channel operation (spawn them with @arg a
+ * struct op_arg): a->ret and a->val tell what happened.
+ */
+struct op_arg {
+	gsched_chan_t ch;
+	long val;
+	int ret;
+};
+
+static inline long do_recv(void *arg)
+{
+	struct op_arg *a = arg;
+
+	a->ret = gsched_chan_recv(a->ch, &a->val);
+	return a->ret;
+}
+
+static inline long do_send(void *arg)
+{
+	struct op_arg *a = arg;
+
+	a->ret = gsched_chan_send(a->ch, &a->val);
+	return a->ret;
+}
+
 /* Join @id: its exit value, or the join's -errno. */
 static inline long join_val(int id)
 {

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Timers through libgsched: sleep, one-shot timers (gsched_after), tickers,
+ * stop and reset, a sleeping program that is no deadlock, and loops that
+ * make a fresh timer or select timeout every iteration without piling
+ * timers up.
+ *
+ * Every TEST runs in its own forked child (kselftest harness), so globals
+ * are per test. Tasks cannot ASSERT: they check with the T_* macros, which
+ * record the first failure; RUN_OK() then reports it.
+ */
+#include <stdatomic.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "gsched.h"
+#include "common.h"
+#include "task_check.h"
+
+static struct gsched_opts one_p = { .nprocs = 1 };
+static struct gsched_opts two_p = { .nprocs = 2 };
+
+/* ==== sleep, one-shot timers, tickers, stop and reset ================= */
+
+static uint64_t tm_elapsed;
+
+static long sleep_main(void *arg)
+{
+	uint64_t t0 = now_ns();
+
+	T_EQ(0, gsched_sleep(10 * MS));
+	tm_elapsed = now_ns() - t0;
+	T_EQ(0, gsched_sleep(0));
+	return 0;
+}
+
+TEST(timer_sleep)
+{
+	RUN_OK(&two_p, sleep_main);
+	TH_LOG("slept %llu ns", (unsigned long long)tm_elapsed);
+	EXPECT_GE(tm_elapsed, 10 * MS);
+}
+
+static long after_main(void *arg)
+{
+	uint64_t t0 = now_ns(), when = 0;
+	gsched_chan_t t;
+
+	T_EQ(0, gsched_after(&t, 20 * MS));
+	T_EQ(1, gsched_chan_cap(t));
+	T_EQ(1, gsched_chan_recv(t, &when));
+	T_GE(t0 + 20 * MS, when);	/* a CLOCK_MONOTONIC time, not early */
+	T_GE(when, now_ns());
+	/* once only */
+	T_EQ(0, gsched_sleep(40 * MS));
+	T_EQ(-EAGAIN, gsched_chan_tryrecv(t, &when));
+	T_EQ(0, gsched_timer_stop(t));		/* fired: not armed */
+	T_EQ(0, gsched_chan_release(t));
+	T_EQ(0, gs_sysfs_inst(gsched_instance_id(), "timers"));
+	return 0;
+}
+
+TEST(timer_after_fires_once)
+{
+	RUN_OK(&two_p, after_main);
+}
+
+static long ticker_main(void *arg)
+{
+	uint64_t tick[3], t0 = now_ns(), v;
+	gsched_chan_t t;
+	int i;
+
+	T_EQ(0, gsched_timer_make(&t, 5 * MS, 5 * MS));
+	for (i = 0; i < 3; i++) {
+		T_EQ(1, gsched_chan_recv(t, &tick[i]));
+		T_GT(i ? tick[i - 1] : t0, tick[i]);
+	}
+	T_EQ(1, gsched_timer_stop(t));		/* a ticker stays armed */
+	gsched_chan_tryrecv(t, &v);		/* a tick may be buffered */
+	T_EQ(0, gsched_sleep(20 * MS));
+	T_EQ(-EAGAIN, gsched_chan_tryrecv(t, &v));	/* no more after stop */
+	T_EQ(0, gsched_chan_release(t));
+	return 0;
+}
+
+TEST(timer_ticker)
+{
+	RUN_OK(&two_p, ticker_main);
+}
+
+static long stop_main(void *arg)
+{
+	uint64_t v;
+	gsched_chan_t t;
+
+	T_EQ(0, gsched_after(&t, 300 * MS));
+	T_EQ(1, gsched_timer_stop(t));
+	T_EQ(0, gsched_sleep(400 * MS));
+	T_EQ(-EAGAIN, gsched_chan_tryrecv(t, &v));
+	T_EQ(0, gsched_timer_stop(t));
+	T_EQ(0, gsched_chan_release(t));
+	/* a timer created stopped */
+	T_EQ(0, gsched_timer_make(&t, 0, 0));
+	T_EQ(0, gsched_timer_stop(t));
+	T_EQ(0, gsched_chan_release(t));
+	return 0;
+}
+
+TEST(timer_stop_before_expiry)
+{
+	RUN_OK(&two_p, stop_main);
+}
+
+static long reset_main(void *arg)
+{
+	uint64_t v, t0, t1;
+	gsched_chan_t t;
+
+	/* reset a stopped timer: it fires */
+	T_EQ(0, gsched_timer_make(&t, 0, 0));
+	t0 = now_ns();
+	T_EQ(0, gsched_timer_reset(t, 10 * MS, 0));
+	T_EQ(1, gsched_chan_recv(t, &v));
+	T_GE(t0 + 10 * MS, v);
+	/* reset an armed one: the new expiry wins */
+	T_EQ(0, gsched_timer_reset(t, 10000 * MS, 0));
+	t0 = now_ns();
+	T_EQ(1, gsched_timer_reset(t, 5 * MS, 0));
+	T_EQ(1, gsched_chan_recv(t, &v));
+	t1 = now_ns();
+	T_GE(t0 + 5 * MS, v);
+	T_LE(t0 + 5000 * MS, t1);	/* not the 10 s one */
+	/* reset into a ticker */
+	T_EQ(0, gsched_timer_reset(t, 2 * MS, 2 * MS));
+	T_EQ(1, gsched_chan_recv(t, &v));
+	T_EQ(1, gsched_chan_recv(t, &v));
+	T_EQ(1, gsched_timer_stop(t));
+	/* reset to 0: stops */
+	T_EQ(0, gsched_timer_reset(t, 5 * MS, 0));
+	T_EQ(1, gsched_timer_reset(t, 0, 0));
+	gsched_chan_tryrecv(t, &v);
+	T_EQ(0, gsched_sleep(15 * MS));
+	T_EQ(-EAGAIN, gsched_chan_tryrecv(t, &v));
+	T_EQ(0, gsched_chan_release(t));
+	return 0;
+}
+
+TEST(timer_reset)
+{
+	RUN_OK(&two_p, reset_main);
+}
+
+static long sleep_only_main(void *arg)
+{
+	gsched_chan_t t;
+	uint64_t v;
+
+	if (gsched_sleep(20 * MS))
+		return 1;
+	/* blocked on a timer channel: a pending timer, not a deadlock */
+	if (gsched_after(&t, 10 * MS) || gsched_chan_recv(t, &v) != 1)
+		return 2;
+	return 0;
+}
+
+TEST(timer_sleep_only_no_deadlock)
+{
+	long ev = -1;
+
+	EXPECT_EQ(0, gsched_run_opts(&one_p, sleep_only_main, NULL, &ev));
+	EXPECT_EQ(0, ev);
+}
+
+/* ==== a fresh timer every loop iteration ============================== */
+
+/*
+ * 23: for-select with a fresh timer each iteration and a default branch;
+ * a cancel channel closes after a while. The loop must exit, and neither
+ * timers nor channels may pile up in the instance's sysfs counters.
+ */
+static gsched_chan_t s23_cancel;
+static long long s23_ch0, s23_tm0, s23_chmax, s23_tmmax, s23_iters;
+static atomic_int s23_progress;
+
+static long s23_canceller(void *arg)
+{
+	int i;
+
+	/* a while, and enough iterations to see a pile-up (slow guests) */
+	gsched_sleep(30 * MS);
+	for (i = 0; i < 10000 && atomic_load(&s23_progress) < 50; i++)
+		gsched_sleep(MS);
+	return gsched_chan_close(s23_cancel);
+}
+
+static void s23_sample(int inst)
+{
+	long long c = gs_sysfs_inst(inst, "channels");
+	long long t = gs_sysfs_inst(inst, "timers");
+
+	if (c > s23_chmax)
+		s23_chmax = c;
+	if (t > s23_tmmax)
+		s23_tmmax = t;
+}
+
+static long s23_main(void *arg)
+{
+	int inst = gsched_instance_id(), mode = *(int *)arg, r, id;
+	struct gsched_select_case cs[2];
+	gsched_chan_t t;
+	uint64_t when;
+
+	T_EQ(0, gsched_chan_make(&s23_cancel, 0, 0));
+	s23_ch0 = gs_sysfs_inst(inst, "channels");
+	s23_tm0 = gs_sysfs_inst(inst, "timers");
+	s23_chmax = s23_ch0;
+	s23_tmmax = s23_tm0;
+	id = spawn_j(s23_canceller, NULL);
+	for (s23_iters = 0;; s23_iters++) {
+		if (s23_iters > 200000) {
+			T_EQ(0, s23_iters);	/* never cancelled */
+			break;
+		}
+		if (mode == 0) {
+			/* time.After(2 s) every iteration, then released */
+			T_EQ(0, gsched_after(&t, 2000 * MS));
+			cs[0] = GSCHED_RECV(t, &when);
+			cs[1] = GSCHED_RECV(s23_cancel, NULL);
+			r = gsched_select(cs, 2, GSCHED_SELECT_DEFAULT, 0,
+					  NULL);
+			T_EQ(0, gsched_chan_release(t));
+			if (r == 1)
+				break;
+			T_EQ(-EAGAIN, r);
+			if (r != -EAGAIN)
+				break;
+			gsched_yield();		/* the "work" */
+		} else {
+			/* the allocation-free form: a select timeout */
+			cs[0] = GSCHED_RECV(s23_cancel, NULL);
+			r = gsched_select(cs, 1, GSCHED_SELECT_TIMEOUT, MS,
+					  NULL);
+			if (r == 0)
+				break;
+			T_EQ(-ETIMEDOUT, r);
+			if (r != -ETIMEDOUT)
+				break;
+		}
+		if (s23_iters % 4 == 0)
+			s23_sample(inst);
+		atomic_store(&s23_progress, (int)s23_iters);
+	}
+	T_EQ(0, gsched_join(id, NULL));
+	s23_sample(inst);
+	/* back to where we started: the cancel channel only */
+	T_EQ(s23_ch0, gs_sysfs_inst(inst, "channels"));
+	T_EQ(s23_tm0, gs_sysfs_inst(inst, "timers"));
+	return 0;
+}
+
+TEST(s23_for_select_fresh_timer)
+{
+	static int mode;
+	long ev = -1;
+
+	mode = 0;
+	ASSERT_EQ(0, gsched_run_opts(&two_p, s23_main, &mode, &ev));
+	EXPECT_EQ(0, ev);
+	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);
+	TH_LOG("after: %lld iterations, channels %lld..%lld, timers %lld..%lld",
+	       s23_iters, s23_ch0, s23_chmax, s23_tm0, s23_tmmax);
+	EXPECT_GE(s23_iters, 50);
+	/* at most the one being used (channels sampled after release) plus
+	 * the canceller's sleep */
+	EXPECT_LE(s23_chmax, s23_ch0 + 1);
+	EXPECT_LE(s23_tmmax, s23_tm0 + 2);
+}
+
+TEST(s23_for_select_timeout)
+{
+	static int mode;
+	long ev = -1;
+
+	mode = 1;
+	ASSERT_EQ(0, gsched_run_opts(&two_p, s23_main, &mode, &ev));
+	EXPECT_EQ(0, ev);
+	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);
+	TH_LOG("select timeout: %lld iterations, channels %lld..%lld, timers %lld..%lld",
+	       s23_iters, s23_ch0, s23_chmax, s23_tm0, s23_tmmax);
+	EXPECT_GE(s23_iters, 50);
+	EXPECT_EQ(s23_chmax, s23_ch0);
+	EXPECT_LE(s23_tmmax, s23_tm0 + 2);
+}
+
+TEST_HARNESS_MAIN
