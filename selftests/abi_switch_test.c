@@ -246,22 +246,6 @@ TEST_F(rt, join_second_joiner)
 				     0, NULL));
 }
 
-static bool kmsg_find(int kfd, const char *what, char *line, size_t len)
-{
-	ssize_t n;
-
-	for (;;) {
-		n = read(kfd, line, len - 1);
-		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
-			continue;
-		if (n <= 0)
-			return false;
-		line[n] = 0;
-		if (strstr(line, what))
-			return true;
-	}
-}
-
 /* The only task parks: nothing can wake it, the runtime reports deadlock. */
 TEST_F(ready, park_deadlock)
 {

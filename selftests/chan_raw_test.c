@@ -309,7 +309,6 @@ TEST_F(raw, concurrent_resets_of_one_timer)
 	pthread_t th[RESETTERS];
 	char line[1024];
 	int i, kfd, warnings = 0;
-	ssize_t n;
 	__u32 h, x;
 
 	ASSERT_EQ(0, raw_timer(self->fd, GSCHED_TIMER_MAKE, 0, 0, 0, &h));
@@ -333,17 +332,9 @@ TEST_F(raw, concurrent_resets_of_one_timer)
 		TH_LOG("/dev/kmsg: %m: kernel log not checked");
 		return;
 	}
-	for (;;) {
-		n = read(kfd, line, sizeof(line) - 1);
-		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
-			continue;
-		if (n <= 0)
-			break;
-		line[n] = 0;
-		if (strstr(line, "WARNING:")) {
-			warnings++;
-			TH_LOG("%s", line);
-		}
+	while (kmsg_find(kfd, "WARNING:", line, sizeof(line))) {
+		warnings++;
+		TH_LOG("%s", line);
 	}
 	close(kfd);
 	EXPECT_EQ(0, warnings);

@@ -187,6 +187,27 @@ static inline int kmsg_open(void)
 	return kfd;
 }
 
+/*
+ * Read @kfd (kmsg_open()) on to the next line that contains @what, into
+ * @line; false when no such line is left to read.
+ */
+static inline bool kmsg_find(int kfd, const char *what, char *line,
+			     size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(kfd, line, len - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n <= 0)
+			return false;
+		line[n] = 0;
+		if (strstr(line, what))
+			return true;
+	}
+}
+
 /* Pass @fd over the unix socket @s (SCM_RIGHTS, one byte of data). */
 static inline int send_fd(int s, int fd)
 {

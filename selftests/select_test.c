@@ -378,9 +378,12 @@ TEST(select_fairness_partial)
 static gsched_chan_t dup_ch;
 static int main_id;
 
-static long dup_peer_after_main_blocks(void *arg)
+/*
+ * Wait (yielding) until task main_id waits: 0 when it waits in a select,
+ * -1 on error, -2 when it waits for something else or never waited.
+ */
+static int main_waits_in_select(void)
 {
-	long v = 555;
 	struct gsched_task_info ti;
 	int i;
 
@@ -393,6 +396,16 @@ static long dup_peer_after_main_blocks(void *arg)
 	}
 	if (ti.wait_reason != GSCHED_WAIT_SELECT)
 		return -2;
+	return 0;
+}
+
+static long dup_peer_after_main_blocks(void *arg)
+{
+	long v = 555;
+	int ret = main_waits_in_select();
+
+	if (ret)
+		return ret;
 	if (arg)
 		return gsched_chan_send(dup_ch, &v);
 	v = -1;
@@ -482,19 +495,9 @@ static gsched_chan_t ssc_ch;
 
 static long ssc_closer(void *arg)
 {
-	struct gsched_task_info ti;
-	int i;
+	int ret = main_waits_in_select();
 
-	for (i = 0; i < 100000; i++) {
-		if (gsched_task_info(main_id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			break;
-		gsched_yield();
-	}
-	if (ti.wait_reason != GSCHED_WAIT_SELECT)
-		return -2;
-	return gsched_chan_close(ssc_ch);
+	return ret ? ret : gsched_chan_close(ssc_ch);
 }
 
 static long ssc_main(void *arg)

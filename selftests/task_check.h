@@ -100,48 +100,43 @@ static inline long join_val(int id)
 }
 
 /*
- * Wait (yielding) until task @id is WAITING; return its wait reason, -2
- * when it died instead, -1 on error, -3 when it never blocked.
+ * Wait until task @id is WAITING, yielding the first @yields times and
+ * then sleeping 1 ms, @tries times in all; return its wait reason, -2 when
+ * it died instead, -1 on error, -3 when it never blocked.
  */
-static inline int wait_blocked(int id)
+static inline int wait_blocked_for(int id, int tries, int yields)
 {
 	struct gsched_task_info ti;
 	int i;
 
-	for (i = 0; i < 100000; i++) {
+	for (i = 0; i < tries; i++) {
 		if (gsched_task_info(id, &ti))
 			return -1;
 		if (ti.state == GSCHED_TASK_WAITING)
 			return (int)ti.wait_reason;
 		if (ti.state == GSCHED_TASK_DEAD)
 			return -2;
-		gsched_yield();
-	}
-	return -3;
-}
-
-/*
- * wait_blocked(), but after 1,000 yields in 1 ms sleeps (about 20 s in
- * all), which lets other Ps and timers run while it waits.
- */
-static inline int wait_blocked_sleeping(int id)
-{
-	struct gsched_task_info ti;
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (gsched_task_info(id, &ti))
-			return -1;
-		if (ti.state == GSCHED_TASK_WAITING)
-			return (int)ti.wait_reason;
-		if (ti.state == GSCHED_TASK_DEAD)
-			return -2;
-		if (i < 1000)
+		if (i < yields)
 			gsched_yield();
 		else
 			gsched_sleep(MS);
 	}
 	return -3;
+}
+
+/* Yielding only: for a task that blocks as soon as it runs. */
+static inline int wait_blocked(int id)
+{
+	return wait_blocked_for(id, 100000, 100000);
+}
+
+/*
+ * After 1,000 yields in 1 ms sleeps (about 20 s in all), which lets other
+ * Ps and timers run while it waits.
+ */
+static inline int wait_blocked_sleeping(int id)
+{
+	return wait_blocked_for(id, 20000, 1000);
 }
 
 /* The state of @id as state * 100 + wait reason (SR()), or -1. */
