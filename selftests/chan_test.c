@@ -479,7 +479,7 @@ static long drained_loop_main(void *arg)
 	return 0;
 }
 
-TEST(s01_closed_drained_recv_loop)
+TEST(closed_drained_recv_loop)
 {
 	RUN_OK(&one_p, drained_loop_main);
 }
@@ -489,98 +489,99 @@ TEST(s01_closed_drained_recv_loop)
  * lock after its receive -> deadlock. The lock is Go's channel semaphore
  * (a buffered channel of one signal: lock = send, unlock = receive).
  */
-static gsched_chan_t s3_mu, s3_ch;
-static long s3_got = -1;
-static atomic_int s3_unlocked, s3_sent;
+static gsched_chan_t held_mu, held_ch;
+static long held_got = -1;
+static atomic_int held_unlocked, held_sent;
 
-static long s3_producer(void *arg)
+static long held_producer(void *arg)
 {
 	long i;
 
-	gsched_chan_send(s3_mu, NULL);		/* lock */
+	gsched_chan_send(held_mu, NULL);	/* lock */
 	for (i = 1; i <= 3; i++) {
-		if (gsched_chan_send(s3_ch, &i))
+		if (gsched_chan_send(held_ch, &i))
 			return -1;
-		atomic_fetch_add(&s3_sent, 1);
+		atomic_fetch_add(&held_sent, 1);
 	}
-	gsched_chan_recv(s3_mu, NULL);		/* unlock: never reached */
-	atomic_store(&s3_unlocked, 1);
+	gsched_chan_recv(held_mu, NULL);	/* unlock: never reached */
+	atomic_store(&held_unlocked, 1);
 	return 0;
 }
 
-static long s3_main(void *arg)
+static long held_main(void *arg)
 {
-	if (gsched_chan_make(&s3_mu, 0, 1) || gsched_chan_make(&s3_ch, 8, 1))
+	if (gsched_chan_make(&held_mu, 0, 1) ||
+	    gsched_chan_make(&held_ch, 8, 1))
 		return -1;
-	if (gsched_spawn(s3_producer, NULL) <= 0)
+	if (gsched_spawn(held_producer, NULL) <= 0)
 		return -2;
-	if (gsched_chan_recv(s3_ch, &s3_got) != 1)
+	if (gsched_chan_recv(held_ch, &held_got) != 1)
 		return -3;
-	gsched_chan_send(s3_mu, NULL);		/* lock: blocks forever */
+	gsched_chan_send(held_mu, NULL);	/* lock: blocks forever */
 	return -4;
 }
 
-TEST(s03_lock_held_send_deadlock)
+TEST(lock_held_send_deadlock)
 {
 	long ev = -1;
 
-	EXPECT_EQ(-EDEADLK, gsched_run_opts(&two_p, s3_main, NULL, &ev));
+	EXPECT_EQ(-EDEADLK, gsched_run_opts(&two_p, held_main, NULL, &ev));
 	EXPECT_EQ(-1, ev);
-	EXPECT_EQ(1, s3_got);
-	EXPECT_EQ(2, atomic_load(&s3_sent));	/* blocked on the third */
-	EXPECT_EQ(0, atomic_load(&s3_unlocked));
+	EXPECT_EQ(1, held_got);
+	EXPECT_EQ(2, atomic_load(&held_sent));	/* blocked on the third */
+	EXPECT_EQ(0, atomic_load(&held_unlocked));
 }
 
 /* 5: close while a producer is mid-loop: it gets the send-on-closed error */
-static gsched_chan_t s5_ch;
-static long s5_sent = -1;
+static gsched_chan_t closing_ch;
+static long closing_sent = -1;
 
-static long s5_producer(void *arg)
+static long closing_producer(void *arg)
 {
 	long i;
 	int ret;
 
 	for (i = 0;; i++) {
-		ret = gsched_chan_send(s5_ch, &i);
+		ret = gsched_chan_send(closing_ch, &i);
 		if (ret) {
-			s5_sent = i;
+			closing_sent = i;
 			return ret;
 		}
 	}
 }
 
-static long s5_main(void *arg)
+static long closing_main(void *arg)
 {
 	long v, ev = 0, n;
 	int id;
 
-	T_EQ(0, gsched_chan_make(&s5_ch, 8, 2));
-	id = spawn_j(s5_producer, NULL);
+	T_EQ(0, gsched_chan_make(&closing_ch, 8, 2));
+	id = spawn_j(closing_producer, NULL);
 	for (n = 0; n < 5; n++) {
-		T_EQ(1, gsched_chan_recv(s5_ch, &v));
+		T_EQ(1, gsched_chan_recv(closing_ch, &v));
 		T_EQ(n, v);
 	}
-	T_EQ(0, gsched_chan_close(s5_ch));
+	T_EQ(0, gsched_chan_close(closing_ch));
 	T_EQ(0, gsched_join(id, &ev));
 	T_EQ(-EPIPE, ev);
 	/* what was buffered before close is still received, in order */
-	while (gsched_chan_recv(s5_ch, &v) == 1) {
+	while (gsched_chan_recv(closing_ch, &v) == 1) {
 		T_EQ(n, v);
 		n++;
 	}
-	T_EQ(n, s5_sent);	/* every value sent was received */
+	T_EQ(n, closing_sent);	/* every value sent was received */
 	return 0;
 }
 
-TEST(s05_close_while_producer_sends)
+TEST(close_while_producer_sends)
 {
-	RUN_OK(&two_p, s5_main);
+	RUN_OK(&two_p, closing_main);
 }
 
 /* 6: a single task deadlocks itself */
-static int s6_sent;
+static int self_sent;
 
-static long s6_unbuffered(void *arg)
+static long self_deadlock_unbuffered(void *arg)
 {
 	gsched_chan_t c;
 	long v = 1;
@@ -591,7 +592,7 @@ static long s6_unbuffered(void *arg)
 	return -2;
 }
 
-static long s6_buffered(void *arg)
+static long self_deadlock_buffered(void *arg)
 {
 	gsched_chan_t c;
 	long v;
@@ -601,26 +602,28 @@ static long s6_buffered(void *arg)
 	for (v = 0; v < 4; v++) {
 		if (gsched_chan_send(c, &v))
 			return -2;
-		s6_sent++;
+		self_sent++;
 	}
 	return -3;
 }
 
-TEST(s06_single_task_deadlock)
+TEST(single_task_send_deadlock)
 {
 	long ev = -1;
 
-	EXPECT_EQ(-EDEADLK, gsched_run_opts(&one_p, s6_unbuffered, NULL, &ev));
+	EXPECT_EQ(-EDEADLK, gsched_run_opts(&one_p, self_deadlock_unbuffered,
+					    NULL, &ev));
 	EXPECT_EQ(-1, ev);
-	EXPECT_EQ(-EDEADLK, gsched_run_opts(&two_p, s6_buffered, NULL, &ev));
+	EXPECT_EQ(-EDEADLK, gsched_run_opts(&two_p, self_deadlock_buffered,
+					    NULL, &ev));
 	EXPECT_EQ(-1, ev);
-	EXPECT_EQ(3, s6_sent);
+	EXPECT_EQ(3, self_sent);
 }
 
 /* 7: two receivers, one send: exactly one receives, the other stays */
-static struct op_arg s7_arg[2];
+static struct op_arg two_recv_arg[2];
 
-static long s7_main(void *arg)
+static long two_recv_main(void *arg)
 {
 	gsched_chan_t c;
 	long v = 70;
@@ -628,8 +631,9 @@ static long s7_main(void *arg)
 
 	T_EQ(0, gsched_chan_make(&c, 8, 0));
 	for (i = 0; i < 2; i++) {
-		s7_arg[i] = (struct op_arg){ .ch = c, .val = -1, .ret = -1000 };
-		id[i] = spawn_j(do_recv, &s7_arg[i]);
+		two_recv_arg[i] = (struct op_arg){ .ch = c, .val = -1,
+						   .ret = -1000 };
+		id[i] = spawn_j(do_recv, &two_recv_arg[i]);
 		T_EQ(GSCHED_WAIT_CHAN_RECV, wait_blocked(id[i]));
 	}
 	T_EQ(0, gsched_chan_send(c, &v));
@@ -643,16 +647,16 @@ static long s7_main(void *arg)
 	T_EQ(0, gsched_sleep(10 * MS));
 	/* the first in line got it */
 	T_EQ(SR(GSCHED_TASK_DEAD, 0), task_sr(id[0]));
-	T_EQ(1, s7_arg[0].ret);
-	T_EQ(70, s7_arg[0].val);
-	T_EQ(-1000, s7_arg[1].ret);
+	T_EQ(1, two_recv_arg[0].ret);
+	T_EQ(70, two_recv_arg[0].val);
+	T_EQ(-1000, two_recv_arg[1].ret);
 	T_EQ(SR(GSCHED_TASK_WAITING, GSCHED_WAIT_CHAN_RECV), task_sr(id[1]));
 	return 0;
 }
 
-TEST(s07_two_receivers_one_send)
+TEST(two_receivers_one_send)
 {
-	RUN_OK(&two_p, s7_main);
+	RUN_OK(&two_p, two_recv_main);
 }
 
 /* ==== FIFO order, close wake-ups ====================================== */

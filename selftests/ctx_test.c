@@ -109,7 +109,7 @@ static long tree_main(void *arg)
 	return 0;
 }
 
-TEST(s24_cancel_tree)
+TEST(cancel_tree)
 {
 	RUN_OK(&two_p, tree_main);
 }
@@ -144,7 +144,7 @@ static long late_child_main(void *arg)
 	return 0;
 }
 
-TEST(s24_child_of_done_parent)
+TEST(child_of_done_parent_is_done)
 {
 	RUN_OK(&one_p, late_child_main);
 }
@@ -208,7 +208,7 @@ static long deadline_main(void *arg)
 	return 0;
 }
 
-TEST(s24_timeout_and_deadline)
+TEST(timeout_and_effective_deadline)
 {
 	RUN_OK(&one_p, deadline_main);
 }
@@ -254,7 +254,7 @@ static long value_main(void *arg)
 	return 0;
 }
 
-TEST(s24_values)
+TEST(values_walk_up_and_shadow)
 {
 	RUN_OK(&one_p, value_main);
 }
@@ -286,7 +286,7 @@ static long background_main(void *arg)
 	return 0;
 }
 
-TEST(s24_background)
+TEST(background_never_done)
 {
 	RUN_OK(&one_p, background_main);
 }
@@ -331,7 +331,7 @@ static long done_select_main(void *arg)
 	return 0;
 }
 
-TEST(s24_done_channel_in_select)
+TEST(done_channel_in_select)
 {
 	RUN_OK(&two_p, done_select_main);
 	EXPECT_EQ(1, sel_index);

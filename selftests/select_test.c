@@ -107,26 +107,26 @@ TEST(select_empty_blocks_forever)
 /* ==== mistakes with select loops ====================================== */
 
 /* 2: a select with timeout abandons an unbuffered result: the sender leaks */
-static gsched_chan_t s2_ch;
+static gsched_chan_t leak_ch;
 
-static long s2_worker(void *arg)
+static long leak_worker(void *arg)
 {
 	long v = 99;
 
 	gsched_sleep(50 * MS);
-	return gsched_chan_send(s2_ch, &v);
+	return gsched_chan_send(leak_ch, &v);
 }
 
-static long s2_main(void *arg)
+static long leak_main(void *arg)
 {
 	struct gsched_select_case cs[1];
 	long v = 0, ev = -1;
 	int id, ok = -1;
 
 	/* unbuffered: nobody ever receives, the worker stays blocked */
-	T_EQ(0, gsched_chan_make(&s2_ch, 8, 0));
-	id = spawn_j(s2_worker, NULL);
-	cs[0] = GSCHED_RECV(s2_ch, &v);
+	T_EQ(0, gsched_chan_make(&leak_ch, 8, 0));
+	id = spawn_j(leak_worker, NULL);
+	cs[0] = GSCHED_RECV(leak_ch, &v);
 	T_EQ(-ETIMEDOUT, gsched_select(cs, 1, GSCHED_SELECT_TIMEOUT, 2 * MS,
 				       &ok));
 	T_EQ(GSCHED_WAIT_CHAN_SEND, wait_reason_sleep(id, GSCHED_WAIT_CHAN_SEND));
@@ -135,54 +135,54 @@ static long s2_main(void *arg)
 	T_GE(2, gs_sysfs_inst(gsched_instance_id(), "tasks"));
 
 	/* buffer 1: the worker's send completes, nothing leaks */
-	T_EQ(0, gsched_chan_make(&s2_ch, 8, 1));
-	id = spawn_j(s2_worker, NULL);
-	cs[0] = GSCHED_RECV(s2_ch, &v);
+	T_EQ(0, gsched_chan_make(&leak_ch, 8, 1));
+	id = spawn_j(leak_worker, NULL);
+	cs[0] = GSCHED_RECV(leak_ch, &v);
 	T_EQ(-ETIMEDOUT, gsched_select(cs, 1, GSCHED_SELECT_TIMEOUT, 2 * MS,
 				       &ok));
 	T_EQ(0, gsched_join(id, &ev));
 	T_EQ(0, ev);
-	T_EQ(1, gsched_chan_len(s2_ch));
+	T_EQ(1, gsched_chan_len(leak_ch));
 	return 0;
 }
 
-TEST(s02_select_timeout_leaks_sender)
+TEST(select_timeout_leaks_sender)
 {
-	RUN_OK(&two_p, s2_main);
+	RUN_OK(&two_p, leak_main);
 }
 
 /* 9: for-select setting a closed channel's variable to nil */
-static gsched_chan_t s9_a, s9_b;
-static atomic_int s9_closed, s9_a_nil;
+static gsched_chan_t loop_a, loop_b;
+static atomic_int loop_closed, loop_a_nil;
 
-static long s9_prod(void *arg)
+static long loop_producer(void *arg)
 {
 	int which = (int)(intptr_t)arg;
-	gsched_chan_t c = which ? s9_b : s9_a;
+	gsched_chan_t c = which ? loop_b : loop_a;
 	long i, n = which ? 5 : 3;
 
 	/* b outlives a: it starts once the loop has set a to nil */
-	for (i = 0; which && !atomic_load(&s9_a_nil) && i < 5000; i++)
+	for (i = 0; which && !atomic_load(&loop_a_nil) && i < 5000; i++)
 		gsched_sleep(MS);
 	for (i = 0; i < n; i++)
 		if (gsched_chan_send(c, &i))
 			return -1;
-	atomic_fetch_add(&s9_closed, 1);
+	atomic_fetch_add(&loop_closed, 1);
 	return gsched_chan_close(c);
 }
 
-static long s9_main(void *arg)
+static long loop_main(void *arg)
 {
 	struct gsched_select_case cs[2];
 	int r, ok, nclosed = 0, na = 0, nb = 0, b_after_a = 0, i;
 	long v;
 
-	T_EQ(0, gsched_chan_make(&s9_a, 8, 0));
-	T_EQ(0, gsched_chan_make(&s9_b, 8, 0));
-	cs[0] = GSCHED_RECV(s9_a, &v);
-	cs[1] = GSCHED_RECV(s9_b, &v);
-	T_GT(0, gsched_spawn(s9_prod, (void *)0));
-	T_GT(0, gsched_spawn(s9_prod, (void *)1));
+	T_EQ(0, gsched_chan_make(&loop_a, 8, 0));
+	T_EQ(0, gsched_chan_make(&loop_b, 8, 0));
+	cs[0] = GSCHED_RECV(loop_a, &v);
+	cs[1] = GSCHED_RECV(loop_b, &v);
+	T_GT(0, gsched_spawn(loop_producer, (void *)0));
+	T_GT(0, gsched_spawn(loop_producer, (void *)1));
 	for (i = 0; cs[0].handle || cs[1].handle; i++) {
 		if (i > 1000) {
 			T_EQ(0, i);
@@ -197,7 +197,7 @@ static long s9_main(void *arg)
 			cs[r].handle = 0;	/* ch = nil */
 			nclosed++;
 			if (r == 0)
-				atomic_store(&s9_a_nil, 1);
+				atomic_store(&loop_a_nil, 1);
 			continue;
 		}
 		if (r == 0) {
@@ -211,68 +211,68 @@ static long s9_main(void *arg)
 	T_EQ(3, na);
 	T_EQ(5, nb);
 	T_EQ(5, b_after_a);	/* kept receiving b after a went nil */
-	T_EQ(2, atomic_load(&s9_closed));
+	T_EQ(2, atomic_load(&loop_closed));
 	return 0;
 }
 
-TEST(s09_for_select_nil_closed)
+TEST(for_select_nils_closed_chans)
 {
-	RUN_OK(&two_p, s9_main);
+	RUN_OK(&two_p, loop_main);
 }
 
 /* 10: close(stop) with 100 workers: all exit */
-#define S10_N 100
-static gsched_chan_t s10_stop, s10_work;
-static atomic_int s10_done, s10_exited;
+#define NWORKERS 100
+static gsched_chan_t stop_ch, work_ch;
+static atomic_int work_done, workers_exited;
 
-static long s10_worker(void *arg)
+static long stop_worker(void *arg)
 {
 	struct gsched_select_case cs[2];
 	long v;
 	int r, ok;
 
-	cs[0] = GSCHED_RECV(s10_stop, NULL);
-	cs[1] = GSCHED_RECV(s10_work, &v);
+	cs[0] = GSCHED_RECV(stop_ch, NULL);
+	cs[1] = GSCHED_RECV(work_ch, &v);
 	for (;;) {
 		r = gsched_select(cs, 2, 0, 0, &ok);
 		if (r == 0 && !ok)
 			break;
 		if (r != 1 || !ok)
 			return -1;
-		atomic_fetch_add(&s10_done, 1);
+		atomic_fetch_add(&work_done, 1);
 	}
-	atomic_fetch_add(&s10_exited, 1);
+	atomic_fetch_add(&workers_exited, 1);
 	return 0;
 }
 
-static long s10_main(void *arg)
+static long stop_main(void *arg)
 {
-	static int ids[S10_N];
+	static int ids[NWORKERS];
 	long v, ev;
 	int i;
 
-	T_EQ(0, gsched_chan_make(&s10_stop, 0, 0));
-	T_EQ(0, gsched_chan_make(&s10_work, 8, 0));
-	for (i = 0; i < S10_N; i++) {
-		ids[i] = spawn_j(s10_worker, NULL);
+	T_EQ(0, gsched_chan_make(&stop_ch, 0, 0));
+	T_EQ(0, gsched_chan_make(&work_ch, 8, 0));
+	for (i = 0; i < NWORKERS; i++) {
+		ids[i] = spawn_j(stop_worker, NULL);
 		T_GT(0, ids[i]);
 	}
 	for (v = 0; v < 50; v++)
-		T_EQ(0, gsched_chan_send(s10_work, &v));
-	T_EQ(0, gsched_chan_close(s10_stop));
-	for (i = 0; i < S10_N; i++) {
+		T_EQ(0, gsched_chan_send(work_ch, &v));
+	T_EQ(0, gsched_chan_close(stop_ch));
+	for (i = 0; i < NWORKERS; i++) {
 		ev = -1;
 		T_EQ(0, gsched_join(ids[i], &ev));
 		T_EQ(0, ev);
 	}
-	T_EQ(S10_N, atomic_load(&s10_exited));
-	T_EQ(50, atomic_load(&s10_done));
+	T_EQ(NWORKERS, atomic_load(&workers_exited));
+	T_EQ(50, atomic_load(&work_done));
 	return 0;
 }
 
-TEST(s10_close_stop_100_workers)
+TEST(close_stop_ends_100_workers)
 {
-	RUN_OK(&two_p, s10_main);
+	RUN_OK(&two_p, stop_main);
 }
 
 /* ==== fairness, odd cases, timeouts =================================== */

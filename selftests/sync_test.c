@@ -73,7 +73,7 @@ static long early_return(void *arg)
 	return 0;
 }
 
-static long s13_main(void *arg)
+static long early_return_main(void *arg)
 {
 	int id;
 
@@ -88,108 +88,108 @@ static long s13_main(void *arg)
 	return 0;
 }
 
-TEST(s13_early_return_without_unlock)
+TEST(early_return_without_unlock)
 {
-	RUN_DEADLOCK(&one_p, s13_main);
+	RUN_DEADLOCK(&one_p, early_return_main);
 	EXPECT_TRUE(klog_task_waits(inst_id, main_id, "mutex", true));
 }
 
 /* ==== 14: a waiting writer goes before readers that arrive later ==== */
 
-static char order14[8];
-static atomic_int norder14;
+static char pending_order[8];
+static atomic_int npending_order;
 
-static long s14_writer(void *arg)
+static long pending_writer(void *arg)
 {
 	int i;
 
 	if (gsched_rwmutex_lock(rw))
 		return -1;
-	order14[atomic_fetch_add(&norder14, 1)] = 'W';
+	pending_order[atomic_fetch_add(&npending_order, 1)] = 'W';
 	for (i = 0; i < 10; i++)
 		gsched_yield();		/* readers must still be out */
 	return gsched_rwmutex_unlock(rw) ? -2 : 0;
 }
 
-static long s14_reader(void *arg)
+static long late_reader(void *arg)
 {
 	if (gsched_rwmutex_rlock(rw))
 		return -1;
-	order14[atomic_fetch_add(&norder14, 1)] = 'R';
+	pending_order[atomic_fetch_add(&npending_order, 1)] = 'R';
 	return gsched_rwmutex_runlock(rw) ? -2 : 0;
 }
 
-static long s14_main(void *arg)
+static long writer_first_main(void *arg)
 {
 	int w, r1, r2;
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));		/* the first reader */
-	w = spawn_j(s14_writer, NULL);
+	w = spawn_j(pending_writer, NULL);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
-	r1 = spawn_j(s14_reader, NULL);
-	r2 = spawn_j(s14_reader, NULL);
+	r1 = spawn_j(late_reader, NULL);
+	r2 = spawn_j(late_reader, NULL);
 	/* a pending writer keeps new readers out */
 	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r1));
 	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r2));
 	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
-	T_EQ(0, atomic_load(&norder14));
+	T_EQ(0, atomic_load(&npending_order));
 	T_EQ(0, gsched_rwmutex_runlock(rw));
 	T_EQ(0, join_val(w));
 	T_EQ(0, join_val(r1));
 	T_EQ(0, join_val(r2));
-	T_EQ(3, atomic_load(&norder14));
+	T_EQ(3, atomic_load(&npending_order));
 	return 0;
 }
 
-TEST(s14_writer_before_new_readers)
+TEST(rwmutex_writer_before_new_readers)
 {
-	RUN_OK(&two_p, s14_main);
-	EXPECT_STREQ("WRR", order14);
+	RUN_OK(&two_p, writer_first_main);
+	EXPECT_STREQ("WRR", pending_order);
 }
 
 /* ==== 15: five readers hold; the writer waits for all five ==== */
 
-static gsched_chan_t release15[5];
-static atomic_int held15, out15;
+static gsched_chan_t reader_release[5];
+static atomic_int readers_holding, readers_out;
 static int writer_saw_out = -1;
 
-static long s15_reader(void *arg)
+static long holding_reader(void *arg)
 {
 	int i = (int)(intptr_t)arg;
 
 	if (gsched_rwmutex_rlock(rw))
 		return -1;
-	atomic_fetch_add(&held15, 1);
-	if (gsched_chan_recv(release15[i], NULL) != 1)
+	atomic_fetch_add(&readers_holding, 1);
+	if (gsched_chan_recv(reader_release[i], NULL) != 1)
 		return -2;
-	atomic_fetch_add(&out15, 1);
+	atomic_fetch_add(&readers_out, 1);
 	return gsched_rwmutex_runlock(rw) ? -3 : 0;
 }
 
-static long s15_writer(void *arg)
+static long waiting_writer(void *arg)
 {
 	if (gsched_rwmutex_lock(rw))
 		return -1;
-	writer_saw_out = atomic_load(&out15);
+	writer_saw_out = atomic_load(&readers_out);
 	return gsched_rwmutex_unlock(rw) ? -2 : 0;
 }
 
-static long s15_main(void *arg)
+static long five_readers_main(void *arg)
 {
 	int r[5], w, i;
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	for (i = 0; i < 5; i++) {
-		T_EQ(0, gsched_chan_make(&release15[i], 0, 0));
-		r[i] = spawn_j(s15_reader, (void *)(intptr_t)i);
+		T_EQ(0, gsched_chan_make(&reader_release[i], 0, 0));
+		r[i] = spawn_j(holding_reader, (void *)(intptr_t)i);
 	}
-	while (atomic_load(&held15) < 5)
+	while (atomic_load(&readers_holding) < 5)
 		gsched_yield();
-	w = spawn_j(s15_writer, NULL);
+	w = spawn_j(waiting_writer, NULL);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	for (i = 0; i < 5; i++) {
-		T_EQ(0, gsched_chan_send(release15[i], NULL));
+		T_EQ(0, gsched_chan_send(reader_release[i], NULL));
 		T_EQ(0, join_val(r[i]));
 		if (i < 4)	/* readers remain: the writer still waits */
 			T_EQ(WAITING(GSCHED_WAIT_WLOCK), task_sr(w));
@@ -198,17 +198,17 @@ static long s15_main(void *arg)
 	return 0;
 }
 
-TEST(s15_writer_after_all_five_readers)
+TEST(rwmutex_writer_after_all_five_readers)
 {
-	RUN_OK(&two_p, s15_main);
+	RUN_OK(&two_p, five_readers_main);
 	EXPECT_EQ(5, writer_saw_out);
 }
 
 /* ==== 16: recursive RLock with a pending writer deadlocks ==== */
 
-static int writer16;
+static int writer_id;
 
-static long s16_writer(void *arg)
+static long recursive_writer(void *arg)
 {
 	if (gsched_rwmutex_lock(rw))
 		return -1;
@@ -216,30 +216,31 @@ static long s16_writer(void *arg)
 	return 0;
 }
 
-static long s16_main(void *arg)
+static long recursive_rlock_main(void *arg)
 {
 	inst_id = gsched_instance_id();
 	main_id = gsched_self();
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));
-	writer16 = spawn_j(s16_writer, NULL);
-	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(writer16));
+	writer_id = spawn_j(recursive_writer, NULL);
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(writer_id));
 	gsched_rwmutex_rlock(rw);	/* behind the writer: forever */
 	t_fail(__LINE__, "recursive rlock returned", 0, 1);
 	return 0;
 }
 
-TEST(s16_recursive_rlock_pending_writer)
+TEST(recursive_rlock_pending_writer_deadlocks)
 {
-	RUN_DEADLOCK(&one_p, s16_main);
+	RUN_DEADLOCK(&one_p, recursive_rlock_main);
 	EXPECT_TRUE(klog_task_waits(inst_id, main_id, "rwmutex read lock",
 				    true));
-	EXPECT_TRUE(klog_task_waits(inst_id, writer16, "rwmutex lock", false));
+	EXPECT_TRUE(klog_task_waits(inst_id, writer_id, "rwmutex lock",
+				    false));
 }
 
 /* ==== 17: unlock of an unlocked mutex or rwmutex ==== */
 
-static long s17_main(void *arg)
+static long double_unlock_main(void *arg)
 {
 	T_EQ(0, gsched_mutex_init(&m));
 	T_EQ(-EPERM, gsched_mutex_unlock(m));
@@ -272,9 +273,9 @@ static long s17_main(void *arg)
 	return 0;
 }
 
-TEST(s17_double_unlock_eperm)
+TEST(double_unlock_eperm)
 {
-	RUN_OK(&one_p, s17_main);
+	RUN_OK(&one_p, double_unlock_main);
 }
 
 /* ==== 18: starvation mode ==== */
@@ -288,7 +289,7 @@ TEST(s17_double_unlock_eperm)
 static atomic_int victim_got;
 static int barge_trylock = -1, handoff_trylock = -1;
 
-static long s18_victim(void *arg)
+static long starved_victim(void *arg)
 {
 	if (gsched_mutex_lock(m))
 		return -1;
@@ -296,13 +297,13 @@ static long s18_victim(void *arg)
 	return gsched_mutex_unlock(m) ? -2 : 0;
 }
 
-static long s18_handoff_main(void *arg)
+static long starvation_handoff_main(void *arg)
 {
 	int v;
 
 	T_EQ(0, gsched_mutex_init(&m));
 	T_EQ(0, gsched_mutex_lock(m));
-	v = spawn_j(s18_victim, NULL);
+	v = spawn_j(starved_victim, NULL);
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(v));
 	T_EQ(0, gsched_sleep(3 * MS));	/* the victim waits > 1 ms */
 	/* normal mode: unlock wakes the victim, but we barge back in */
@@ -326,9 +327,9 @@ static long s18_handoff_main(void *arg)
 	return 0;
 }
 
-TEST(s18_starvation_handoff)
+TEST(mutex_starvation_handoff)
 {
-	RUN_OK(&one_p, s18_handoff_main);
+	RUN_OK(&one_p, starvation_handoff_main);
 	EXPECT_EQ(0, barge_trylock);		/* normal mode barges */
 	EXPECT_EQ(-EBUSY, handoff_trylock);	/* starvation hands off */
 }
@@ -341,19 +342,20 @@ TEST(s18_starvation_handoff)
  * more than 1 ms and the mutex enters starvation mode.
  */
 #define HAMMER_CAP	20000
-static atomic_int stop18;
-static atomic_long iters18[2];
+static atomic_int hammer_stop;
+static atomic_long hammer_iters[2];
 static long victim_iters = -1, victim_wait_ns;
 static int victim_in_time = -1;
 
-static long s18_hammer(void *arg)
+static long hammerer(void *arg)
 {
 	int i = (int)(intptr_t)arg;
 
-	while (!atomic_load(&stop18) && atomic_load(&iters18[i]) < HAMMER_CAP) {
+	while (!atomic_load(&hammer_stop) &&
+	       atomic_load(&hammer_iters[i]) < HAMMER_CAP) {
 		if (gsched_mutex_lock(m))
 			return -1;
-		atomic_fetch_add(&iters18[i], 1);
+		atomic_fetch_add(&hammer_iters[i], 1);
 		gsched_sleep(200000);	/* inside the critical section */
 		gsched_yield();
 		if (gsched_mutex_unlock(m))
@@ -362,43 +364,45 @@ static long s18_hammer(void *arg)
 	return 0;
 }
 
-static long s18_hammered_victim(void *arg)
+static long hammered_victim(void *arg)
 {
 	uint64_t t0 = now_ns();
 
 	if (gsched_mutex_lock(m))
 		return -1;
 	victim_wait_ns = (long)(now_ns() - t0);
-	victim_iters = atomic_load(&iters18[0]) + atomic_load(&iters18[1]);
-	victim_in_time = atomic_load(&iters18[0]) < HAMMER_CAP &&
-			 atomic_load(&iters18[1]) < HAMMER_CAP;
-	atomic_store(&stop18, 1);
+	victim_iters = atomic_load(&hammer_iters[0]) +
+		       atomic_load(&hammer_iters[1]);
+	victim_in_time = atomic_load(&hammer_iters[0]) < HAMMER_CAP &&
+			 atomic_load(&hammer_iters[1]) < HAMMER_CAP;
+	atomic_store(&hammer_stop, 1);
 	return gsched_mutex_unlock(m) ? -2 : 0;
 }
 
-static long s18_hammer_main(void *arg)
+static long hammer_main(void *arg)
 {
 	int h0, h1, v;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	h0 = spawn_j(s18_hammer, (void *)0);
-	h1 = spawn_j(s18_hammer, (void *)1);
-	while (atomic_load(&iters18[0]) + atomic_load(&iters18[1]) < 20)
+	h0 = spawn_j(hammerer, (void *)0);
+	h1 = spawn_j(hammerer, (void *)1);
+	while (atomic_load(&hammer_iters[0]) +
+	       atomic_load(&hammer_iters[1]) < 20)
 		gsched_sleep(MS);
-	v = spawn_j(s18_hammered_victim, NULL);
+	v = spawn_j(hammered_victim, NULL);
 	T_EQ(0, join_val(v));
 	T_EQ(0, join_val(h0));
 	T_EQ(0, join_val(h1));
 	return 0;
 }
 
-TEST_F_TIMEOUT(slow, s18_starvation_no_barging_forever, 300)
+TEST_F_TIMEOUT(slow, mutex_starvation_no_barging_forever, 300)
 {
-	RUN_OK(&two_p, s18_hammer_main);
+	RUN_OK(&two_p, hammer_main);
 	EXPECT_EQ(1, victim_in_time);
 	TH_LOG("victim waited %ld us while the hammerers did %ld iterations "
 	       "(%ld + %ld in all)", victim_wait_ns / 1000, victim_iters,
-	       (long)iters18[0], (long)iters18[1]);
+	       (long)hammer_iters[0], (long)hammer_iters[1]);
 }
 
 /* ==== mutex waiters: FIFO; a woken waiter that loses goes to the front ==== */
@@ -471,17 +475,17 @@ static long unlock_m(void *arg)
 	return gsched_mutex_unlock(m);
 }
 
-static atomic_int got19;
+static atomic_int waiter_got;
 
-static long s19_waiter(void *arg)
+static long other_unlock_waiter(void *arg)
 {
 	if (gsched_mutex_lock(m))
 		return -1;
-	atomic_store(&got19, 1);
+	atomic_store(&waiter_got, 1);
 	return gsched_mutex_unlock(m) ? -2 : 0;
 }
 
-static long s19_main(void *arg)
+static long other_unlock_main(void *arg)
 {
 	int w;
 
@@ -490,24 +494,24 @@ static long s19_main(void *arg)
 	T_EQ(0, join_val(spawn_j(unlock_m, NULL)));
 	T_EQ(0, gsched_mutex_trylock(m));	/* it really was unlocked */
 	/* a waiter gets the lock when a third task unlocks it */
-	w = spawn_j(s19_waiter, NULL);
+	w = spawn_j(other_unlock_waiter, NULL);
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(w));
 	T_EQ(0, join_val(spawn_j(unlock_m, NULL)));
 	T_EQ(0, join_val(w));
-	T_EQ(1, atomic_load(&got19));
+	T_EQ(1, atomic_load(&waiter_got));
 	/* and an unlock of the now unlocked mutex from elsewhere fails */
 	T_EQ(-EPERM, join_val(spawn_j(unlock_m, NULL)));
 	return 0;
 }
 
-TEST(s19_unlock_from_other_task)
+TEST(unlock_from_other_task)
 {
-	RUN_OK(&two_p, s19_main);
+	RUN_OK(&two_p, other_unlock_main);
 }
 
 /* ==== 20: Once ==== */
 
-static struct gsched_once once20 = GSCHED_ONCE_INIT;
+static struct gsched_once once_ctl = GSCHED_ONCE_INIT;
 static atomic_int once_calls, once_started, once_finished;
 static int second_saw_finished = -1;
 
@@ -525,7 +529,7 @@ static void once_fn(void *arg)
 
 static long once_first(void *arg)
 {
-	return gsched_once(&once20, once_fn, (void *)1);
+	return gsched_once(&once_ctl, once_fn, (void *)1);
 }
 
 static long once_second(void *arg)
@@ -534,12 +538,12 @@ static long once_second(void *arg)
 
 	while (!atomic_load(&once_started))
 		gsched_yield();
-	ret = gsched_once(&once20, once_fn, (void *)1);
+	ret = gsched_once(&once_ctl, once_fn, (void *)1);
 	second_saw_finished = atomic_load(&once_finished);
 	return ret;
 }
 
-static long s20_main(void *arg)
+static long once_main(void *arg)
 {
 	int a, b;
 
@@ -547,14 +551,14 @@ static long s20_main(void *arg)
 	b = spawn_j(once_second, NULL);
 	T_EQ(0, join_val(a));
 	T_EQ(0, join_val(b));
-	T_EQ(0, gsched_once(&once20, once_fn, (void *)1));
-	T_EQ(0, gsched_once(&once20, once_fn, NULL));
+	T_EQ(0, gsched_once(&once_ctl, once_fn, (void *)1));
+	T_EQ(0, gsched_once(&once_ctl, once_fn, NULL));
 	return 0;
 }
 
-TEST(s20_once_failed_fn_not_rerun)
+TEST(once_failed_fn_not_rerun)
 {
-	RUN_OK(&two_p, s20_main);
+	RUN_OK(&two_p, once_main);
 	EXPECT_EQ(1, once_calls);
 	/* the concurrent caller returned only after fn had finished */
 	EXPECT_EQ(1, second_saw_finished);
@@ -567,7 +571,7 @@ static long wg_waiter(void *arg)
 	return gsched_wg_wait(wg);
 }
 
-static long s21_main(void *arg)
+static long wg_reuse_main(void *arg)
 {
 	int w;
 
@@ -600,14 +604,14 @@ static long s21_main(void *arg)
 	return 0;
 }
 
-TEST(s21_waitgroup_negative_and_reuse)
+TEST(waitgroup_negative_and_reuse)
 {
-	RUN_OK(&one_p, s21_main);
+	RUN_OK(&one_p, wg_reuse_main);
 }
 
 /* ==== 22: Broadcast before Wait is lost: the waiter hangs ==== */
 
-static long s22_main(void *arg)
+static long lost_broadcast_main(void *arg)
 {
 	inst_id = gsched_instance_id();
 	main_id = gsched_self();
@@ -621,9 +625,9 @@ static long s22_main(void *arg)
 	return 0;
 }
 
-TEST(s22_cond_broadcast_before_wait_hangs)
+TEST(cond_broadcast_before_wait_hangs)
 {
-	RUN_DEADLOCK(&one_p, s22_main);
+	RUN_DEADLOCK(&one_p, lost_broadcast_main);
 	EXPECT_TRUE(klog_task_waits(inst_id, main_id, "cond", true));
 }
 

@@ -179,55 +179,55 @@ TEST(timer_sleep_only_no_deadlock)
  * a cancel channel closes after a while. The loop must exit, and neither
  * timers nor channels may pile up in the instance's sysfs counters.
  */
-static gsched_chan_t s23_cancel;
-static long long s23_ch0, s23_tm0, s23_chmax, s23_tmmax, s23_iters;
-static atomic_int s23_progress;
+static gsched_chan_t pile_cancel;
+static long long pile_ch0, pile_tm0, pile_chmax, pile_tmmax, pile_iters;
+static atomic_int pile_progress;
 
-static long s23_canceller(void *arg)
+static long pile_canceller(void *arg)
 {
 	int i;
 
 	/* a while, and enough iterations to see a pile-up (slow guests) */
 	gsched_sleep(30 * MS);
-	for (i = 0; i < 10000 && atomic_load(&s23_progress) < 50; i++)
+	for (i = 0; i < 10000 && atomic_load(&pile_progress) < 50; i++)
 		gsched_sleep(MS);
-	return gsched_chan_close(s23_cancel);
+	return gsched_chan_close(pile_cancel);
 }
 
-static void s23_sample(int inst)
+static void pile_sample(int inst)
 {
 	long long c = gs_sysfs_inst(inst, "channels");
 	long long t = gs_sysfs_inst(inst, "timers");
 
-	if (c > s23_chmax)
-		s23_chmax = c;
-	if (t > s23_tmmax)
-		s23_tmmax = t;
+	if (c > pile_chmax)
+		pile_chmax = c;
+	if (t > pile_tmmax)
+		pile_tmmax = t;
 }
 
-static long s23_main(void *arg)
+static long pile_main(void *arg)
 {
 	int inst = gsched_instance_id(), mode = *(int *)arg, r, id;
 	struct gsched_select_case cs[2];
 	gsched_chan_t t;
 	uint64_t when;
 
-	T_EQ(0, gsched_chan_make(&s23_cancel, 0, 0));
-	s23_ch0 = gs_sysfs_inst(inst, "channels");
-	s23_tm0 = gs_sysfs_inst(inst, "timers");
-	s23_chmax = s23_ch0;
-	s23_tmmax = s23_tm0;
-	id = spawn_j(s23_canceller, NULL);
-	for (s23_iters = 0;; s23_iters++) {
-		if (s23_iters > 200000) {
-			T_EQ(0, s23_iters);	/* never cancelled */
+	T_EQ(0, gsched_chan_make(&pile_cancel, 0, 0));
+	pile_ch0 = gs_sysfs_inst(inst, "channels");
+	pile_tm0 = gs_sysfs_inst(inst, "timers");
+	pile_chmax = pile_ch0;
+	pile_tmmax = pile_tm0;
+	id = spawn_j(pile_canceller, NULL);
+	for (pile_iters = 0;; pile_iters++) {
+		if (pile_iters > 200000) {
+			T_EQ(0, pile_iters);	/* never cancelled */
 			break;
 		}
 		if (mode == 0) {
 			/* time.After(2 s) every iteration, then released */
 			T_EQ(0, gsched_after(&t, 2000 * MS));
 			cs[0] = GSCHED_RECV(t, &when);
-			cs[1] = GSCHED_RECV(s23_cancel, NULL);
+			cs[1] = GSCHED_RECV(pile_cancel, NULL);
 			r = gsched_select(cs, 2, GSCHED_SELECT_DEFAULT, 0,
 					  NULL);
 			T_EQ(0, gsched_chan_release(t));
@@ -239,7 +239,7 @@ static long s23_main(void *arg)
 			gsched_yield();		/* the "work" */
 		} else {
 			/* the allocation-free form: a select timeout */
-			cs[0] = GSCHED_RECV(s23_cancel, NULL);
+			cs[0] = GSCHED_RECV(pile_cancel, NULL);
 			r = gsched_select(cs, 1, GSCHED_SELECT_TIMEOUT, MS,
 					  NULL);
 			if (r == 0)
@@ -248,50 +248,50 @@ static long s23_main(void *arg)
 			if (r != -ETIMEDOUT)
 				break;
 		}
-		if (s23_iters % 4 == 0)
-			s23_sample(inst);
-		atomic_store(&s23_progress, (int)s23_iters);
+		if (pile_iters % 4 == 0)
+			pile_sample(inst);
+		atomic_store(&pile_progress, (int)pile_iters);
 	}
 	T_EQ(0, gsched_join(id, NULL));
-	s23_sample(inst);
+	pile_sample(inst);
 	/* back to where we started: the cancel channel only */
-	T_EQ(s23_ch0, gs_sysfs_inst(inst, "channels"));
-	T_EQ(s23_tm0, gs_sysfs_inst(inst, "timers"));
+	T_EQ(pile_ch0, gs_sysfs_inst(inst, "channels"));
+	T_EQ(pile_tm0, gs_sysfs_inst(inst, "timers"));
 	return 0;
 }
 
-TEST(s23_for_select_fresh_timer)
+TEST(for_select_fresh_timer_no_pileup)
 {
 	static int mode;
 	long ev = -1;
 
 	mode = 0;
-	ASSERT_EQ(0, gsched_run_opts(&two_p, s23_main, &mode, &ev));
+	ASSERT_EQ(0, gsched_run_opts(&two_p, pile_main, &mode, &ev));
 	EXPECT_EQ(0, ev);
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);
 	TH_LOG("after: %lld iterations, channels %lld..%lld, timers %lld..%lld",
-	       s23_iters, s23_ch0, s23_chmax, s23_tm0, s23_tmmax);
-	EXPECT_GE(s23_iters, 50);
+	       pile_iters, pile_ch0, pile_chmax, pile_tm0, pile_tmmax);
+	EXPECT_GE(pile_iters, 50);
 	/* at most the one being used (channels sampled after release) plus
 	 * the canceller's sleep */
-	EXPECT_LE(s23_chmax, s23_ch0 + 1);
-	EXPECT_LE(s23_tmmax, s23_tm0 + 2);
+	EXPECT_LE(pile_chmax, pile_ch0 + 1);
+	EXPECT_LE(pile_tmmax, pile_tm0 + 2);
 }
 
-TEST(s23_for_select_timeout)
+TEST(for_select_timeout_no_pileup)
 {
 	static int mode;
 	long ev = -1;
 
 	mode = 1;
-	ASSERT_EQ(0, gsched_run_opts(&two_p, s23_main, &mode, &ev));
+	ASSERT_EQ(0, gsched_run_opts(&two_p, pile_main, &mode, &ev));
 	EXPECT_EQ(0, ev);
 	EXPECT_EQ(0, atomic_load(&fails)) TH_LOG("%s", fail_msg);
 	TH_LOG("select timeout: %lld iterations, channels %lld..%lld, timers %lld..%lld",
-	       s23_iters, s23_ch0, s23_chmax, s23_tm0, s23_tmmax);
-	EXPECT_GE(s23_iters, 50);
-	EXPECT_EQ(s23_chmax, s23_ch0);
-	EXPECT_LE(s23_tmmax, s23_tm0 + 2);
+	       pile_iters, pile_ch0, pile_chmax, pile_tm0, pile_tmmax);
+	EXPECT_GE(pile_iters, 50);
+	EXPECT_EQ(pile_chmax, pile_ch0);
+	EXPECT_LE(pile_tmmax, pile_tm0 + 2);
 }
 
 TEST_HARNESS_MAIN
