@@ -275,11 +275,12 @@ TEST_F(raw, timer_bad_ops)
 }
 
 /*
- * GSCHED_TIMER_RESET of one timer from several threads at once. Done as
- * a cancel and then an arm, two resets could both find the timer stopped
- * and both arm it: the second arm hit a WARN_ON_ONCE in the module (the
- * ioctl fuzzer found it, unprivileged). Each reset is one step now: the
- * timer ends up queued once, and the kernel log stays free of warnings.
+ * GSCHED_TIMER_RESET of one timer from several threads at once. A reset
+ * done as a cancel and then an arm would let two resets both find the
+ * timer stopped and both arm it, and the second arm would trip a
+ * WARN_ON_ONCE in the module, from an unprivileged caller. A reset is one
+ * step: the timer ends up queued once, and the kernel log stays free of
+ * warnings.
  */
 #define RESETTERS	4
 #define RESETS		5000

@@ -457,7 +457,7 @@ TEST(table_trysend_active)
 
 /* ==== mistakes with channels ========================================== */
 
-/* 1: receiving from a closed, drained channel: zero forever, ok false */
+/* Receiving from a closed, drained channel: zero forever, ok false. */
 static long drained_loop_main(void *arg)
 {
 	gsched_chan_t c;
@@ -485,7 +485,7 @@ TEST(closed_drained_recv_loop)
 }
 
 /*
- * 3: holding a lock while sending to a full channel; the consumer takes the
+ * Holding a lock while sending to a full channel; the consumer takes the
  * lock after its receive -> deadlock. The lock is Go's channel semaphore
  * (a buffered channel of one signal: lock = send, unlock = receive).
  */
@@ -532,7 +532,7 @@ TEST(lock_held_send_deadlock)
 	EXPECT_EQ(0, atomic_load(&held_unlocked));
 }
 
-/* 5: close while a producer is mid-loop: it gets the send-on-closed error */
+/* Close while a producer is mid-loop: it gets the send-on-closed error. */
 static gsched_chan_t closing_ch;
 static long closing_sent = -1;
 
@@ -578,7 +578,7 @@ TEST(close_while_producer_sends)
 	RUN_OK(&two_p, closing_main);
 }
 
-/* 6: a single task deadlocks itself */
+/* A single task deadlocks itself. */
 static int self_sent;
 
 static long self_deadlock_unbuffered(void *arg)
@@ -620,7 +620,7 @@ TEST(single_task_send_deadlock)
 	EXPECT_EQ(3, self_sent);
 }
 
-/* 7: two receivers, one send: exactly one receives, the other stays */
+/* Two receivers, one send: exactly one receives, the other stays. */
 static struct op_arg two_recv_arg[2];
 
 static long two_recv_main(void *arg)

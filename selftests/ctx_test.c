@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gsched context selftests (Go's context package) through libgsched and,
- * for bad input, the raw ioctls: the seed digest's context tree (section
- * 4, scenario 24), every context variant of a blocking call, value
- * conservation, a cancellation storm, deadline order, contexts shared
- * between processes, a deadline racing the release of its context, and
- * the error paths.
+ * for bad input, the raw ioctls: the context tree (cancel, timeouts and
+ * deadlines, values, background, done in select), every context variant
+ * of a blocking call, value conservation, a cancellation storm, deadline
+ * order, contexts shared between processes, a deadline racing the release
+ * of its context, and the error paths.
  *
  * Every TEST runs in its own forked child (kselftest harness), so globals
  * are per test. Tasks cannot ASSERT: they check with the T_* macros, which
@@ -43,7 +43,7 @@ FIXTURE(slow) {};
 FIXTURE_SETUP(slow) {}
 FIXTURE_TEARDOWN(slow) {}
 
-/* ==== 24: the context tree ==== */
+/* ==== the context tree ==== */
 
 /*
  *            root (cancel)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * handoff_test: a worker blocked in the kernel outside gsched hands its
- * run queue to a spare (issue #7, DESIGN.md section 5).
+ * run queue to a spare (Documentation/gsched.rst, "Blocking system calls:
+ * hand-off").
  *
  * The shape of the blocking tests: with GOMAXPROCS=1, one task blocks in
  * a system call (read on an empty pipe, nanosleep, futex wait, a page

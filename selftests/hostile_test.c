@@ -230,7 +230,7 @@ TEST(huge_context_deadline_never_expires)
  * One thread makes and releases channels (and timers) as fast as it can;
  * the handle numbers are reused. Another thread uses the same numbers as
  * sync objects, the wrong type. A lookup that took a reference before
- * checking the type dropped it after the release had dropped the owner's:
+ * checking the type would drop it after the release dropped the owner's:
  * a WARNING and a channel never freed. Afterwards the instance must count
  * no channels and no timers, and every wrong-type call must have failed
  * with -EINVAL (the object) or -EBADF (no object).
@@ -306,11 +306,11 @@ TEST(wrong_type_lookup_races_release)
  * contexts (two handles: the context and its done channel), timers and
  * channels; another releases the next number, with the call for its kind,
  * as fast as it can. A make that still used its object after publishing
- * the handle read freed memory (the fuzzer's KASAN report: a context's
- * done channel read after a release freed the context; a timer was armed
- * after its channel could be gone). That window is a few instructions
- * long, so this only catches it by luck; what it checks every time is
- * that each release either works or says -EBADF, and that afterwards the
+ * the handle would read freed memory (a context's done channel read after
+ * a release freed the context; a timer armed after its channel could be
+ * gone), which KASAN reports. That window is a few instructions long,
+ * so this only catches it by luck; what it checks every time is that
+ * each release either works or says -EBADF, and that afterwards the
  * instance counts no channels and no timers.
  */
 struct grab {
@@ -582,10 +582,10 @@ TEST(lingering_instance_is_inert)
 
 /*
  * A task execs while it runs on a worker thread, and the instance's file
- * stays open across the exec (exec_from_task() below). The thread runs another program now: the
- * module must not signal it as a worker any more. The child image
- * counts SIGURGs (ignored by default, so only those after its handler
- * is installed) for 300 ms and exits with the count.
+ * stays open across the exec (exec_from_task() below). The thread then
+ * runs another program: the module must not signal it as a worker any
+ * more. The child image counts SIGURGs (ignored by default, so only those
+ * after its handler is installed) for 300 ms and exits with the count.
  */
 #define EXEC_CHILD_ENV	"GS_HOSTILE_EXEC_CHILD"
 

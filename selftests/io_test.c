@@ -237,7 +237,7 @@ static long ready_main(void *arg)
 
 /*
  * Neither preemption nor a hand-off may run the other task either: in the
- * debug guest these calls take long enough for both (a fail seen there).
+ * debug guest these calls take long enough for both to happen.
  */
 TEST(ready_fd_does_not_park)
 {

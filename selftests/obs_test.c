@@ -4,8 +4,7 @@
  *
  *  - the debugfs goroutine dump, /sys/kernel/debug/gsched/<id>/tasks, shows
  *    Go's two classic leaks: 10,000 tasks stuck in a select that can never
- *    proceed, and a sender left blocked after its receiver timed out
- *    (seed 003, Case 2);
+ *    proceed, and a sender left blocked after its receiver timed out;
  *  - tools/gstat --once prints the running instance with its gomaxprocs;
  *  - every .bt script in tools/bpftrace, run by tools/bpftrace/run against a
  *    workload, ends by itself and prints plausible, non-empty results.
@@ -292,7 +291,7 @@ TEST_F_TIMEOUT(obs, dump_select_leak_10000, 300)
 	EXPECT_EQ(1, sl.tasks_after);
 }
 
-/* (b) seed 003 Case 2: a timed-out receiver leaves the sender blocked. */
+/* (b) A timed-out receiver leaves the sender blocked. */
 static struct {
 	gsched_chan_t result, start;
 	int inst, worker, sel, dump_err, late;

@@ -811,7 +811,7 @@ TEST(registers_survive_two_p)
 	       gsched_preemptions() - p0, migrated);
 }
 
-/* ---- seed scenario 34: an endless loop does not stop the others ---- */
+/* ---- an endless loop does not stop the others ---- */
 
 static volatile int flag;
 static atomic_int spin_timed_out, spin_saw_other;

@@ -33,7 +33,7 @@ static struct gsched_opts solo = {
 	.flags = GSCHED_OPT_NO_PREEMPT | GSCHED_OPT_NO_HANDOFF,
 };
 
-/* ---- spawn order: runnext, then the local ring (seed scenario 29) ---- */
+/* ---- spawn order: runnext, then the local ring ---- */
 
 static int order[16];
 static atomic_int norder;
@@ -120,8 +120,9 @@ TEST(overflow_to_global)
  * close made all of them runnable (774 of them in the global queue). The
  * timer queues the sleeper on wakeq, which a worker takes before the
  * global queue, at the latest at its 61st tick: only a few dozen gate
- * tasks run before it. Queued at the global queue's tail instead, it ran
- * after all 1,000 (obs_test's select leak: a 20 ms sleep lasted 64 s).
+ * tasks run before it. Queued at the global queue's tail instead, it would
+ * run after all 1,000: a 20 ms sleep would last as long as the whole
+ * backlog takes.
  */
 #define NGATE	1000
 
@@ -208,7 +209,7 @@ TEST(timer_wake_ahead_of_global_queue)
 	EXPECT_LE(tw.ran_before, 62);
 }
 
-/* ---- a burst on one P is stolen by the other (seed scenario 31) ---- */
+/* ---- a burst on one P is stolen by the other ---- */
 
 static atomic_int per_worker[2];
 static atomic_int started_on[2];
@@ -465,7 +466,8 @@ static int errno_seen[2];
  * &errno once (__errno_location() is const) and keeps it across
  * gsched_yield(); a task that resumed on the other worker then reads
  * that worker's errno. Documentation/gsched.rst tells users not to do
- * that; the test must not either (6.12 CI caught it once).
+ * that; the test must not either, or it fails whenever a task resumes on
+ * the other worker.
  */
 static __attribute__((noinline)) void set_errno(int e)
 {
@@ -509,7 +511,7 @@ TEST(errno_per_task)
 	EXPECT_EQ(0, errno_seen[1]);
 }
 
-/* ---- a creator that exits before its child (scenario 27) ---- */
+/* ---- a creator that exits before its child ---- */
 
 static atomic_int grandchild_ran;
 

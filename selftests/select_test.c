@@ -106,7 +106,7 @@ TEST(select_empty_blocks_forever)
 
 /* ==== mistakes with select loops ====================================== */
 
-/* 2: a select with timeout abandons an unbuffered result: the sender leaks */
+/* A select with timeout abandons an unbuffered result: the sender leaks. */
 static gsched_chan_t leak_ch;
 
 static long leak_worker(void *arg)
@@ -151,7 +151,10 @@ TEST(select_timeout_leaks_sender)
 	RUN_OK(&two_p, leak_main);
 }
 
-/* 9: for-select setting a closed channel's variable to nil */
+/*
+ * A for-select that sets a closed channel's variable to nil: a nil case
+ * is never ready, so the loop sees each close once and ends after both.
+ */
 static gsched_chan_t loop_a, loop_b;
 static atomic_int loop_closed, loop_a_nil;
 
@@ -220,7 +223,7 @@ TEST(for_select_nils_closed_chans)
 	RUN_OK(&two_p, loop_main);
 }
 
-/* 10: close(stop) with 100 workers: all exit */
+/* close(stop) with 100 workers selecting on stop and work: all exit. */
 #define NWORKERS 100
 static gsched_chan_t stop_ch, work_ch;
 static atomic_int work_done, workers_exited;

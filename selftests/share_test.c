@@ -325,10 +325,10 @@ TEST(channel_outlives_creator)
  * ---- a buffered stream between two processes, several times over ----
  *
  * Every wake across the processes goes through the woken instance's
- * global queue. examples/pipeline2 hung in the debug guest when such a
- * wake met the last spinning worker going idle (fixed in
- * module/sched.c: the spinner rechecks the global queue); a hang here
- * is a test timeout.
+ * global queue. Such a wake can meet the last spinning worker going idle;
+ * the spinner rechecks the global queue before it sleeps (module/sched.c,
+ * "Sleeping and waking workers"), or the wake is lost and both processes
+ * hang: a hang here is a test timeout.
  */
 #define STREAM_RUNS	5
 #define STREAM_N	2000	/* values per run; 500 on slow kernels */
@@ -655,8 +655,9 @@ static pid_t fork_survivor(gsched_fn_t fn)
  * (a) The importer is SIGKILLed while the exporter's main task blocks in
  * receive. The importer's handle was the channel's only other holder and
  * every exported fd is closed: nothing can complete the receive, so the
- * survivor is reported like any local deadlock. It used to wait for ever
- * (the channel counted as shared from its export on).
+ * survivor is reported like any local deadlock, not left waiting for
+ * ever as if the channel still counted as shared because it was once
+ * exported.
  */
 TEST(dead_importer_survivor_reported)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gsched sync selftests (Go's sync package) through libgsched and, for bad
- * input, the raw ioctls: the seed digest's lock, wait group, once and cond
- * pitfalls (section 4, scenarios 13-22), mutual exclusion under heavy
- * contention, trylock, cond signal/broadcast, wait groups with many
+ * input, the raw ioctls: the mistakes Go programs make with locks, wait
+ * groups, once and cond, mutex starvation mode, mutual exclusion under
+ * heavy contention, trylock, cond signal/broadcast, wait groups with many
  * waiters, the wait reasons in deadlock reports, and the error paths.
  *
  * Every TEST runs in its own forked child (kselftest harness), so globals
@@ -61,7 +61,7 @@ static long lock_m(void *arg)
 	return gsched_mutex_lock(m) ? -1 : 0;
 }
 
-/* ==== 13: early return without Unlock: the next Lock blocks forever ==== */
+/* ==== early return without Unlock: the next Lock blocks forever ==== */
 
 static long early_return(void *arg)
 {
@@ -94,7 +94,7 @@ TEST(early_return_without_unlock)
 	EXPECT_TRUE(klog_task_waits(inst_id, main_id, "mutex", true));
 }
 
-/* ==== 14: a waiting writer goes before readers that arrive later ==== */
+/* ==== a waiting writer goes before readers that arrive later ==== */
 
 static char pending_order[8];
 static atomic_int npending_order;
@@ -148,7 +148,7 @@ TEST(rwmutex_writer_before_new_readers)
 	EXPECT_STREQ("WRR", pending_order);
 }
 
-/* ==== 15: five readers hold; the writer waits for all five ==== */
+/* ==== five readers hold; the writer waits for all five ==== */
 
 static gsched_chan_t reader_release[5];
 static atomic_int readers_holding, readers_out;
@@ -204,7 +204,7 @@ TEST(rwmutex_writer_after_all_five_readers)
 	EXPECT_EQ(5, writer_saw_out);
 }
 
-/* ==== 16: recursive RLock with a pending writer deadlocks ==== */
+/* ==== recursive RLock with a pending writer deadlocks ==== */
 
 static int writer_id;
 
@@ -238,7 +238,7 @@ TEST(recursive_rlock_pending_writer_deadlocks)
 				    false));
 }
 
-/* ==== 17: unlock of an unlocked mutex or rwmutex ==== */
+/* ==== unlock of an unlocked mutex or rwmutex ==== */
 
 static long double_unlock_main(void *arg)
 {
@@ -278,7 +278,7 @@ TEST(double_unlock_eperm)
 	RUN_OK(&one_p, double_unlock_main);
 }
 
-/* ==== 18: starvation mode ==== */
+/* ==== starvation mode ==== */
 
 /*
  * Deterministic on one P: a waiter that waited > 1 ms and lost the lock
@@ -468,7 +468,7 @@ TEST(mutex_woken_waiter_requeued_at_front)
 	EXPECT_STREQ("ab", fifo_order);
 }
 
-/* ==== 19: unlock from another task is allowed ==== */
+/* ==== unlock from another task is allowed ==== */
 
 static long unlock_m(void *arg)
 {
@@ -509,7 +509,7 @@ TEST(unlock_from_other_task)
 	RUN_OK(&two_p, other_unlock_main);
 }
 
-/* ==== 20: Once ==== */
+/* ==== Once ==== */
 
 static struct gsched_once once_ctl = GSCHED_ONCE_INIT;
 static atomic_int once_calls, once_started, once_finished;
@@ -564,7 +564,7 @@ TEST(once_failed_fn_not_rerun)
 	EXPECT_EQ(1, second_saw_finished);
 }
 
-/* ==== 21: wait group below zero; reuse before Wait returned ==== */
+/* ==== wait group below zero; reuse before Wait returned ==== */
 
 static long wg_waiter(void *arg)
 {
@@ -609,7 +609,7 @@ TEST(waitgroup_negative_and_reuse)
 	RUN_OK(&one_p, wg_reuse_main);
 }
 
-/* ==== 22: Broadcast before Wait is lost: the waiter hangs ==== */
+/* ==== Broadcast before Wait is lost: the waiter hangs ==== */
 
 static long lost_broadcast_main(void *arg)
 {

@@ -175,7 +175,7 @@ TEST(timer_sleep_only_no_deadlock)
 /* ==== a fresh timer every loop iteration ============================== */
 
 /*
- * 23: for-select with a fresh timer each iteration and a default branch;
+ * A for-select with a fresh timer each iteration and a default branch;
  * a cancel channel closes after a while. The loop must exit, and neither
  * timers nor channels may pile up in the instance's sysfs counters.
  */
