@@ -124,15 +124,15 @@ static inline int wait_blocked_for(int id, int tries, int yields)
 	return -3;
 }
 
-/* Yielding only: for a task that blocks as soon as it runs. */
+/* Up to 100,000 yields. */
 static inline int wait_blocked(int id)
 {
 	return wait_blocked_for(id, 100000, 100000);
 }
 
 /*
- * After 1,000 yields in 1 ms sleeps (about 20 s in all), which lets other
- * Ps and timers run while it waits.
+ * 1,000 yields, then 1 ms sleeps: about 20 s in all, for a task that may
+ * take longer to get to its wait than yields cover.
  */
 static inline int wait_blocked_sleeping(int id)
 {
