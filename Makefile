@@ -8,6 +8,9 @@
 #   make check-all       both kernels
 #   make demo            the examples in the guest
 #   make lint            checkpatch + sparse on the module
+#   make install         libgsched, headers, gsched.pc, man pages, gstat
+#                        (PREFIX=/usr/local LIBDIR DESTDIR); make uninstall
+#   make check-static    the host-only checks (install, symbols, man pages)
 #
 # KDIR: the kernel build tree. Default: the running kernel's, when it has
 # one and KVER was not given; otherwise the Debian headers of KVER (6.1).
@@ -85,7 +88,7 @@ EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 all: module lib selftests examples
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,16p' Makefile
 
 # ---- module --------------------------------------------------------------
 # Kbuild writes objects next to the sources, so each kernel gets its own
@@ -137,10 +140,75 @@ $(LIB_OUT)/libgsched.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIB_OUT)/gsched.pc: lib/gsched.pc.in
-	sed -e 's|@PREFIX@|$(BUILD)|; s|@VERSION@|$(LIB_VERSION)|' \
-		-e 's|@LIBDIR@|$(LIB_OUT)|; s|@INCDIR@|$(ROOT)/lib/include|' \
-		$< > $@
+# gsched.pc: this one names the build tree (PKG_CONFIG_PATH=build/lib);
+# make install writes one naming the installed paths.
+pc_subst = sed -e 's|@PREFIX@|$(1)|; s|@VERSION@|$(LIB_VERSION)|' \
+	       -e 's|@LIBDIR@|$(2)|; s|@INCDIR@|$(3)|'
+$(LIB_OUT)/gsched.pc: lib/gsched.pc.in Makefile
+	$(call pc_subst,$(BUILD),$(LIB_OUT),$(ROOT)/lib/include) $< > $@
+
+# ---- install -------------------------------------------------------------
+# make install [PREFIX=/usr/local] [LIBDIR=...] [DESTDIR=...]: the library,
+# its headers (gsched.h and the uapi header as gsched/uapi.h, which
+# gsched.h includes relative to itself), gsched.pc, the man pages, gstat
+# and the bpftrace scripts. make uninstall removes exactly these files.
+# The module is not installed here: dkms.conf builds it for each kernel.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BPFTRACEDIR := $(DATADIR)/gsched/bpftrace
+INSTALL    ?= install
+
+MAN_PAGES := $(wildcard man/*.[378])
+BT_SCRIPTS := $(wildcard tools/bpftrace/*.bt)
+
+.PHONY: install uninstall
+install: lib
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/gsched $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(BPFTRACEDIR)
+	$(INSTALL) -m 0755 $(LIB_OUT)/libgsched.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libgsched.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgsched.so
+	$(INSTALL) -m 0644 $(LIB_OUT)/libgsched.a $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 0644 lib/include/gsched.h $(DESTDIR)$(INCLUDEDIR)/gsched.h
+	$(INSTALL) -m 0644 uapi/gsched.h $(DESTDIR)$(INCLUDEDIR)/gsched/uapi.h
+	$(call pc_subst,$(PREFIX),$(LIBDIR),$(INCLUDEDIR)) lib/gsched.pc.in \
+		> $(DESTDIR)$(PKGCONFIGDIR)/gsched.pc
+	$(INSTALL) -m 0755 tools/gstat $(DESTDIR)$(SBINDIR)/gstat
+	$(INSTALL) -m 0755 tools/bpftrace/run $(BT_SCRIPTS) $(DESTDIR)$(BPFTRACEDIR)/
+	@set -e; for s in 3 7 8; do \
+		pages=$$(ls man/*.$$s 2>/dev/null || true); \
+		[ -n "$$pages" ] || continue; \
+		echo "$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s"; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s; \
+		echo "$(INSTALL) -m 0644 man/*.$$s $(DESTDIR)$(MANDIR)/man$$s/"; \
+		$(INSTALL) -m 0644 $$pages $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libgsched.so.$(LIB_VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgsched.so \
+		$(DESTDIR)$(LIBDIR)/libgsched.a $(DESTDIR)$(PKGCONFIGDIR)/gsched.pc \
+		$(DESTDIR)$(INCLUDEDIR)/gsched.h $(DESTDIR)$(INCLUDEDIR)/gsched/uapi.h \
+		$(DESTDIR)$(SBINDIR)/gstat $(DESTDIR)$(BPFTRACEDIR)/run \
+		$(addprefix $(DESTDIR)$(BPFTRACEDIR)/,$(notdir $(BT_SCRIPTS))) \
+		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	rmdir $(DESTDIR)$(INCLUDEDIR)/gsched $(DESTDIR)$(BPFTRACEDIR) \
+		$(DESTDIR)$(DATADIR)/gsched 2>/dev/null || true
+
+# ---- host checks ---------------------------------------------------------
+# make check-static: what can be verified without the guest (no module is
+# loaded): make install/uninstall and a program built from the installed
+# files alone (tools/check-install).
+CHECK_STATIC := tools/check-install
+.PHONY: check-static
+check-static: lib
+	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done
 
 # ---- selftests -----------------------------------------------------------
 $(KSFT_HDR):
@@ -179,6 +247,7 @@ deps:
 CHECK_TIMEOUT ?= 1200
 check: deps
 	$(MAKE) all KVER=$(KVER)
+	$(MAKE) check-static
 	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_TIMEOUT) -- tools/run-tests
 
 check-all:

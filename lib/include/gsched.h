@@ -20,7 +20,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "../../uapi/gsched.h"
+/* uapi/gsched.h: a symbolic link in the tree, installed as a copy */
+#include "gsched/uapi.h"
 
 #ifdef __cplusplus
 extern "C" {

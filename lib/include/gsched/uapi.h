@@ -1,0 +1,1 @@
+../../../uapi/gsched.h
