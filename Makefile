@@ -204,8 +204,9 @@ uninstall:
 # ---- host checks ---------------------------------------------------------
 # make check-static: what can be verified without the guest (no module is
 # loaded): make install/uninstall and a program built from the installed
-# files alone (tools/check-install).
-CHECK_STATIC := tools/check-install
+# files alone (tools/check-install); the symbol map against gsched.h, the
+# .so and the released ABI (tools/check-symbols).
+CHECK_STATIC := tools/check-install tools/check-symbols
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done
