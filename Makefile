@@ -205,8 +205,10 @@ uninstall:
 # make check-static: what can be verified without the guest (no module is
 # loaded): make install/uninstall and a program built from the installed
 # files alone (tools/check-install); the symbol map against gsched.h, the
-# .so and the released ABI (tools/check-symbols).
-CHECK_STATIC := tools/check-install tools/check-symbols
+# .so and the released ABI (tools/check-symbols); a man page for every
+# exported function, matching the header and rendering without warnings
+# (tools/check-man).
+CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done
