@@ -190,6 +190,25 @@ install: lib
 		$(INSTALL) -m 0644 $$pages $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
 
+# make install-dkms [DESTDIR=...]: the module's sources as DKMS wants
+# them, in /usr/src/gsched-<version> (dkms.conf); then, as root,
+# "dkms install gsched/<version>" builds and installs it for a kernel.
+MOD_VERSION := $(shell sed -n 's/^\#define GSCHED_VERSION[\t ]*"\(.*\)"/\1/p' module/gsched.h)
+DKMS_DIR   ?= /usr/src/gsched-$(MOD_VERSION)
+DKMS_FILES := dkms.conf Kbuild $(wildcard module/*.c module/*.h) uapi/gsched.h
+
+.PHONY: install-dkms uninstall-dkms
+install-dkms:
+	@grep -qx 'PACKAGE_VERSION="$(MOD_VERSION)"' dkms.conf || { echo \
+		"dkms.conf: PACKAGE_VERSION is not $(MOD_VERSION) (module/gsched.h)" >&2; exit 1; }
+	$(INSTALL) -d $(DESTDIR)$(DKMS_DIR)/module $(DESTDIR)$(DKMS_DIR)/uapi
+	$(INSTALL) -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMS_DIR)/
+	$(INSTALL) -m 0644 $(filter module/%,$(DKMS_FILES)) $(DESTDIR)$(DKMS_DIR)/module/
+	$(INSTALL) -m 0644 uapi/gsched.h $(DESTDIR)$(DKMS_DIR)/uapi/
+
+uninstall-dkms:
+	rm -rf $(DESTDIR)$(DKMS_DIR)
+
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libgsched.so.$(LIB_VERSION) \
 		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgsched.so \
@@ -212,6 +231,14 @@ CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done
+
+# make check-dkms: dkms add + dkms build of the install-dkms tree for the
+# Debian 6.1 and 6.12 kernels, in private DKMS trees (tools/check-dkms);
+# nothing is installed or loaded.
+.PHONY: check-dkms
+check-dkms:
+	tools/install-deps --kernel all --package
+	tools/check-dkms
 
 # ---- selftests -----------------------------------------------------------
 $(KSFT_HDR):
