@@ -119,7 +119,7 @@ lib: $(LIB_OUT)/libgsched.so $(LIB_OUT)/libgsched.a $(LIB_OUT)/gsched.pc
 
 $(LIB_OUT)/obj/%.o: lib/%.c $(LIB_HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 	$(lib_text)
 
 $(LIB_OUT)/obj/%.o: lib/%.S Makefile
@@ -128,7 +128,7 @@ $(LIB_OUT)/obj/%.o: lib/%.S Makefile
 	$(lib_text)
 
 $(LIB_OUT)/libgsched.so.$(LIB_VERSION): $(LIB_OBJS) lib/libgsched.map
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=lib/libgsched.map -Wl,-z,noexecstack \
 		-o $@ $(LIB_OBJS) -pthread
 
@@ -239,6 +239,24 @@ check-static: lib
 check-dkms:
 	tools/install-deps --kernel all --package
 	tools/check-dkms
+
+# ---- Debian packages -----------------------------------------------------
+# make deb: gsched-dkms, libgsched0, libgsched-dev and gsched-tools from
+# the files git tracks (as they are in the work tree), built with
+# dpkg-buildpackage in build/deb/gsched-<version>, so the .debs land in
+# build/deb; then lintian, which fails on any error, and tools/check-deb
+# (the packages' contents, and a program built from them alone).
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb
+deb:
+	tools/install-deps --package
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/gsched-$(MOD_VERSION)
+	git ls-files -z | tar --null -T - -cf - | \
+		tar -xf - -C $(DEB_DIR)/gsched-$(MOD_VERSION)
+	cd $(DEB_DIR)/gsched-$(MOD_VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --info $(DEB_DIR)/gsched_*.changes
+	tools/check-deb $(DEB_DIR)
 
 # ---- selftests -----------------------------------------------------------
 $(KSFT_HDR):
