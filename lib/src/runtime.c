@@ -99,7 +99,8 @@ static int gs_open(struct gsched_version *out)
 		ret = -errno;
 		if (ret == -ENOENT && !getenv("GSCHED_QUIET"))
 			fprintf(stderr, "gsched: %s not found: the gsched module"
-				" is not loaded (insmod gsched.ko, or run under"
+				" is not loaded (modprobe gsched; in the source"
+				" tree: insmod gsched.ko, or run under"
 				" tools/gsched-vm)\n", GSCHED_DEVICE);
 		return ret;
 	}
