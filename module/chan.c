@@ -799,8 +799,8 @@ static long chan_single(struct gsched_worker *w, struct gsched_task *t,
 /**
  * gsched_chan_do_op() - GSCHED_OP_SEND and GSCHED_OP_RECV
  * @w: the calling worker, with a current task
- * @sw: the request: channel handle in @sw->arg32, user buffer in
- *	@sw->arg64
+ * @sw: the request: channel handle in @sw->chan, user buffer in
+ *	@sw->buf
  * @cont: as for gsched_task_do_op()
  *
  * Context: the worker's thread, no lock held.
@@ -813,8 +813,8 @@ long gsched_chan_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 	s64 res = 0;
 	long ret;
 
-	ret = chan_single(w, t, sw->arg32, sw->op == GSCHED_OP_SEND,
-			  sw->arg64, true, &res, cont);
+	ret = chan_single(w, t, sw->chan, sw->op == GSCHED_OP_SEND,
+			  sw->buf, true, &res, cont);
 	if (!ret && *cont)
 		t->result = res;
 	return ret;

@@ -332,6 +332,26 @@ GSCHED_UAPI_SIZE(gsched_timer_op, __pad2, 48);
 GSCHED_UAPI_SIZE(gsched_sync_op, value, 40);
 GSCHED_UAPI_SIZE(gsched_ctx_op, __pad2, 64);
 GSCHED_UAPI_SIZE(gsched_fd_op, __pad2, 32);
+/*
+ * The op's arguments are one 32-bit and one 64-bit field, named for each
+ * op's meaning in anonymous unions: every name of a field must end where
+ * the unnamed arg32/arg64 always ended. All members of a union start
+ * together, so a name of the wrong width, or in the wrong union, fails.
+ */
+#define GSCHED_SWITCH_ARG(name, end) \
+	static_assert(offsetofend(struct gsched_switch, name) == (end))
+
+static_assert(offsetof(struct gsched_switch, arg32) == 12);
+GSCHED_SWITCH_ARG(arg32, 16);
+GSCHED_SWITCH_ARG(chan, 16);
+GSCHED_SWITCH_ARG(task, 16);
+GSCHED_SWITCH_ARG(reason, 16);
+static_assert(offsetof(struct gsched_switch, arg64) == 16);
+GSCHED_SWITCH_ARG(arg64, 24);
+GSCHED_SWITCH_ARG(exit_value, 24);
+GSCHED_SWITCH_ARG(buf, 24);
+GSCHED_SWITCH_ARG(select, 24);
+GSCHED_SWITCH_ARG(sleep_ns, 24);
 /* the fields ABI version 1 knew end where next_p begins */
 static_assert(offsetof(struct gsched_switch, next_p) ==
 	      GSCHED_SWITCH_SIZE_VER1);

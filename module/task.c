@@ -427,7 +427,7 @@ static long task_join(struct gsched_worker *w, struct gsched_task *t,
 /**
  * gsched_task_do_op() - apply the current task's scheduling operation
  * @w: the calling worker
- * @sw: the SWITCH request (op, arg32, arg64)
+ * @sw: the SWITCH request (op and its arguments)
  * @cont: set to the task the worker runs next without queueing (the same
  *	  task when the op completed at once), or NULL to find one
  *
@@ -466,12 +466,12 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 	case GSCHED_OP_EXIT:
 		if (sw->arg32)
 			return -EINVAL;
-		task_exit(w, t, sw->arg64);
+		task_exit(w, t, sw->exit_value);
 		return 0;
 	case GSCHED_OP_PARK:
 		/* the other reasons belong to the module's own waits */
-		if (sw->arg64 || (sw->arg32 != GSCHED_WAIT_PARK &&
-				  sw->arg32 != GSCHED_WAIT_USER))
+		if (sw->arg64 || (sw->reason != GSCHED_WAIT_PARK &&
+				  sw->reason != GSCHED_WAIT_USER))
 			return -EINVAL;
 		spin_lock(&t->lock);
 		t->result = 0;
@@ -481,14 +481,14 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 			*cont = t;
 			return 0;
 		}
-		gsched_task_park_locked(t, sw->arg32, 0);
+		gsched_task_park_locked(t, sw->reason, 0);
 		spin_unlock(&t->lock);
 		w->curr = NULL;
 		return 0;
 	case GSCHED_OP_JOIN:
 		if (sw->arg64)
 			return -EINVAL;
-		return task_join(w, t, sw->arg32, cont);
+		return task_join(w, t, sw->task, cont);
 	case GSCHED_OP_SEND:
 	case GSCHED_OP_RECV:
 		return gsched_chan_do_op(w, sw, cont);

@@ -297,7 +297,7 @@ static bool timer_reset(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
 /**
  * gsched_timer_sleep() - GSCHED_OP_SLEEP: a wait with no case and a timeout
  * @w: the calling worker, with a current task
- * @sw: the request: nanoseconds in @sw->arg64
+ * @sw: the request: nanoseconds in @sw->sleep_ns
  * @cont: as for gsched_task_do_op()
  *
  * Context: the worker's thread, no lock held.
@@ -313,7 +313,7 @@ long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
 
 	if (sw->arg32)
 		return -EINVAL;
-	if (!sw->arg64) {
+	if (!sw->sleep_ns) {
 		t->result = 0;
 		*cont = t;
 		return 0;
@@ -322,7 +322,7 @@ long gsched_timer_sleep(struct gsched_worker *w, struct gsched_switch *sw,
 	if (!wait)
 		return -ENOMEM;
 	wait->fired = -1;
-	ret = gsched_wait_run(w, t, wait, true, sw->arg64, GSCHED_WAIT_SLEEP,
+	ret = gsched_wait_run(w, t, wait, true, sw->sleep_ns, GSCHED_WAIT_SLEEP,
 			      &res, cont);
 	if (!ret && *cont)
 		t->result = res;

@@ -794,7 +794,7 @@ static u32 select_reason(const struct gsched_select_case *c, u32 n)
 /**
  * gsched_select() - GSCHED_OP_SELECT
  * @w: the calling worker, with a current task
- * @sw: the request: @sw->arg64 is the user's struct gsched_select
+ * @sw: the request: @sw->select is the user's struct gsched_select
  * @cont: as for gsched_task_do_op()
  *
  * A CONDWAIT case unlocks its mutex once the wait is queued (or done).
@@ -816,7 +816,7 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 
 	if (sw->arg32)
 		return -EINVAL;
-	if (copy_from_user(&sel, u64_to_user_ptr((u64)sw->arg64), sizeof(sel)))
+	if (copy_from_user(&sel, u64_to_user_ptr(sw->select), sizeof(sel)))
 		return -EFAULT;
 	if ((sel.flags & ~GSCHED_SELECT_FLAGS) || sel.__reserved ||
 	    sel.ncases > GSCHED_SELECT_MAX ||
@@ -841,7 +841,7 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 		err = PTR_ERR(wait);
 		goto out;
 	}
-	wait->usel = sw->arg64;
+	wait->usel = sw->select;
 	for (i = 0; i < wait->n; i++) {
 		if (wait->w[i].mu) {
 			cond_mu = wait->w[i].mu;

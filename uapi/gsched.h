@@ -197,13 +197,13 @@ struct gsched_spawn {
  */
 #define GSCHED_OP_NONE		0 /* no current task: just pick the next */
 #define GSCHED_OP_YIELD		1 /* runnable again, to the global queue */
-#define GSCHED_OP_EXIT		2 /* task ends; arg64 = exit value */
-#define GSCHED_OP_PARK		3 /* wait for unpark; arg32 = wait reason */
-#define GSCHED_OP_JOIN		4 /* wait for task arg32 to end */
-#define GSCHED_OP_SEND		5 /* send *arg64 on channel arg32 */
-#define GSCHED_OP_RECV		6 /* receive from arg32 into *arg64 */
-#define GSCHED_OP_SELECT	7 /* select, arg64 = struct gsched_select * */
-#define GSCHED_OP_SLEEP		8 /* sleep arg64 nanoseconds */
+#define GSCHED_OP_EXIT		2 /* task ends with exit_value */
+#define GSCHED_OP_PARK		3 /* wait for unpark; reason = wait reason */
+#define GSCHED_OP_JOIN		4 /* wait for task to end */
+#define GSCHED_OP_SEND		5 /* send *buf on channel chan */
+#define GSCHED_OP_RECV		6 /* receive from channel chan into *buf */
+#define GSCHED_OP_SELECT	7 /* select = struct gsched_select * */
+#define GSCHED_OP_SLEEP		8 /* sleep sleep_ns nanoseconds */
 #define GSCHED_OP_MAX		8
 
 /* Wait reasons, as shown in sysfs/debugfs and the deadlock report. */
@@ -238,8 +238,17 @@ struct gsched_spawn {
  * @flags:	in: must be 0
  * @worker:	in: the caller's worker index
  * @op:		in: GSCHED_OP_*
- * @arg32:	in: wait reason (PARK), task handle (JOIN), else 0
- * @arg64:	in: exit value (EXIT), else 0
+ * @chan:	in: SEND, RECV: the channel's handle
+ * @task:	in: JOIN: the handle of the task to wait for
+ * @reason:	in: PARK: the wait reason, GSCHED_WAIT_PARK or
+ *		GSCHED_WAIT_USER
+ * @arg32:	in: the same field unnamed: 0 for the other ops
+ * @exit_value:	in: EXIT: the task's exit value
+ * @buf:	in: SEND, RECV: pointer to the element to send or the buffer
+ *		to receive into
+ * @select:	in: SELECT: pointer to the struct gsched_select
+ * @sleep_ns:	in: SLEEP: nanoseconds to sleep; 0 returns at once
+ * @arg64:	in: the same field unnamed: 0 for the other ops
  * @__reserved:	in: must be 0
  * @next_cookie: out: cookie of the task to run next (0 with NEXT_EXIT)
  * @next_id:	out: its handle
@@ -266,8 +275,20 @@ struct gsched_switch {
 	__u32 flags;
 	__u32 worker;
 	__u32 op;
-	__u32 arg32;
-	__s64 arg64;
+	/* one argument field each, named for what the op passes in it */
+	union {
+		__u32 chan;
+		__u32 task;
+		__u32 reason;
+		__u32 arg32;
+	};
+	union {
+		__s64 exit_value;
+		__u64 buf;
+		__u64 select;
+		__u64 sleep_ns;
+		__s64 arg64;
+	};
 	__u64 __reserved[2];
 	/* output */
 	__u64 next_cookie;

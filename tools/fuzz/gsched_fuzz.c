@@ -775,26 +775,26 @@ static void do_switch(int s, int fd)
 		sw.op = GSCHED_OP_MAX + 1 + rnd(one_in(2) ? 8 : 0xffffff);
 	switch (sw.op) {
 	case GSCHED_OP_EXIT:
-		sw.arg64 = (int64_t)rnd_special64();
+		sw.exit_value = (int64_t)rnd_special64();
 		break;
 	case GSCHED_OP_PARK:
-		sw.arg32 = rnd(GSCHED_WAIT_MAX + 3);
+		sw.reason = rnd(GSCHED_WAIT_MAX + 3);
 		break;
 	case GSCHED_OP_JOIN:
-		sw.arg32 = one_in(4) ? ts->cur_task : pick_handle(s, K_TASK);
+		sw.task = one_in(4) ? ts->cur_task : pick_handle(s, K_TASK);
 		break;
 	case GSCHED_OP_SEND:
 	case GSCHED_OP_RECV:
-		sw.arg32 = pick_handle(s, K_CHAN);
-		sw.arg64 = (int64_t)val_ptr();
+		sw.chan = pick_handle(s, K_CHAN);
+		sw.buf = val_ptr();
 		break;
 	case GSCHED_OP_SELECT:
-		sw.arg64 = (int64_t)build_select(s);
+		sw.select = build_select(s);
 		break;
 	case GSCHED_OP_SLEEP:
-		sw.arg64 = (int64_t)pick_delay();
-		if (!one_in(8) && (uint64_t)sw.arg64 > 50000000)
-			sw.arg64 = rnd(50000000);
+		sw.sleep_ns = pick_delay();
+		if (!one_in(8) && sw.sleep_ns > 50000000)
+			sw.sleep_ns = rnd(50000000);
 		break;
 	}
 	if (one_in(25))
@@ -1309,7 +1309,7 @@ static void do_inflight_wait(void)
 	sel->cases = (uintptr_t)c;
 	sw.worker = ts->reg_index;
 	sw.op = GSCHED_OP_SELECT;
-	sw.arg64 = (int64_t)(uintptr_t)sel;
+	sw.select = (uintptr_t)sel;
 	ret = xioctl(ld(&gs[s].fd), GSCHED_IOC_SWITCH, &sw, true);
 	switch_result(&sw, ret);
 	fds[0] = ld(&gs[s].fd);
