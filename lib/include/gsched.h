@@ -462,12 +462,13 @@ int gsched_fd(void);
 unsigned long gsched_preemptions(void);
 
 /*
- * File descriptors (DESIGN.md section 5). A task waits for readiness
- * without blocking its worker: the module hooks the file's poll wait
- * queue. At most one task of the runtime may wait per fd and direction
- * (-EBUSY, Go's double wait). The I/O helpers expect non-blocking fds
- * (gsched_accept() and gsched_connect() make them so); on a blocking fd
- * the call itself may block the worker, which then hands off its P.
+ * File descriptors (Documentation/gsched.rst, "File descriptors"). A task
+ * waits for readiness without blocking its worker: the module hooks the
+ * file's poll wait queue. At most one task of the runtime may wait per fd
+ * and direction (-EBUSY, Go's double wait). The I/O helpers expect
+ * non-blocking fds (gsched_accept() and gsched_connect() make them so); on
+ * a blocking fd the call itself may block the worker, which then hands off
+ * its P.
  */
 #define GSCHED_FD_READ		1
 #define GSCHED_FD_WRITE		2

@@ -13,7 +13,8 @@
  * the op in its worker, switches to g0 (saving its registers in its own
  * stack), and g0 issues the one ioctl that applies the op and picks the
  * next task. By then the task is fully saved, so the kernel may hand it to
- * any other worker at once (DESIGN.md section 1, Go's mcall/park_m).
+ * any other worker at once (Go's mcall/park_m; Documentation/gsched.rst,
+ * "Execution model").
  *
  * Thread-local storage: a task may resume on another thread after any
  * switch. The compiler may keep a TLS address in a register across a call,
