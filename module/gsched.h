@@ -372,8 +372,8 @@ struct gsched_p {
 } ____cacheline_aligned_in_smp;
 
 /*
- * Hand-off state of a worker (gsched_worker.hstate, handoff.c): the low
- * two bits, plus a sequence number above them that grows each time the
+ * Hand-off state of a worker (gsched_worker.handoff_state, handoff.c): the
+ * low two bits, plus a sequence number above them that grows each time the
  * worker blocks, so a stale hand-off can never take a later P.
  */
 #define GSCHED_HS_KERNEL	0	/* in a gsched ioctl, or no task */
@@ -395,7 +395,7 @@ struct gsched_notifier;
  * @p is written only by the worker's own thread, inside a gsched ioctl,
  * with one exception: the hand-off (handoff.c) takes the P of a worker
  * that sleeps in the kernel outside the module, which it proves by
- * moving @hstate from BLOCKED to HANDED with cmpxchg; the worker then
+ * moving @handoff_state from BLOCKED to HANDED with cmpxchg; the worker then
  * sees HANDED at its next ioctl and clears @p itself.
  * @curr, @spinning, @parked and @nop are the own thread's.
  * @nextp, @wakeup, @idle and @idle_node are under sched_lock.
@@ -407,21 +407,21 @@ struct gsched_worker {
 	struct gsched_p *p;		/* see above */
 	struct gsched_p *nextp;		/* sched_lock: given by wakep() */
 	struct gsched_task *curr;	/* task running on this worker */
-	bool spinning;			/* counted in nmspinning */
+	bool spinning;			/* counted in nr_spinning */
 	bool parked;			/* left an idle wait with -EINTR */
 	bool wakeup;			/* sched_lock to set */
 	bool idle;			/* on idle_workers; sched_lock */
 	bool nop;			/* counted in inst->nr_nop */
-	bool hpending;			/* sched_lock: hand-off wants a worker */
+	bool handoff_pending;		/* sched_lock: its P awaits a worker */
 	struct list_head idle_node;	/* idle_workers; sched_lock */
 	wait_queue_head_t wq;
 
 	/* hand-off (handoff.c) */
-	atomic_t hstate;		/* GSCHED_HS_* | seq << 2 */
-	int hfired;			/* hstate the grace timer saw */
+	atomic_t handoff_state;		/* GSCHED_HS_* | seq << 2 */
+	int handoff_fired;		/* handoff_state the timer saw */
 	struct gsched_notifier *pn;	/* its notifier; own thread */
-	struct hrtimer htimer;		/* grace period after blocking */
-	struct work_struct hwork;	/* the hand-off itself */
+	struct hrtimer handoff_timer;	/* grace period after blocking */
+	struct work_struct handoff_work;	/* the hand-off itself */
 	u64 blocked_ns;			/* when it blocked (tracing) */
 
 	/* preemption clock (preempt.c) */
@@ -449,8 +449,8 @@ enum gsched_inst_state {
  *
  * @sched_lock protects the global run queue, the idle P list, @nidle_ps,
  * the idle worker list, @nthreads, @nsleeping, @state, @status,
- * @has_main, @deadlocked, @spare_req and @nhpending.
- * @nmspinning is atomic because the fast paths read it without the lock,
+ * @has_main, @deadlocked, @spare_req and @nr_handoff_pending.
+ * @nr_spinning is atomic because the fast paths read it without the lock,
  * like Go's sched.nmspinning.
  * @setup_mutex serialises SETUP and WORKER registration.
  */
@@ -479,7 +479,7 @@ struct gsched_inst {
 	u32 next_handle;	/* xa_alloc_cyclic cursor; xa_lock */
 	atomic_t nr_tasks;	/* allocated, dead-but-unjoined included */
 	atomic_t nr_live;	/* not dead */
-	atomic_t nmspinning;
+	atomic_t nr_spinning;
 	atomic64_t syscalls_nw;	/* ioctls not from a worker */
 	atomic64_t spawned;
 	atomic64_t exited;
@@ -489,9 +489,10 @@ struct gsched_inst {
 	s64 status;		/* runtime status once STOPPED */
 	bool has_main;		/* a GSCHED_SPAWN_MAIN task exists */
 	bool deadlocked;	/* stopped by the deadlock check */
-	struct list_head runq;	/* global run queue */
-	struct list_head wakeq;	/* taken before runq: see gsched_wake() */
-	u32 runqsize;		/* tasks on runq and wakeq */
+	struct list_head global_queue;	/* global run queue */
+	/* the module's own wakes, taken first: see gsched_wake() */
+	struct list_head global_queue_woken;
+	u32 global_queue_len;	/* tasks on both lists */
 	struct list_head idle_ps;	/* idle Ps */
 	u32 nidle_ps;
 	u32 nthreads;		/* registered workers */
@@ -499,7 +500,7 @@ struct gsched_inst {
 	u32 nsleeping;		/* workers asleep in the module */
 	struct list_head idle_workers;	/* idle workers without a P */
 	bool spare_req;		/* ask the next worker out for a spare */
-	u32 nhpending;		/* workers whose hand-off waits for one */
+	u32 nr_handoff_pending;	/* workers whose hand-off waits for one */
 	atomic_t nr_nop;	/* workers running a task without a P */
 	atomic64_t handoffs;	/* Ps taken from blocked workers */
 	atomic64_t preemptions;	/* preemption signals sent */
@@ -579,7 +580,7 @@ void gsched_switch_undo(struct gsched_worker *w);
 void gsched_wake(struct gsched_worker *w, struct gsched_task *t);
 void gsched_ready(struct gsched_worker *w, struct gsched_task *t);
 void gsched_runq_put(struct gsched_p *p, struct gsched_task *t, bool next);
-void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t);
+void gsched_global_queue_put(struct gsched_inst *inst, struct gsched_task *t);
 void gsched_wakep(struct gsched_inst *inst);
 struct gsched_task *gsched_find_runnable(struct gsched_worker *w);
 u32 gsched_runq_len(struct gsched_p *p);

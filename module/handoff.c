@@ -17,7 +17,7 @@
  * that wakes before the timer fires cancels it in sched_in: short sleeps
  * cause no churn.
  *
- * The hand-off state (gsched_worker.hstate) is the proof of who owns the
+ * The hand-off state (gsched_worker.handoff_state) is the proof of who owns the
  * P. Only the worker's own thread moves it between KERNEL (inside a
  * gsched ioctl), USER (running a task) and BLOCKED (asleep while USER);
  * the hand-off moves it from BLOCKED to HANDED with cmpxchg, and only
@@ -31,15 +31,16 @@
  * its next scheduling call, where it goes to the global queue and the
  * worker becomes an idle worker.
  *
- *   worker thread                 timer (hardirq)        work (process)
- *   USER -> BLOCKED(seq+1)        sees BLOCKED(s):
- *   arm grace timer               hfired = s, queue ---> cmpxchg(s, HANDED)
- *   ... wakes: cmpxchg                                   P -> idle worker
- *       (BLOCKED(s), USER)                                 or idle list
+ *   worker thread            timer (hardirq)        work (process)
+ *   USER -> BLOCKED(seq+1)   sees BLOCKED(s):
+ *   arm grace timer          handoff_fired = s,
+ *                            queue ----------------> cmpxchg(s, HANDED)
+ *   ... wakes: cmpxchg                              P -> idle worker
+ *       (BLOCKED(s), USER)                            or idle list
  *
  * A hand-off that finds work but no idle worker marks the blocked worker
- * hpending and asks user space for a spare (GSCHED_NEXT_SPAWN); the next
- * worker to go idle takes that P itself (gsched_handoff_take()).
+ * handoff_pending and asks user space for a spare (GSCHED_NEXT_SPAWN); the
+ * next worker to go idle takes that P itself (gsched_handoff_take()).
  *
  * Lifetime of the notifiers
  * -------------------------
@@ -126,16 +127,16 @@ static void gsched_notifier_out(struct preempt_notifier *n,
 
 	if (!w || current->mm != pn->mm)
 		return;
-	hs = atomic_read(&w->hstate);
+	hs = atomic_read(&w->handoff_state);
 	if (HS(hs) != GSCHED_HS_USER || gsched_task_runnable(current))
 		return;
 	/* only this thread leaves USER: a plain store is enough */
-	atomic_set(&w->hstate, HS_SET(hs + GSCHED_HS_MASK + 1,
-				      GSCHED_HS_BLOCKED));
+	atomic_set(&w->handoff_state, HS_SET(hs + GSCHED_HS_MASK + 1,
+					     GSCHED_HS_BLOCKED));
 	w->blocked_ns = ktime_get_ns();
 	if (w->inst->nworkers == w->inst->nprocs)
 		return;		/* no spares: no hand-off */
-	hrtimer_start(&w->htimer,
+	hrtimer_start(&w->handoff_timer,
 		      ns_to_ktime(READ_ONCE(gsched_handoff_grace_us) *
 				  NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
@@ -151,12 +152,12 @@ static void gsched_notifier_in(struct preempt_notifier *n, int cpu)
 
 	if (!w)
 		return;
-	hs = atomic_read(&w->hstate);
+	hs = atomic_read(&w->handoff_state);
 	if (HS(hs) != GSCHED_HS_BLOCKED)
 		return;
 	/* fails only if the hand-off won: then it stays HANDED */
-	atomic_cmpxchg(&w->hstate, hs, HS_SET(hs, GSCHED_HS_USER));
-	hrtimer_try_to_cancel(&w->htimer);
+	atomic_cmpxchg(&w->handoff_state, hs, HS_SET(hs, GSCHED_HS_USER));
+	hrtimer_try_to_cancel(&w->handoff_timer);
 }
 
 static struct preempt_ops gsched_notifier_ops = {
@@ -165,14 +166,15 @@ static struct preempt_ops gsched_notifier_ops = {
 };
 
 /* The grace period ended. Context: hardirq. */
-static enum hrtimer_restart gsched_htimer_fn(struct hrtimer *t)
+static enum hrtimer_restart gsched_handoff_timer_fn(struct hrtimer *t)
 {
-	struct gsched_worker *w = container_of(t, struct gsched_worker, htimer);
-	int hs = atomic_read(&w->hstate);
+	struct gsched_worker *w = container_of(t, struct gsched_worker,
+					       handoff_timer);
+	int hs = atomic_read(&w->handoff_state);
 
 	if (HS(hs) == GSCHED_HS_BLOCKED) {
-		WRITE_ONCE(w->hfired, hs);
-		queue_work(system_highpri_wq, &w->hwork);
+		WRITE_ONCE(w->handoff_fired, hs);
+		queue_work(system_highpri_wq, &w->handoff_work);
 	}
 	return HRTIMER_NORESTART;
 }
@@ -190,11 +192,12 @@ static struct gsched_p *handoff_grab(struct gsched_inst *inst,
 	lockdep_assert_held(&inst->sched_lock);
 	if (HS(hs) != GSCHED_HS_BLOCKED || !p)
 		return NULL;
-	if (atomic_cmpxchg(&w->hstate, hs, HS_SET(hs, GSCHED_HS_HANDED)) != hs)
+	if (atomic_cmpxchg(&w->handoff_state, hs,
+			   HS_SET(hs, GSCHED_HS_HANDED)) != hs)
 		return NULL;
-	if (w->hpending) {
-		w->hpending = false;
-		inst->nhpending--;
+	if (w->handoff_pending) {
+		w->handoff_pending = false;
+		inst->nr_handoff_pending--;
 	}
 	/* its task runs on without a P until its next scheduling call */
 	atomic_inc(&inst->nr_nop);
@@ -213,30 +216,30 @@ static void request_spare(struct gsched_inst *inst)
 }
 
 /* The hand-off proper. Context: process context (system_highpri_wq). */
-static void gsched_hwork_fn(struct work_struct *work)
+static void gsched_handoff_work_fn(struct work_struct *work)
 {
 	struct gsched_worker *w = container_of(work, struct gsched_worker,
-					       hwork);
+					       handoff_work);
 	struct gsched_inst *inst = w->inst;
 	struct gsched_worker *m = NULL;
-	int hs = READ_ONCE(w->hfired);
+	int hs = READ_ONCE(w->handoff_fired);
 	struct gsched_p *p;
 	bool has_work;
 
-	if (atomic_read(&w->hstate) != hs)
+	if (atomic_read(&w->handoff_state) != hs)
 		return;		/* it woke up meanwhile */
 	spin_lock(&inst->sched_lock);
 	if (inst->state >= GSCHED_INST_STOPPED || !READ_ONCE(w->p))
 		goto out;
-	has_work = !gsched_runq_empty(w->p) || inst->runqsize;
+	has_work = !gsched_runq_empty(w->p) || inst->global_queue_len;
 	if (has_work) {
 		m = list_first_entry_or_null(&inst->idle_workers,
 					     struct gsched_worker, idle_node);
 		if (!m) {
 			/* the next worker to go idle takes it */
-			if (!w->hpending) {
-				w->hpending = true;
-				inst->nhpending++;
+			if (!w->handoff_pending) {
+				w->handoff_pending = true;
+				inst->nr_handoff_pending++;
 			}
 			request_spare(inst);
 			goto out;
@@ -266,7 +269,7 @@ out:
  * @m: the calling worker, about to go idle without a P
  *
  * A hand-off that found work but no idle worker left its worker marked
- * hpending; the next worker to go idle takes that P instead.
+ * handoff_pending; the next worker to go idle takes that P instead.
  *
  * Context: @m's own thread, sched_lock held.
  * Return: true with @m->p set.
@@ -278,18 +281,18 @@ bool gsched_handoff_take(struct gsched_inst *inst, struct gsched_worker *m)
 	u32 i;
 
 	lockdep_assert_held(&inst->sched_lock);
-	for (i = 0; i < inst->nworkers && inst->nhpending; i++) {
+	for (i = 0; i < inst->nworkers && inst->nr_handoff_pending; i++) {
 		w = &inst->workers[i];
-		if (!w->hpending)
+		if (!w->handoff_pending)
 			continue;
-		p = handoff_grab(inst, w, READ_ONCE(w->hfired));
+		p = handoff_grab(inst, w, READ_ONCE(w->handoff_fired));
 		if (p) {
 			m->p = p;
 			return true;
 		}
-		if (HS(atomic_read(&w->hstate)) != GSCHED_HS_BLOCKED) {
-			w->hpending = false;	/* it woke up */
-			inst->nhpending--;
+		if (HS(atomic_read(&w->handoff_state)) != GSCHED_HS_BLOCKED) {
+			w->handoff_pending = false;	/* it woke up */
+			inst->nr_handoff_pending--;
 		}
 	}
 	return false;
@@ -307,7 +310,7 @@ bool gsched_handoff_take(struct gsched_inst *inst, struct gsched_worker *m)
 void gsched_worker_enter(struct gsched_worker *w)
 {
 	struct gsched_inst *inst = w->inst;
-	int hs = atomic_read(&w->hstate);
+	int hs = atomic_read(&w->handoff_state);
 	struct gsched_p *p;
 
 	if (HS(hs) == GSCHED_HS_HANDED) {
@@ -327,7 +330,7 @@ void gsched_worker_enter(struct gsched_worker *w)
 		if (w->p)
 			gsched_worker_drop_nop(w);
 	}
-	atomic_set(&w->hstate, HS_SET(hs, GSCHED_HS_KERNEL));
+	atomic_set(&w->handoff_state, HS_SET(hs, GSCHED_HS_KERNEL));
 }
 
 /**
@@ -341,10 +344,10 @@ void gsched_worker_enter(struct gsched_worker *w)
  */
 void gsched_worker_leave(struct gsched_worker *w)
 {
-	int hs = atomic_read(&w->hstate);
+	int hs = atomic_read(&w->handoff_state);
 
 	if (w->curr && w->pn)
-		atomic_set(&w->hstate, HS_SET(hs, GSCHED_HS_USER));
+		atomic_set(&w->handoff_state, HS_SET(hs, GSCHED_HS_USER));
 }
 
 /**
@@ -373,10 +376,10 @@ void gsched_worker_init(struct gsched_worker *w)
 {
 	init_waitqueue_head(&w->wq);
 	INIT_LIST_HEAD(&w->idle_node);
-	atomic_set(&w->hstate, GSCHED_HS_KERNEL);
-	hrtimer_init(&w->htimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	w->htimer.function = gsched_htimer_fn;
-	INIT_WORK(&w->hwork, gsched_hwork_fn);
+	atomic_set(&w->handoff_state, GSCHED_HS_KERNEL);
+	hrtimer_init(&w->handoff_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	w->handoff_timer.function = gsched_handoff_timer_fn;
+	INIT_WORK(&w->handoff_work, gsched_handoff_work_fn);
 	gsched_preempt_init(w);
 }
 
@@ -564,8 +567,8 @@ void gsched_workers_release(struct gsched_inst *inst)
 		synchronize_rcu();	/* callbacks in flight are done */
 	for (i = 0; i < inst->nworkers; i++) {
 		w = &inst->workers[i];
-		hrtimer_cancel(&w->htimer);
-		cancel_work_sync(&w->hwork);
+		hrtimer_cancel(&w->handoff_timer);
+		cancel_work_sync(&w->handoff_work);
 		gsched_preempt_stop(w);
 		pn = w->pn;
 		if (!pn)

@@ -91,8 +91,8 @@ struct gsched_inst *gsched_inst_create(void)
 	mutex_init(&inst->sel_mutex);
 	xa_init_flags(&inst->handles, XA_FLAGS_ALLOC1);
 	spin_lock_init(&inst->sched_lock);
-	INIT_LIST_HEAD(&inst->runq);
-	INIT_LIST_HEAD(&inst->wakeq);
+	INIT_LIST_HEAD(&inst->global_queue);
+	INIT_LIST_HEAD(&inst->global_queue_woken);
 	INIT_LIST_HEAD(&inst->idle_ps);
 	INIT_LIST_HEAD(&inst->idle_workers);
 	inst->state = GSCHED_INST_NEW;

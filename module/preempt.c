@@ -45,7 +45,7 @@ static enum hrtimer_restart gsched_preempt_timer_fn(struct hrtimer *t)
 /* Is the worker's thread running its task outside the module right now? */
 static bool worker_in_task(struct gsched_worker *w)
 {
-	int hs = atomic_read(&w->hstate) & GSCHED_HS_MASK;
+	int hs = atomic_read(&w->handoff_state) & GSCHED_HS_MASK;
 
 	return hs == GSCHED_HS_USER ||
 	       (hs == GSCHED_HS_HANDED && READ_ONCE(w->thread->on_cpu));

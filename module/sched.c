@@ -25,28 +25,28 @@
  *
  * Global run queue
  * ----------------
- * Two lists under sched_lock, runqsize counting both: wakeq, tasks the
- * module itself woke (a timer, fd readiness: see gsched_wake()), and
- * runq, everything else (ring overflow, yields, wakes from another
- * process or from a worker without a P). Takers empty wakeq first, so a
- * timer's task waits for at most 61 ticks of a busy P, never for the
- * whole queue.
+ * Two lists under sched_lock, global_queue_len counting both:
+ * global_queue_woken, tasks the module itself woke (a timer, fd readiness:
+ * see gsched_wake()), and global_queue, everything else (ring overflow,
+ * yields, wakes from another process or from a worker without a P).
+ * Takers empty global_queue_woken first, so a timer's task waits for at
+ * most 61 ticks of a busy P, never for the whole queue.
  *
  * Sleeping and waking workers
  * ---------------------------
  * A worker that finds nothing puts its P on the idle list (sched_lock) and
  * sleeps on its wait queue. wakep() takes an idle P, marks its worker
  * spinning and wakes it. A spinning worker that gives up must drop
- * nmspinning *before* rechecking every run queue, the global one included
- * (C); a producer adds work *before* reading nmspinning in wakep() (D).
+ * nr_spinning *before* rechecking every run queue, the global one included
+ * (C); a producer adds work *before* reading nr_spinning in wakep() (D).
  * One of the two sees the other, so work submitted while the last spinner
  * parks is never stranded. The recheck must cover the global queue too:
  * every wake from outside the instance's Ps lands there.
  *
  *   spinner                          producer
- *   atomic_dec(nmspinning)           runq_put(task) or global queue
+ *   atomic_dec(nr_spinning)           runq_put(task) or global queue
  *   smp_mb() (C)                     smp_mb() (D)
- *   recheck global + all rings       if (!nmspinning && nidle_ps) wakep()
+ *   recheck global + all rings       if (!nr_spinning && nidle_ps) wakep()
  */
 #include "gsched.h"
 
@@ -76,12 +76,12 @@ static void pstat_add(u64 *ctr, u64 n)
 }
 
 /* Move a batch already removed from a ring to the global queue's tail. */
-static void globrunq_put_batch(struct gsched_inst *inst, struct list_head *batch,
-			       u32 n)
+static void global_queue_put_batch(struct gsched_inst *inst,
+				   struct list_head *batch, u32 n)
 {
 	spin_lock(&inst->sched_lock);
-	list_splice_tail(batch, &inst->runq);
-	inst->runqsize += n;
+	list_splice_tail(batch, &inst->global_queue);
+	inst->global_queue_len += n;
 	spin_unlock(&inst->sched_lock);
 }
 
@@ -103,7 +103,7 @@ static bool runq_put_slow(struct gsched_p *p, struct gsched_task *t, u32 h,
 	for (i = 0; i < n; i++)
 		list_add_tail(&p->runq[(h + i) & RUNQ_MASK]->node, &batch);
 	list_add_tail(&t->node, &batch);
-	globrunq_put_batch(t->inst, &batch, n + 1);
+	global_queue_put_batch(t->inst, &batch, n + 1);
 	pstat_add(&p->stat.global_moves, n + 1);
 	trace_gsched_global_move(t->inst->id, p->id, n + 1);
 	return true;
@@ -280,57 +280,58 @@ static struct gsched_task *runq_steal(struct gsched_inst *inst,
 }
 
 /**
- * gsched_globrunq_put() - queue @t at the tail of the global run queue
+ * gsched_global_queue_put() - queue @t at the tail of the global run queue
  * @inst: the instance
  * @t: a runnable task no P holds
  *
  * Context: takes sched_lock.
  */
-void gsched_globrunq_put(struct gsched_inst *inst, struct gsched_task *t)
+void gsched_global_queue_put(struct gsched_inst *inst, struct gsched_task *t)
 {
 	spin_lock(&inst->sched_lock);
-	list_add_tail(&t->node, &inst->runq);
-	inst->runqsize++;
+	list_add_tail(&t->node, &inst->global_queue);
+	inst->global_queue_len++;
 	spin_unlock(&inst->sched_lock);
 }
 
-/* The global queue's first task: wakeq before runq. */
-static struct gsched_task *globrunq_first(struct gsched_inst *inst)
+/* The global queue's first task: the woken list before the other. */
+static struct gsched_task *global_queue_first(struct gsched_inst *inst)
 {
 	lockdep_assert_held(&inst->sched_lock);
-	if (!list_empty(&inst->wakeq))
-		return list_first_entry(&inst->wakeq, struct gsched_task,
-					node);
-	return list_first_entry(&inst->runq, struct gsched_task, node);
+	if (!list_empty(&inst->global_queue_woken))
+		return list_first_entry(&inst->global_queue_woken,
+					struct gsched_task, node);
+	return list_first_entry(&inst->global_queue, struct gsched_task, node);
 }
 
 /*
  * Go's globrunqget: take min(len/nprocs + 1, len, @max, ring/2) tasks,
  * return the first, queue the rest locally.
  */
-static struct gsched_task *globrunq_get(struct gsched_inst *inst,
-					struct gsched_p *p, u32 max)
+static struct gsched_task *global_queue_get(struct gsched_inst *inst,
+					    struct gsched_p *p, u32 max)
 {
 	struct gsched_task *t, *x;
 	u32 n;
 
 	lockdep_assert_held(&inst->sched_lock);
-	if (!inst->runqsize)
+	if (!inst->global_queue_len)
 		return NULL;
-	n = min(inst->runqsize / inst->nprocs + 1, inst->runqsize);
+	n = min(inst->global_queue_len / inst->nprocs + 1,
+		inst->global_queue_len);
 	if (max && n > max)
 		n = max;
 	n = min_t(u32, n, GSCHED_RUNQ_SIZE / 2);
 
-	t = globrunq_first(inst);
+	t = global_queue_first(inst);
 	list_del_init(&t->node);
-	inst->runqsize--;
+	inst->global_queue_len--;
 	while (--n) {
-		x = globrunq_first(inst);
+		x = global_queue_first(inst);
 		if (!runq_put_tail_room(p, x))
 			break;
 		list_del_init(&x->node);
-		inst->runqsize--;
+		inst->global_queue_len--;
 	}
 	return t;
 }
@@ -406,8 +407,8 @@ void gsched_wakep(struct gsched_inst *inst)
 	struct gsched_p *p;
 
 	smp_mb();	/* (D): work is queued before we look at spinners */
-	if (!READ_ONCE(inst->nidle_ps) || atomic_read(&inst->nmspinning) ||
-	    atomic_cmpxchg(&inst->nmspinning, 0, 1) != 0)
+	if (!READ_ONCE(inst->nidle_ps) || atomic_read(&inst->nr_spinning) ||
+	    atomic_cmpxchg(&inst->nr_spinning, 0, 1) != 0)
 		return;
 	spin_lock(&inst->sched_lock);
 	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
@@ -419,13 +420,13 @@ void gsched_wakep(struct gsched_inst *inst)
 		if (p && !w && inst->nthreads < inst->nworkers)
 			inst->spare_req = true;
 		spin_unlock(&inst->sched_lock);
-		atomic_dec(&inst->nmspinning);
+		atomic_dec(&inst->nr_spinning);
 		return;
 	}
 	idle_p_del(inst, p);
 	gsched_idle_worker_del(inst, w);
 	w->nextp = p;
-	w->spinning = true;	/* the nmspinning count we took is its own */
+	w->spinning = true;	/* the nr_spinning count we took is its own */
 	w->wakeup = true;
 	spin_unlock(&inst->sched_lock);
 	wake_up(&w->wq);
@@ -462,7 +463,7 @@ void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
 	if (w->p)
 		gsched_runq_put(w->p, t, true);
 	else	/* a worker back from a hand-off, without a P yet */
-		gsched_globrunq_put(t->inst, t);
+		gsched_global_queue_put(t->inst, t);
 	gsched_wakep(t->inst);
 }
 
@@ -473,16 +474,17 @@ void gsched_ready(struct gsched_worker *w, struct gsched_task *t)
  *     a worker without a P, queues it at the tail of the global queue;
  *     NULL (the module itself: timers, timer channels, closes of the
  *     channels it owns such as a context's done, fd readiness) queues it
- *     at the tail of wakeq, ahead of the global queue
+ *     at the tail of global_queue_woken, ahead of the global queue
  * @t: the task; its wait is claimed by the caller, so nobody else wakes it
  *
  * Go's timers and netpoller ready their goroutines on a P (runnext or the
  * local ring), ahead of the global queue; the module's timers run in a
- * work item that cannot write a P's ring, so wakeq stands in for that: a
- * sleeper is not queued behind every task that overflowed to the global
- * queue (10,000 woken by one close took 64 s to drain in the debug guest,
- * and a 20 ms sleep in the closing task lasted all of it). Workers reach
- * wakeq when their ring is empty and every 61st tick.
+ * work item that cannot write a P's ring, so global_queue_woken stands in
+ * for that: a sleeper is not queued behind every task that overflowed to
+ * the global queue (10,000 woken by one close took 64 s to drain in the
+ * debug guest, and a 20 ms sleep in the closing task lasted all of it).
+ * Workers reach
+ * global_queue_woken when their ring is empty and every 61st tick.
  *
  * Context: process context, no lock held.
  */
@@ -504,8 +506,9 @@ void gsched_wake(struct gsched_worker *w, struct gsched_task *t)
 		spin_unlock(&inst->sched_lock);
 		return;
 	}
-	list_add_tail(&t->node, w ? &inst->runq : &inst->wakeq);
-	inst->runqsize++;
+	list_add_tail(&t->node,
+		      w ? &inst->global_queue : &inst->global_queue_woken);
+	inst->global_queue_len++;
 	spin_unlock(&inst->sched_lock);
 	gsched_wakep(inst);
 }
@@ -525,8 +528,8 @@ u32 gsched_worker_rand(struct gsched_worker *w)
 static void reset_spinning(struct gsched_inst *inst, struct gsched_worker *w)
 {
 	w->spinning = false;
-	if (WARN_ON_ONCE(atomic_dec_return(&inst->nmspinning) < 0))
-		atomic_set(&inst->nmspinning, 0);
+	if (WARN_ON_ONCE(atomic_dec_return(&inst->nr_spinning) < 0))
+		atomic_set(&inst->nr_spinning, 0);
 	gsched_wakep(inst);
 }
 
@@ -631,7 +634,7 @@ static bool check_dead(struct gsched_inst *inst)
 {
 	lockdep_assert_held(&inst->sched_lock);
 	return inst->state == GSCHED_INST_RUNNING &&
-	       inst->nidle_ps == inst->nprocs && !inst->runqsize &&
+	       inst->nidle_ps == inst->nprocs && !inst->global_queue_len &&
 	       !atomic_read(&inst->nr_timers) &&
 	       !atomic_read(&inst->nr_ext_waiters) &&
 	       !atomic_read(&inst->nr_nop) &&
@@ -671,7 +674,7 @@ static void drop_spinning(struct gsched_inst *inst, struct gsched_worker *w)
 {
 	if (w->spinning) {
 		w->spinning = false;
-		atomic_dec(&inst->nmspinning);
+		atomic_dec(&inst->nr_spinning);
 	}
 }
 
@@ -691,7 +694,7 @@ static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
 	spin_lock(&inst->sched_lock);
 	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
 				     idle_node);
-	if (!w->idle || !p || (global && !inst->runqsize)) {
+	if (!w->idle || !p || (global && !inst->global_queue_len)) {
 		spin_unlock(&inst->sched_lock);
 		return false;
 	}
@@ -699,7 +702,7 @@ static bool take_idle_p(struct gsched_inst *inst, struct gsched_worker *w,
 	gsched_idle_worker_del(inst, w);
 	w->p = p;
 	w->spinning = true;
-	atomic_inc(&inst->nmspinning);
+	atomic_inc(&inst->nr_spinning);
 	spin_unlock(&inst->sched_lock);
 	return true;
 }
@@ -739,9 +742,9 @@ top:
 		goto stopped;
 	if (!p)
 		goto nop;
-	if (p->schedtick % 61 == 0 && READ_ONCE(inst->runqsize)) {
+	if (p->schedtick % 61 == 0 && READ_ONCE(inst->global_queue_len)) {
 		spin_lock(&inst->sched_lock);
-		t = globrunq_get(inst, p, 1);
+		t = global_queue_get(inst, p, 1);
 		spin_unlock(&inst->sched_lock);
 		if (t)
 			goto found;
@@ -749,19 +752,19 @@ top:
 	t = runq_get(p, &inherit);
 	if (t)
 		goto found;
-	if (READ_ONCE(inst->runqsize)) {
+	if (READ_ONCE(inst->global_queue_len)) {
 		spin_lock(&inst->sched_lock);
-		t = globrunq_get(inst, p, 0);
+		t = global_queue_get(inst, p, 0);
 		spin_unlock(&inst->sched_lock);
 		if (t)
 			goto found;
 	}
 	/* spin only while 2*spinning < busy Ps, as Go does */
-	if (w->spinning || 2 * atomic_read(&inst->nmspinning) <
+	if (w->spinning || 2 * atomic_read(&inst->nr_spinning) <
 	    inst->nprocs - READ_ONCE(inst->nidle_ps)) {
 		if (!w->spinning) {
 			w->spinning = true;
-			atomic_inc(&inst->nmspinning);
+			atomic_inc(&inst->nr_spinning);
 		}
 		t = steal_work(inst, p);
 		if (t)
@@ -773,7 +776,7 @@ top:
 		spin_unlock(&inst->sched_lock);
 		goto stopped;
 	}
-	t = globrunq_get(inst, p, 0);
+	t = global_queue_get(inst, p, 0);
 	if (t) {
 		spin_unlock(&inst->sched_lock);
 		goto found;
@@ -786,16 +789,17 @@ top:
 
 	if (w->spinning) {
 		w->spinning = false;
-		atomic_dec(&inst->nmspinning);
+		atomic_dec(&inst->nr_spinning);
 		smp_mb__after_atomic();	/* (C) */
 		/*
 		 * Recheck the global queue too (Go's findrunnable does): a
 		 * waker outside our Ps (a timer, another process on a shared
 		 * channel, an fd, a worker without a P) queues there and its
-		 * wakep() may have seen our nmspinning count just before we
+		 * wakep() may have seen our nr_spinning count just before we
 		 * dropped it.
 		 */
-		if (READ_ONCE(inst->runqsize) && take_idle_p(inst, w, true))
+		if (READ_ONCE(inst->global_queue_len) &&
+		    take_idle_p(inst, w, true))
 			goto top;
 		for (i = 0; i < inst->nprocs; i++) {
 			if (gsched_runq_empty(inst->ps[i]))
@@ -813,13 +817,13 @@ nop:
 		spin_unlock(&inst->sched_lock);
 		goto stopped;
 	}
-	if (inst->nhpending && gsched_handoff_take(inst, w)) {
+	if (inst->nr_handoff_pending && gsched_handoff_take(inst, w)) {
 		spin_unlock(&inst->sched_lock);
 		goto top;
 	}
 	p = list_first_entry_or_null(&inst->idle_ps, struct gsched_p,
 				     idle_node);
-	if (p && inst->runqsize) {
+	if (p && inst->global_queue_len) {
 		idle_p_del(inst, p);
 		w->p = p;
 		spin_unlock(&inst->sched_lock);
@@ -889,7 +893,7 @@ static void requeue_global(struct gsched_inst *inst, struct gsched_task *t)
 	spin_lock(&t->lock);
 	t->state = GSCHED_TASK_RUNNABLE;
 	spin_unlock(&t->lock);
-	gsched_globrunq_put(inst, t);
+	gsched_global_queue_put(inst, t);
 	gsched_wakep(inst);
 }
 

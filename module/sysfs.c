@@ -99,7 +99,7 @@ INST_ATTR(pid, "%d", inst->pid);
 INST_ATTR(gomaxprocs, "%u", inst_nprocs(inst));
 INST_ATTR(idleprocs, "%u", READ_ONCE(inst->nidle_ps));
 INST_ATTR(threads, "%u", READ_ONCE(inst->nthreads));
-INST_ATTR(spinningthreads, "%d", atomic_read(&inst->nmspinning));
+INST_ATTR(spinningthreads, "%d", atomic_read(&inst->nr_spinning));
 INST_ATTR(idlethreads, "%u", READ_ONCE(inst->nsleeping));
 INST_ATTR(handoffs, "%lld", (long long)atomic64_read(&inst->handoffs));
 INST_ATTR(spares, "%u", READ_ONCE(inst->nspares));
@@ -108,7 +108,7 @@ INST_ATTR(spares_idle, "%u", READ_ONCE(inst->nsleeping) >
 	  READ_ONCE(inst->nsleeping) - READ_ONCE(inst->nidle_ps) : 0);
 INST_ATTR(preemptions, "%lld",
 	  (long long)atomic64_read(&inst->preemptions));
-INST_ATTR(runqueue, "%u", READ_ONCE(inst->runqsize));
+INST_ATTR(runqueue, "%u", READ_ONCE(inst->global_queue_len));
 INST_ATTR(tasks, "%d", atomic_read(&inst->nr_live));
 INST_ATTR(spawned, "%lld", (long long)atomic64_read(&inst->spawned));
 INST_ATTR(exited, "%lld", (long long)atomic64_read(&inst->exited));

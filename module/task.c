@@ -309,7 +309,7 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 		if (w->p)
 			gsched_runq_put(w->p, t, true);
 		else
-			gsched_globrunq_put(inst, t);
+			gsched_global_queue_put(inst, t);
 		gsched_wakep(inst);
 		return 0;
 	}
@@ -330,8 +330,8 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 		t->is_main = true;
 		inst->has_main = true;
 	}
-	list_add_tail(&t->node, &inst->runq);
-	inst->runqsize++;
+	list_add_tail(&t->node, &inst->global_queue);
+	inst->global_queue_len++;
 	spin_unlock(&inst->sched_lock);
 	return 0;
 }
@@ -461,7 +461,7 @@ long gsched_task_do_op(struct gsched_worker *w, struct gsched_switch *sw,
 		if (trace_gsched_task_run_enabled())
 			t->ready_ns = ktime_get_ns();
 		/* Go's Gosched: to the global queue's tail. */
-		gsched_globrunq_put(w->inst, t);
+		gsched_global_queue_put(w->inst, t);
 		return 0;
 	case GSCHED_OP_EXIT:
 		if (sw->arg32)
