@@ -567,6 +567,7 @@ void gsched_inst_destroy(struct gsched_inst *inst);
 long gsched_setup(struct gsched_inst *inst, struct gsched_setup *s);
 long gsched_worker_register(struct gsched_inst *inst, u32 index);
 struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index);
+struct gsched_worker *gsched_ioc_caller(struct gsched_inst *inst, u32 index);
 bool gsched_inst_stopped(struct gsched_inst *inst);
 int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj);
 bool gsched_handle_remove(struct gsched_inst *inst, u32 h,

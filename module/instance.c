@@ -360,6 +360,31 @@ struct gsched_worker *gsched_worker_get(struct gsched_inst *inst, u32 index)
 }
 
 /**
+ * gsched_ioc_caller() - find an ioctl's calling worker and count the call
+ * @inst: the instance
+ * @index: the worker index from the ioctl's struct
+ *
+ * As gsched_worker_get(), and the call is counted as a syscall of the
+ * worker's P, or of the instance when the worker holds no P (sysfs's
+ * syscalls file sums both).
+ *
+ * Context: the worker's own thread, no lock held.
+ * Return: the worker, or ERR_PTR(-ENXIO/-EINVAL/-EPERM).
+ */
+struct gsched_worker *gsched_ioc_caller(struct gsched_inst *inst, u32 index)
+{
+	struct gsched_worker *w = gsched_worker_get(inst, index);
+
+	if (IS_ERR(w))
+		return w;
+	if (w->p)
+		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
+	else
+		atomic64_inc(&inst->syscalls_nw);
+	return w;
+}
+
+/**
  * gsched_handle_alloc() - publish @obj under a new handle of @inst
  * @inst: the instance
  * @obj: the object, its type and reference set, not yet visible

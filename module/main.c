@@ -116,13 +116,9 @@ static long gsched_ioc_switch(struct gsched_inst *inst, void *arg)
 	/* output only: whatever the caller left there goes */
 	sw->next_p = 0;
 	sw->__out_pad = 0;
-	w = gsched_worker_get(inst, sw->worker);
+	w = gsched_ioc_caller(inst, sw->worker);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
-	if (w->p)
-		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
-	else
-		atomic64_inc(&inst->syscalls_nw);
 	return gsched_switch(w, sw);
 }
 
@@ -147,13 +143,9 @@ static long gsched_ioc_unpark(struct gsched_inst *inst, void *arg)
 
 	if (op->flags || op->__pad || op->__reserved)
 		return -EINVAL;
-	w = gsched_worker_get(inst, op->worker);
+	w = gsched_ioc_caller(inst, op->worker);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
-	if (w->p)
-		WRITE_ONCE(w->p->stat.syscalls, w->p->stat.syscalls + 1);
-	else
-		atomic64_inc(&inst->syscalls_nw);
 	return gsched_task_unpark(inst, w, op->id);
 }
 

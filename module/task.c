@@ -248,14 +248,9 @@ long gsched_task_spawn(struct gsched_inst *inst, struct gsched_spawn *sp)
 	if (smp_load_acquire(&inst->state) == GSCHED_INST_NEW)
 		return -ENXIO;
 	if (sp->worker != GSCHED_NO_WORKER) {
-		w = gsched_worker_get(inst, sp->worker);
+		w = gsched_ioc_caller(inst, sp->worker);
 		if (IS_ERR(w))
 			return PTR_ERR(w);
-		if (w->p)
-			WRITE_ONCE(w->p->stat.syscalls,
-				   w->p->stat.syscalls + 1);
-		else
-			atomic64_inc(&inst->syscalls_nw);
 		if (sp->flags & GSCHED_SPAWN_MAIN)
 			return -EINVAL;
 	} else {
