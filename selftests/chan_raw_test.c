@@ -12,22 +12,7 @@
 #include "kselftest_harness.h"
 #include "gsched.h"
 #include "common.h"
-
-FIXTURE(raw) {
-	int fd;
-	unsigned int id;
-};
-
-FIXTURE_SETUP(raw)
-{
-	self->fd = gs_raw_instance(1, &self->id);
-	ASSERT_GE(self->fd, 0);
-}
-
-FIXTURE_TEARDOWN(raw)
-{
-	close(self->fd);
-}
+#include "raw.h"
 
 static int raw_op(int fd, __u32 op, __u32 h, const void *buf,
 		  struct gsched_chan_op *out)

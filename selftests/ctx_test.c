@@ -23,6 +23,7 @@
 #include "gsched.h"
 #include "common.h"
 #include "task_check.h"
+#include "raw.h"
 
 #define HOUR	(3600ULL * 1000 * MS)
 
@@ -1468,22 +1469,6 @@ TEST(deadlock_after_unused_context_timer)
 }
 
 /* ==== bad input through the raw ioctls ==== */
-
-FIXTURE(raw) {
-	int fd;
-	unsigned int id;
-};
-
-FIXTURE_SETUP(raw)
-{
-	self->fd = gs_raw_instance(1, &self->id);
-	ASSERT_GE(self->fd, 0);
-}
-
-FIXTURE_TEARDOWN(raw)
-{
-	close(self->fd);
-}
 
 static int raw_ctx(int fd, __u32 op, __u32 h, __u64 deadline, __u64 arg,
 		   struct gsched_ctx_op *out)

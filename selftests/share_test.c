@@ -21,6 +21,37 @@ static struct gsched_opts two_p = { .nprocs = 2 };
 
 static int sock[2];
 
+/*
+ * Export @ch (with GSCHED_EXPORT_* @flags) and pass the fd over socket @s;
+ * our copy of the fd is closed. 0, or -1 when a step failed.
+ */
+static int export_chan(int s, gsched_chan_t ch, unsigned int flags)
+{
+	int fd = gsched_chan_export_ex(ch, flags);
+
+	if (fd < 0)
+		return -1;
+	if (send_fd(s, fd)) {
+		close(fd);
+		return -1;
+	}
+	return close(fd) ? -1 : 0;
+}
+
+/* Import into @ch the channel whose fd comes over @s, closing the fd. */
+static int import_chan(int s, gsched_chan_t *ch)
+{
+	int fd = recv_fd(s);
+
+	if (fd < 0)
+		return -1;
+	if (gsched_chan_import(fd, ch)) {
+		close(fd);
+		return -1;
+	}
+	return close(fd) ? -1 : 0;
+}
+
 /* ---- ping-pong between two processes ---- */
 
 #define ROUNDS 500
@@ -29,13 +60,9 @@ static long pong_side(void *arg)
 {
 	gsched_chan_t ping, pong;
 	long v;
-	int fd1 = recv_fd(sock[1]), fd2 = recv_fd(sock[1]);
 
-	if (fd1 < 0 || fd2 < 0 || gsched_chan_import(fd1, &ping) ||
-	    gsched_chan_import(fd2, &pong))
+	if (import_chan(sock[1], &ping) || import_chan(sock[1], &pong))
 		return 1;
-	close(fd1);
-	close(fd2);
 	while (gsched_chan_recv(ping, &v) == 1) {
 		v++;
 		if (gsched_chan_send(pong, &v))
@@ -50,19 +77,14 @@ static long ping_side(void *arg)
 {
 	gsched_chan_t ping, pong;
 	long v = 0, i;
-	int fd;
 
 	if (gsched_chan_make(&ping, sizeof(long), 0) ||
 	    gsched_chan_make(&pong, sizeof(long), 0))
 		return 1;
-	fd = gsched_chan_export(ping);
-	if (fd < 0 || send_fd(sock[0], fd))
+	if (export_chan(sock[0], ping, 0))
 		return 2;
-	close(fd);
-	fd = gsched_chan_export(pong);
-	if (fd < 0 || send_fd(sock[0], fd))
+	if (export_chan(sock[0], pong, 0))
 		return 3;
-	close(fd);
 	for (i = 0; i < ROUNDS; i++) {
 		if (gsched_chan_send(ping, &v) || gsched_chan_recv(pong, &v) != 1)
 			return 4;
@@ -106,9 +128,8 @@ static long victim_side(void *arg)
 {
 	gsched_chan_t ch;
 	long v;
-	int fd = recv_fd(sock[1]);
 
-	if (fd < 0 || gsched_chan_import(fd, &ch))
+	if (import_chan(sock[1], &ch))
 		return 1;
 	/* tell the parent, then block in receive forever */
 	if (write(ready_pipe[1], "r", 1) != 1)
@@ -131,14 +152,12 @@ static long survivor_side(void *arg)
 	gsched_chan_t ch;
 	long v = 42, got = 0;
 	char c;
-	int fd, status, i, id;
+	int status, i, id;
 
 	if (gsched_chan_make(&ch, sizeof(long), 0))
 		return 1;
-	fd = gsched_chan_export(ch);
-	if (fd < 0 || send_fd(sock[0], fd))
+	if (export_chan(sock[0], ch, 0))
 		return 2;
-	close(fd);
 	if (read(ready_pipe[0], &c, 1) != 1)
 		return 3;
 	/* the victim is (about to be) blocked in receive: kill it there */
@@ -267,11 +286,9 @@ static long outlive_reader(void *arg)
 {
 	gsched_chan_t ch;
 	long v, sum = 0;
-	int fd = recv_fd(sock[1]);
 
-	if (fd < 0 || gsched_chan_import(fd, &ch))
+	if (import_chan(sock[1], &ch))
 		return -1;
-	close(fd);
 	while (gsched_chan_recv(ch, &v) == 1)
 		sum += v;
 	return sum;
@@ -281,14 +298,11 @@ static long outlive_writer(void *arg)
 {
 	gsched_chan_t ch;
 	long i;
-	int fd;
 
 	if (gsched_chan_make(&ch, sizeof(long), 8))
 		return 1;
-	fd = gsched_chan_export(ch);
-	if (fd < 0 || send_fd(sock[0], fd))
+	if (export_chan(sock[0], ch, 0))
 		return 2;
-	close(fd);
 	for (i = 1; i <= 8; i++)
 		if (gsched_chan_send(ch, &i))
 			return 3;
@@ -338,11 +352,9 @@ static long stream_reader(void *arg)
 {
 	long v, want = 1;
 	gsched_chan_t ch;
-	int fd = recv_fd(sock[1]);
 
-	if (fd < 0 || gsched_chan_import(fd, &ch))
+	if (import_chan(sock[1], &ch))
 		return 1;
-	close(fd);
 	while (gsched_chan_recv(ch, &v) == 1)
 		if (v != want++)
 			return 2;	/* lost, repeated or out of order */
@@ -353,14 +365,11 @@ static long stream_writer(void *arg)
 {
 	gsched_chan_t ch;
 	long i;
-	int fd;
 
 	if (gsched_chan_make(&ch, sizeof(long), 16))
 		return 1;
-	fd = gsched_chan_export(ch);
-	if (fd < 0 || send_fd(sock[0], fd))
+	if (export_chan(sock[0], ch, 0))
 		return 2;
-	close(fd);
 	for (i = 1; i <= stream_n; i++)
 		if (gsched_chan_send(ch, &i))
 			return 3;
@@ -606,17 +615,39 @@ static bool deadlock_reported(int kfd, int id, pid_t pid, const char *why)
 
 static int dead_sock[2], dead_fd_sock[2];
 
+/*
+ * The two channels of a test with a peer: dead_sock carries the exported
+ * fds between the processes, @ready the peer's one-byte report. 0, or -1.
+ */
+static int dead_socks_open(int ready[2])
+{
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock))
+		return -1;
+	if (pipe(ready)) {
+		close(dead_sock[0]);
+		close(dead_sock[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void dead_socks_close(int ready[2])
+{
+	close(ready[0]);
+	close(ready[1]);
+	close(dead_sock[0]);
+	close(dead_sock[1]);
+}
+
 /* S exports, then receives; the importer is killed. */
 static long recv_exporter_side(void *arg)
 {
 	gsched_chan_t ch;
 	long v;
-	int fd;
 
 	if (gsched_chan_make(&ch, sizeof(long), 0))
 		return 1;
-	fd = gsched_chan_export(ch);
-	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+	if (export_chan(dead_sock[0], ch, 0))
 		return 2;
 	gsched_chan_recv(ch, &v);
 	return 3;
@@ -627,12 +658,28 @@ static long send_importer_side(void *arg)
 {
 	gsched_chan_t ch;
 	long v = 1;
-	int fd = recv_fd(dead_sock[1]);
 
-	if (fd < 0 || gsched_chan_import(fd, &ch) || close(fd))
+	if (import_chan(dead_sock[1], &ch))
 		return 1;
 	gsched_chan_send(ch, &v);
 	return 3;
+}
+
+/*
+ * S runs @fn as its main task; it exits with the task's exit value, or
+ * 100 when gsched_run() fails.
+ */
+static pid_t fork_runtime(gsched_fn_t fn)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		long ev = -1;
+
+		alarm(60 * gs_timeout_scale());
+		_exit(gsched_run_opts(&two_p, fn, NULL, &ev) ? 100 : (int)ev);
+	}
+	return pid;
 }
 
 static pid_t fork_survivor(gsched_fn_t fn)
@@ -666,8 +713,7 @@ TEST(dead_importer_survivor_reported)
 	pid_t peer, surv;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
-	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, dead_socks_open(ready));
 	kfd = kmsg_open();
 	ASSERT_LE(0, kfd);
 	peer = fork();
@@ -688,10 +734,7 @@ TEST(dead_importer_survivor_reported)
 	reap(surv);
 	EXPECT_TRUE(deadlock_reported(kfd, id, surv, "chan receive"));
 	close(kfd);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 
@@ -708,9 +751,8 @@ TEST(dead_exporter_survivor_reported_after_last_fd)
 	pid_t peer, surv;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
+	ASSERT_EQ(0, dead_socks_open(ready));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_fd_sock));
-	ASSERT_EQ(0, pipe(ready));
 	kfd = kmsg_open();
 	ASSERT_LE(0, kfd);
 	peer = fork();
@@ -737,10 +779,7 @@ TEST(dead_exporter_survivor_reported_after_last_fd)
 	reap(surv);
 	EXPECT_TRUE(deadlock_reported(kfd, id, surv, "chan send"));
 	close(kfd);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	close(dead_fd_sock[0]);
 	close(dead_fd_sock[1]);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
@@ -764,7 +803,7 @@ static long late_export_side(void *arg)
 {
 	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
 	long got = -1;
-	int id, fd;
+	int id;
 
 	if (gsched_chan_make(&late_ch, sizeof(long), 0))
 		return 1;
@@ -774,8 +813,7 @@ static long late_export_side(void *arg)
 	/* let it block in receive first */
 	if (gsched_sleep(20 * MS))
 		return 3;
-	fd = gsched_chan_export(late_ch);
-	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+	if (export_chan(dead_sock[0], late_ch, 0))
 		return 4;
 	if (gsched_join(id, &got))
 		return 5;
@@ -811,17 +849,9 @@ TEST(export_after_block_is_no_deadlock)
 	pid_t peer, surv;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
-	ASSERT_EQ(0, pipe(ready));
-	surv = fork();
+	ASSERT_EQ(0, dead_socks_open(ready));
+	surv = fork_runtime(late_export_side);
 	ASSERT_LE(0, surv);
-	if (!surv) {
-		long ev = -1;
-
-		alarm(60 * gs_timeout_scale());
-		_exit(gsched_run_opts(&two_p, late_export_side, NULL, &ev) ?
-		      100 : (int)ev);
-	}
 	peer = fork();
 	ASSERT_LE(0, peer);
 	if (!peer)
@@ -834,10 +864,7 @@ TEST(export_after_block_is_no_deadlock)
 	EXPECT_EQ(1, read(ready[0], &c, 1));
 	EXPECT_EQ('r', c);
 	reap(peer);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 
@@ -861,11 +888,11 @@ static long coe_receiver(void *arg)
 static long coe_importer_side(void *arg)
 {
 	struct gsched_spawn_attr a = { .flags = GSCHED_JOINABLE };
-	int fd1 = recv_fd(dead_sock[1]), fd2 = recv_fd(dead_sock[1]), id;
 	long v = 7, got = -1;
+	int id;
 
-	if (fd1 < 0 || fd2 < 0 || gsched_chan_import(fd1, &coe_rx) ||
-	    gsched_chan_import(fd2, &coe_tx) || close(fd1) || close(fd2))
+	if (import_chan(dead_sock[1], &coe_rx) ||
+	    import_chan(dead_sock[1], &coe_tx))
 		return 1;
 	if (gsched_chan_export_ex(coe_tx, 1U << 7) != -EINVAL)
 		return 2;
@@ -884,25 +911,19 @@ static long coe_importer_side(void *arg)
 
 TEST(close_on_exit_killed_exporter)
 {
-	long before = gs_sysfs_global("nr_instances"), ev = -1;
+	long before = gs_sysfs_global("nr_instances");
 	int ready[2], st;
 	pid_t peer, surv;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
-	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, dead_socks_open(ready));
 	peer = fork();
 	ASSERT_LE(0, peer);
 	if (!peer)
 		peer_export(dead_sock[0], -1, 2, 0,
 			    GSCHED_EXPORT_CLOSE_ON_EXIT, ready[1]);
-	surv = fork();
+	surv = fork_runtime(coe_importer_side);
 	ASSERT_LE(0, surv);
-	if (!surv) {
-		alarm(60 * gs_timeout_scale());
-		_exit(gsched_run_opts(&two_p, coe_importer_side, NULL, &ev) ?
-		      100 : (int)ev);
-	}
 	EXPECT_EQ(1, read(ready[0], &c, 1));
 	EXPECT_EQ('r', c) TH_LOG("the peer could not export with "
 				 "GSCHED_EXPORT_CLOSE_ON_EXIT");
@@ -912,10 +933,7 @@ TEST(close_on_exit_killed_exporter)
 	EXPECT_EQ(0, st) TH_LOG("survivor: %s", st < 0 ? "still blocked 10 s "
 				"after the exporter died" : "wrong result");
 	reap(surv);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 
@@ -928,12 +946,10 @@ static long coe_writer(void *arg)
 {
 	gsched_chan_t ch;
 	long i;
-	int fd;
 
 	if (gsched_chan_make(&ch, sizeof(long), 4))
 		return 1;
-	fd = gsched_chan_export_ex(ch, GSCHED_EXPORT_CLOSE_ON_EXIT);
-	if (fd < 0 || send_fd(dead_sock[0], fd) || close(fd))
+	if (export_chan(dead_sock[0], ch, GSCHED_EXPORT_CLOSE_ON_EXIT))
 		return 2;
 	for (i = 1; i <= 2; i++)
 		if (gsched_chan_send(ch, &i))
@@ -945,9 +961,9 @@ static long coe_reader(void *arg)
 {
 	long v, want = 1;
 	gsched_chan_t ch;
-	int fd = recv_fd(dead_sock[1]), r;
+	int r;
 
-	if (fd < 0 || gsched_chan_import(fd, &ch) || close(fd))
+	if (import_chan(dead_sock[1], &ch))
 		return 1;
 	while ((r = gsched_chan_recv(ch, &v)) == 1)
 		if (v != want++)
@@ -964,8 +980,7 @@ TEST(close_on_exit_runtime_ends)
 	pid_t peer, surv;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
-	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, dead_socks_open(ready));
 	peer = fork();
 	ASSERT_LE(0, peer);
 	if (!peer) {
@@ -975,15 +990,8 @@ TEST(close_on_exit_runtime_ends)
 		/* the runtime is gone, the process stays */
 		peer_ready(ready[1], !ret && !ev);
 	}
-	surv = fork();
+	surv = fork_runtime(coe_reader);
 	ASSERT_LE(0, surv);
-	if (!surv) {
-		long ev = -1;
-
-		alarm(60 * gs_timeout_scale());
-		_exit(gsched_run_opts(&two_p, coe_reader, NULL, &ev) ? 100 :
-		      (int)ev);
-	}
 	EXPECT_EQ(1, read(ready[0], &c, 1));
 	EXPECT_EQ('r', c) TH_LOG("the writer's runtime failed");
 	st = wait_exit(surv, 10);
@@ -991,10 +999,7 @@ TEST(close_on_exit_runtime_ends)
 				"writer's runtime ended" : "wrong result");
 	reap(surv);
 	reap(peer);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 
@@ -1112,8 +1117,7 @@ TEST(ctx_close_on_exit_killed_exporter)
 	pid_t peer;
 	char c = 0;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dead_sock));
-	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, dead_socks_open(ready));
 	peer = fork();
 	ASSERT_LE(0, peer);
 	if (!peer) {
@@ -1166,10 +1170,7 @@ TEST(ctx_close_on_exit_killed_exporter)
 	EXPECT_EQ(0, peer_ctx_err(dev, plain)) TH_LOG("a context exported "
 						      "without the flag was cancelled");
 	close(dev);
-	close(ready[0]);
-	close(ready[1]);
-	close(dead_sock[0]);
-	close(dead_sock[1]);
+	dead_socks_close(ready);
 	EXPECT_EQ(before, gs_sysfs_global("nr_instances"));
 }
 

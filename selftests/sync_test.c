@@ -17,6 +17,7 @@
 #include "gsched.h"
 #include "common.h"
 #include "task_check.h"
+#include "raw.h"
 
 
 static struct gsched_opts one_p = { .nprocs = 1 };
@@ -1111,22 +1112,6 @@ TEST(select_sync_cases)
 }
 
 /* ==== bad input through the raw ioctls ==== */
-
-FIXTURE(raw) {
-	int fd;
-	unsigned int id;
-};
-
-FIXTURE_SETUP(raw)
-{
-	self->fd = gs_raw_instance(1, &self->id);
-	ASSERT_GE(self->fd, 0);
-}
-
-FIXTURE_TEARDOWN(raw)
-{
-	close(self->fd);
-}
 
 static int raw_sync(int fd, __u32 op, __u32 h, __s64 arg, __s64 *value)
 {
