@@ -541,18 +541,28 @@ long gsched_wait_run(struct gsched_worker *w, struct gsched_task *t,
 	for (i = 0; i < wait->n; i++)
 		nlive += case_live(&wait->w[i]);
 
+	/*
+	 * A uniformly random order of the cases (Go's pollorder, a
+	 * Fisher-Yates shuffle), drawn once and used by both passes: pass 1
+	 * visits the cases in it, pass 2 queues the waiters in it. Pass 2
+	 * needs it as much as pass 1: a counterpart takes the first waiter
+	 * it can claim from a channel's queue, so of several cases of this
+	 * wait on one channel, the one queued first is the one that fires.
+	 * Queued in program order, a parked select would always fire its
+	 * first case on that channel. The order says nothing about locking:
+	 * the lock set stays in object address order.
+	 */
+	for (k = 0; k < wait->n; k++) {
+		j = gsched_worker_rand(w) % (k + 1);
+		wait->order[k] = wait->order[j];
+		wait->order[j] = k;
+	}
 	lockset_lock(&ls, t ? t->inst : w->inst);
 	/*
-	 * pass 1: visit the cases in a uniformly random order (Go's
-	 * pollorder, a Fisher-Yates shuffle) and complete the first ready
+	 * pass 1: visit the cases in that order and complete the first ready
 	 * one: each ready case is chosen with equal probability.
 	 */
 	if (nlive) {
-		for (k = 0; k < wait->n; k++) {
-			j = gsched_worker_rand(w) % (k + 1);
-			wait->order[k] = wait->order[j];
-			wait->order[j] = k;
-		}
 		for (k = 0; k < wait->n; k++) {
 			struct gsched_waiter *c;
 
@@ -606,8 +616,9 @@ long gsched_wait_run(struct gsched_worker *w, struct gsched_task *t,
 		wait->reason = reason;
 		if (!wait->since)
 			wait->since = ktime_get_ns();
-		for (i = 0; i < wait->n; i++) {
-			struct gsched_waiter *c = &wait->w[i];
+		/* in the shuffled order: see above */
+		for (k = 0; k < wait->n; k++) {
+			struct gsched_waiter *c = &wait->w[wait->order[k]];
 
 			if (c->sync)
 				gsched_sync_enqueue(c, wait->lifo &&
