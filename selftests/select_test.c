@@ -2,8 +2,8 @@
 /*
  * Select through libgsched: nil cases and the empty select, the mistakes
  * Go programs make with select loops, the uniform choice among ready
- * cases, one channel in several cases, send cases on closed channels,
- * timeouts, and bad arguments.
+ * cases, one channel in several cases (ready at once, and parked), send
+ * cases on closed channels, timeouts, and bad arguments.
  *
  * Every TEST runs in its own forked child (kselftest harness), so globals
  * are per test. Tasks cannot ASSERT: they check with the T_* macros, which
@@ -491,6 +491,132 @@ static long dup_main(void *arg)
 TEST(select_same_channel_twice)
 {
 	RUN_OK(&two_p, dup_main);
+}
+
+/*
+ * A select parked with two cases on one channel: the counterpart that
+ * comes later must complete either case with equal probability, as when
+ * both are ready at once (Go queues a select's waiters in an order drawn
+ * from its random poll order). The peer acts only once the select is
+ * parked, so the choice is the wake-up's, never pass 1's. At 200 rounds
+ * (the debug guest) 30%..70% of two cases is +-5.6 sigma.
+ */
+#define PARKED_ROUNDS 400
+static gsched_chan_t pk_ch;
+static long pk_rounds;
+static long pk_peer_val[PARKED_ROUNDS];
+
+/* The counterpart: once main is parked in its select, receive or send. */
+static long pk_peer(void *arg)
+{
+	bool recv = arg;	/* main sends: we receive */
+	long i, v;
+	int r;
+
+	for (i = 0; i < pk_rounds; i++) {
+		r = wait_blocked(main_id);
+		if (r != GSCHED_WAIT_SELECT)
+			return r < 0 ? r : -100 - r;
+		if (recv) {
+			v = -1;
+			if (gsched_chan_recv(pk_ch, &v) != 1)
+				return -3;
+			pk_peer_val[i] = v;
+		} else if (gsched_chan_send(pk_ch, &i)) {
+			return -4;
+		}
+	}
+	return 0;
+}
+
+static long pk_send_main(void *arg)
+{
+	struct gsched_select_case cs[2];
+	long v[2] = { 100, 101 }, i;
+	int r, ok, id;
+
+	main_id = gsched_self();
+	T_EQ(0, gsched_chan_make(&pk_ch, 8, 0));
+	cs[0] = GSCHED_SEND(pk_ch, &v[0]);
+	cs[1] = GSCHED_SEND(pk_ch, &v[1]);
+	id = spawn_j(pk_peer, (void *)1);
+	T_GT(0, id);
+	for (i = 0; i < pk_rounds; i++) {
+		r = gsched_select(cs, 2, 0, 0, &ok);
+		if (r < 0 || r > 1) {
+			T_EQ(0, r);
+			break;
+		}
+		fair_cnt[r]++;
+	}
+	T_EQ(0, join_val(id));
+	/* the peer received the value of the case that fired */
+	for (i = 0; i < pk_rounds; i++) {
+		T_TRUE(pk_peer_val[i] == 100 || pk_peer_val[i] == 101);
+		fair_cnt[2 + (pk_peer_val[i] & 1)]++;
+	}
+	return 0;
+}
+
+TEST(select_parked_same_channel_send_fairness)
+{
+	long n = pk_rounds = gs_scaled(PARKED_ROUNDS, 200);
+
+	RUN_OK(&two_p, pk_send_main);
+	TH_LOG("%ld rounds: case 0: %d, case 1: %d", n, fair_cnt[0],
+	       fair_cnt[1]);
+	EXPECT_EQ(n, fair_cnt[0] + fair_cnt[1]);
+	/* the peer saw each case's own value, as often as it fired */
+	EXPECT_EQ(fair_cnt[0], fair_cnt[2]);
+	EXPECT_EQ(fair_cnt[1], fair_cnt[3]);
+	EXPECT_GE(fair_cnt[0], n * 3 / 10);
+	EXPECT_LE(fair_cnt[0], n * 7 / 10);
+	EXPECT_GE(fair_cnt[1], n * 3 / 10);
+	EXPECT_LE(fair_cnt[1], n * 7 / 10);
+}
+
+static long pk_recv_main(void *arg)
+{
+	struct gsched_select_case cs[2];
+	long buf[2], i;
+	int r, ok, id;
+
+	main_id = gsched_self();
+	T_EQ(0, gsched_chan_make(&pk_ch, 8, 0));
+	cs[0] = GSCHED_RECV(pk_ch, &buf[0]);
+	cs[1] = GSCHED_RECV(pk_ch, &buf[1]);
+	id = spawn_j(pk_peer, NULL);
+	T_GT(0, id);
+	for (i = 0; i < pk_rounds; i++) {
+		buf[0] = buf[1] = -1;
+		ok = -1;
+		r = gsched_select(cs, 2, 0, 0, &ok);
+		if (r < 0 || r > 1) {
+			T_EQ(0, r);
+			break;
+		}
+		T_EQ(1, ok);
+		/* the value went to the buffer of the case that fired */
+		T_EQ(i, buf[r]);
+		T_EQ(-1, buf[!r]);
+		fair_cnt[r]++;
+	}
+	T_EQ(0, join_val(id));
+	return 0;
+}
+
+TEST(select_parked_same_channel_recv_fairness)
+{
+	long n = pk_rounds = gs_scaled(PARKED_ROUNDS, 200);
+
+	RUN_OK(&two_p, pk_recv_main);
+	TH_LOG("%ld rounds: case 0: %d, case 1: %d", n, fair_cnt[0],
+	       fair_cnt[1]);
+	EXPECT_EQ(n, fair_cnt[0] + fair_cnt[1]);
+	EXPECT_GE(fair_cnt[0], n * 3 / 10);
+	EXPECT_LE(fair_cnt[0], n * 7 / 10);
+	EXPECT_GE(fair_cnt[1], n * 3 / 10);
+	EXPECT_LE(fair_cnt[1], n * 7 / 10);
 }
 
 /* A send case on a closed channel: the select fails with -EPIPE. */
