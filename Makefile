@@ -74,7 +74,11 @@ KSFT_DIR  := $(BUILD)/kselftest
 KSFT_HDR  := $(KSFT_DIR)/kselftest_harness.h
 
 TEST_SRCS := $(wildcard selftests/*_test.c)
-TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
+# Ports of Go's own tests: selftests/go/NAME.c is build/selftests/go_NAME_test
+# (tools/run-tests runs every build/selftests/*_test).
+GO_TEST_SRCS := $(wildcard selftests/go/*.c)
+TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(TEST_SRCS)) \
+	     $(patsubst selftests/go/%.c,$(BUILD)/selftests/go_%_test,$(GO_TEST_SRCS))
 TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 	       -D_GNU_SOURCE -I$(KSFT_DIR) -I$(ROOT)/lib/include -I$(ROOT) \
 	       -pthread
@@ -277,6 +281,12 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(KSFT_HDR) \
 		$(LIB_OUT)/libgsched.a $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_OUT)/libgsched.a
+
+$(BUILD)/selftests/go_%_test: selftests/go/%.c $(wildcard selftests/*.h) \
+		$(wildcard selftests/go/*.h) $(KSFT_HDR) $(LIB_OUT)/libgsched.a \
+		$(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -I$(ROOT)/selftests -o $@ $< $(LIB_OUT)/libgsched.a
 
 # ---- examples ------------------------------------------------------------
 examples: $(EX_BINS)

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the ports of Go's own tests in selftests/go/ (README).
+ *
+ * Each port keeps the Go program's structure: a Go function is a C
+ * function, a goroutine a task, a panic a failed T_* check (a task
+ * cannot ASSERT; RUN_OK() reports the first failed check). Go's int is
+ * long here, so every channel of int has 8-byte elements.
+ */
+#ifndef GSCHED_SELFTEST_GO_H
+#define GSCHED_SELFTEST_GO_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kselftest_harness.h"
+#include "gsched.h"
+#include "common.h"
+#include "task_check.h"
+
+/* GOMAXPROCS left at its default: one P per CPU; and GOMAXPROCS(2). */
+static struct gsched_opts go_default_procs __attribute__((unused));
+static struct gsched_opts go_two_procs __attribute__((unused)) = {
+	.nprocs = 2,
+};
+
+/* make(chan T, cap): a failed make is a failed check, and the nil channel. */
+static inline gsched_chan_t go_make(size_t elem_size, unsigned int cap)
+{
+	gsched_chan_t c = 0;
+
+	T_EQ(0, gsched_chan_make(&c, elem_size, cap));
+	return c;
+}
+
+/* go fn(arg) */
+static inline void go(gsched_fn_t fn, void *arg)
+{
+	T_GT(0, gsched_spawn(fn, arg));
+}
+
+/* x := <-c on a channel of long, checking that a value came. */
+static inline long go_recv_long(gsched_chan_t c)
+{
+	long v = 0;
+
+	T_EQ(1, gsched_chan_recv(c, &v));
+	return v;
+}
+
+/* c <- v on a channel of long, checking that it was sent. */
+static inline void go_send_long(gsched_chan_t c, long v)
+{
+	T_EQ(0, gsched_chan_send(c, &v));
+}
+
+#endif
