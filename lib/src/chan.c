@@ -35,6 +35,26 @@ GS_API int gsched_chan_make(gsched_chan_t *ch, size_t elem_size,
 }
 
 static int gs_chan_op(uint32_t op, gsched_chan_t ch, uint64_t buf,
+		      struct gsched_chan_op *out);
+
+/*
+ * valgrind: the module copied a received value into @val, which memcheck
+ * cannot see (only an ioctl's own argument struct is known to it): mark the
+ * element defined, or every use of a received value would be reported.
+ * Only under valgrind, which is slow anyway: it costs an INFO call for the
+ * element size.
+ */
+static void gs_chan_received(gsched_chan_t ch, const void *val)
+{
+	struct gsched_chan_op o;
+
+	if (!val || !gs_vg_running())
+		return;
+	if (!gs_chan_op(GSCHED_CHAN_INFO, ch, 0, &o) && o.elem_size)
+		gs_vg_defined(val, o.elem_size);
+}
+
+static int gs_chan_op(uint32_t op, gsched_chan_t ch, uint64_t buf,
 		      struct gsched_chan_op *out)
 {
 	struct gsched_chan_op o = {
@@ -71,7 +91,11 @@ GS_API int gsched_chan_send(gsched_chan_t ch, const void *val)
 
 GS_API int gsched_chan_recv(gsched_chan_t ch, void *val)
 {
-	return gs_chan_block(GSCHED_OP_RECV, ch, val);
+	int ret = gs_chan_block(GSCHED_OP_RECV, ch, val);
+
+	if (ret >= 0)
+		gs_chan_received(ch, val);
+	return ret;
 }
 
 GS_API int gsched_chan_trysend(gsched_chan_t ch, const void *val)
@@ -86,7 +110,10 @@ GS_API int gsched_chan_tryrecv(gsched_chan_t ch, void *val)
 	int ret = gs_chan_op(GSCHED_CHAN_TRYRECV, ch,
 			     (uint64_t)(uintptr_t)val, &o);
 
-	return ret ? ret : (int)o.ok;
+	if (ret)
+		return ret;
+	gs_chan_received(ch, val);
+	return (int)o.ok;
 }
 
 GS_API int gsched_chan_close(gsched_chan_t ch)
@@ -171,10 +198,15 @@ GS_API int gsched_select(const struct gsched_select_case *cases,
 	r = gs_block(GSCHED_OP_SELECT, 0, (int64_t)(uintptr_t)&sel, &err);
 	if (err)
 		return err;
+	/* the module wrote index and ok when it resumed the task */
+	gs_vg_defined(&sel, sizeof(sel));
 	if (ok)
 		*ok = (int)sel.ok;
 	if (r < 0)
 		return (int)r;
+	if (sel.index < n && cases[sel.index].dir == GSCHED_SEL_RECV)
+		gs_chan_received(cases[sel.index].handle,
+				 (const void *)(uintptr_t)cases[sel.index].buf);
 	return (int)sel.index;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gsched.h"
+#include "sanitize.h"
 
 #define GS_API __attribute__((visibility("default")))
 
@@ -27,6 +28,7 @@ struct gs_task {
 	int op_err;		/* 0, or -errno when its last op was refused */
 	int64_t result;		/* result of its last blocking op */
 	struct gs_task *prev, *next;	/* live list, gs_rt.lock */
+	struct gs_san san;	/* ASan and valgrind (sanitize.h) */
 };
 
 /* One worker thread (Go's M with its g0). */

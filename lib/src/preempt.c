@@ -34,12 +34,14 @@
  *     through recording an op in the worker. All of libgsched's code is in
  *     one section, gsched_text (see below).
  *  3. The interrupted PC is not in libc, libpthread, ld.so, the vDSO,
- *     libgcc_s or libstdc++: these hold thread-owned locks (malloc arenas,
- *     stdio, the loader lock), cache TLS addresses (malloc's tcache, errno)
- *     and use per-thread data in ways no caller can see. Their executable
- *     segments are found once per gsched_run() with dl_iterate_phdr(). A
- *     program with a static libc has no such object to exclude: then
- *     preemption stays off.
+ *     libgcc_s, libstdc++ or libasan: these hold thread-owned locks
+ *     (malloc arenas, stdio, the loader lock), cache TLS addresses
+ *     (malloc's tcache, errno) and use per-thread data in ways no caller
+ *     can see. Their executable segments are found once per gsched_run()
+ *     with dl_iterate_phdr(). A program with a static libc (or, built
+ *     with ASan, a static libasan) has no such object to exclude: then
+ *     preemption stays off. So it does under valgrind (see
+ *     gs_preempt_wanted()).
  *  4. The interrupted signal mask blocks nothing that the thread that
  *     called gsched_run() did not block: the task is not running a signal
  *     handler of its own (which may have interrupted libc) and did not
@@ -105,11 +107,18 @@ GS_API unsigned long gsched_preemptions(void)
 
 /* ---- where the handler must not switch ------------------------------- */
 
-static bool gs_name_is_runtime(const char *path, bool *libc)
+static bool gs_name_is_runtime(const char *path, bool *libc, bool *asan)
 {
+	/*
+	 * libasan (make asan) replaces malloc, memcpy and friends with its
+	 * own, which use a per-thread allocator cache and its per-thread
+	 * state, as libc does; and the instrumented program calls into it
+	 * for reports and fake stack frames.
+	 */
 	static const char *const prefix[] = {
 		"libc.so", "libc-", "libpthread.so", "libpthread-",
 		"libgcc_s.so", "libstdc++.so", "ld-linux", "ld-musl",
+		"libasan.so",
 	};
 	const char *base = strrchr(path, '/');
 	size_t i;
@@ -119,6 +128,8 @@ static bool gs_name_is_runtime(const char *path, bool *libc)
 		if (!strncmp(base, prefix[i], strlen(prefix[i]))) {
 			if (i < 2 || !strncmp(base, "ld-musl", 7))
 				*libc = true;
+			if (!strncmp(base, "libasan.so", 10))
+				*asan = true;
 			return true;
 		}
 	}
@@ -129,6 +140,7 @@ struct gs_scan {
 	uintptr_t ldso;		/* AT_BASE: the dynamic linker's load address */
 	uintptr_t vdso;		/* AT_SYSINFO_EHDR */
 	bool libc;		/* found libc as a shared object */
+	bool asan;		/* found libasan as a shared object */
 	bool full;		/* more executable segments than gs_pre.no */
 };
 
@@ -158,7 +170,7 @@ static int gs_scan_obj(struct dl_phdr_info *info, size_t size, void *arg)
 
 	/* the main program ("") is user code, whatever it links statically */
 	if (*name)
-		exclude = gs_name_is_runtime(name, &s->libc);
+		exclude = gs_name_is_runtime(name, &s->libc, &s->asan);
 	if (gs_obj_contains(info, s->ldso) || gs_obj_contains(info, s->vdso))
 		exclude = true;
 	if (!exclude)
@@ -189,7 +201,9 @@ static bool gs_scan_ranges(void)
 
 	gs_pre.nr = 0;
 	dl_iterate_phdr(gs_scan_obj, &s);
-	return s.libc && !s.full;
+	/* built with ASan, its runtime must be excluded too: not when it
+	 * was linked statically (-static-libasan) into the program */
+	return s.libc && !s.full && (!GS_ASAN || s.asan);
 }
 
 static bool gs_pc_unsafe(uintptr_t pc)
@@ -316,6 +330,14 @@ static bool gs_preempt_wanted(const struct gsched_opts *opts)
 	if (opts && (opts->flags & GSCHED_OPT_NO_PREEMPT))
 		return false;
 	if (env && !strcmp(env, "0"))
+		return false;
+	/*
+	 * Under valgrind a signal handler's rt_sigreturn restores the whole
+	 * guest state saved in valgrind's own signal frame, the fs base (the
+	 * thread pointer) included: a task preempted on one worker thread
+	 * and resumed on another would continue with the first thread's TLS.
+	 */
+	if (gs_vg_running())
 		return false;
 	/* a module without the feature rejects a non-zero preempt_signal */
 	if (gs_ioctl(GSCHED_IOC_VERSION, &v) ||

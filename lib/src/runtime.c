@@ -154,6 +154,7 @@ void gs_task_start(void)
 {
 	struct gs_task *t = gs_cur()->curr;
 
+	gs_san_in_task(&t->san, 1);	/* ASan: first entry, no fake stack */
 	gsched_exit(t->fn(t->arg));
 }
 
@@ -184,7 +185,10 @@ int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err)
 	w->arg32 = arg32;
 	w->arg64 = arg64;
 	t->saved_errno = errno;
+	/* ASan: an exiting task's fake stack is freed, it never resumes */
+	gs_san_to_g0(&t->san, op == GSCHED_OP_EXIT);
 	gs_switch(&t->sp, w->g0_sp);
+	gs_san_in_task(&t->san, 0);
 	/* w is stale from here on: we may be on another worker */
 	if (op_err)
 		*op_err = t->op_err;
@@ -378,6 +382,7 @@ static void gs_worker_loop(struct gs_worker *w)
 {
 	struct gsched_switch sw = { .worker = w->index, .op = GSCHED_OP_NONE };
 	struct gs_task *t, *dead = NULL;
+	void *g0_fake = NULL;		/* ASan: g0's fake stack, while away */
 	int ret;
 
 	gs_tls_worker = w;
@@ -424,7 +429,10 @@ static void gs_worker_loop(struct gs_worker *w)
 
 		errno = t->saved_errno;
 		w->running = t;			/* preempt.c */
+		gs_san_to_task(&g0_fake, t->map, (size_t)((char *)t -
+						 (char *)t->map));
 		gs_switch(&w->g0_sp, t->sp);
+		gs_san_in_g0(g0_fake);
 		w->running = NULL;		/* preempt.c */
 
 		/* back on g0: the task asked for w->op */

@@ -46,8 +46,14 @@ struct gs_task *gs_stack_alloc(size_t stack_size)
 	}
 	pthread_mutex_unlock(&gs_cache_lock);
 	if (t) {
+		unsigned int vg = t->san.vg_stack_id;	/* still registered */
+
 		map = t->map;
 		*t = (struct gs_task){ .map = map, .map_len = len };
+		t->san.vg_stack_id = vg;
+		/* ASan: the frames of the task that exited on it never
+		 * returned, and their redzones are still poisoned */
+		gs_san_stack_reset(map + ps, (char *)t - (map + ps));
 		return t;
 	}
 
@@ -65,6 +71,9 @@ struct gs_task *gs_stack_alloc(size_t stack_size)
 	t = (struct gs_task *)(map + len - sizeof(struct gs_task));
 	t = (struct gs_task *)((uintptr_t)t & ~(uintptr_t)63);
 	*t = (struct gs_task){ .map = map, .map_len = len };
+	/* ASan: a stack unmapped at this address may have left shadow */
+	gs_san_stack_reset(map + ps, (char *)t - (map + ps));
+	gs_vg_stack_register(&t->san, map + ps, t);
 	return t;
 }
 
@@ -82,8 +91,10 @@ void gs_stack_free(struct gs_task *t)
 		t = NULL;
 	}
 	pthread_mutex_unlock(&gs_cache_lock);
-	if (t)
+	if (t) {
+		gs_vg_stack_deregister(&t->san);
 		munmap(t->map, t->map_len);
+	}
 }
 
 /* After fork: the lock may have been held by a thread that is gone. */
@@ -103,6 +114,7 @@ void gs_stack_cache_drain(void)
 	pthread_mutex_unlock(&gs_cache_lock);
 	for (; t; t = next) {
 		next = t->next;
+		gs_vg_stack_deregister(&t->san);
 		munmap(t->map, t->map_len);
 	}
 }
