@@ -296,6 +296,21 @@ $(BUILD)/examples/%: examples/%.c $(LIB_OUT)/libgsched.a $(LIB_HDRS)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -I$(ROOT)/lib/include -I$(ROOT) \
 		-o $@ $< $(LIB_OUT)/libgsched.a -pthread
 
+# ---- AddressSanitizer and valgrind ---------------------------------------
+# make asan: libgsched, the selftests (selftests/asan too) and the examples
+# built with -fsanitize=address into build/asan: the same rules, run again
+# with another BUILD. The library tells ASan about every task switch
+# (lib/src/sanitize.h). Only make asan builds selftests/asan.
+ASAN_BUILD  := $(BUILD)/asan
+ASAN_CFLAGS := -O2 -g -fno-omit-frame-pointer -fsanitize=address
+ASAN_TESTS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,\
+		$(wildcard selftests/asan/*_test.c))
+.PHONY: asan asan-bins
+asan:
+	$(MAKE) asan-bins BUILD=$(ASAN_BUILD) KSFT_DIR=$(KSFT_DIR) \
+		CFLAGS="$(ASAN_CFLAGS)" LDFLAGS=-fsanitize=address
+asan-bins: lib selftests examples $(ASAN_TESTS)
+
 # ---- guest runs ----------------------------------------------------------
 deps:
 	tools/install-deps --kernel $(KVER)
