@@ -11,6 +11,9 @@
 #   make install         libgsched, headers, gsched.pc, man pages, gstat
 #                        (PREFIX=/usr/local LIBDIR DESTDIR); make uninstall
 #   make check-static    the host-only checks (install, symbols, man pages)
+#   make asan            libgsched, selftests, examples with ASan (build/asan)
+#   make check-asan, check-valgrind, check-dkms-guest, check-deb-guest
+#                        guest checks outside make check (see below)
 #
 # KDIR: the kernel build tree. Default: the running kernel's, when it has
 # one and KVER was not given; otherwise the Debian headers of KVER (6.1).
@@ -92,7 +95,7 @@ EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 all: module lib selftests examples
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,19p' Makefile
 
 # ---- module --------------------------------------------------------------
 # Kbuild writes objects next to the sources, so each kernel gets its own
@@ -367,6 +370,37 @@ check-debug: debug-kernel
 demo: deps
 	$(MAKE) all KVER=$(KVER)
 	tools/gsched-vm --kernel $(KVER) -- tools/demo
+
+# Guest checks of the debugging builds and the user's way of installing,
+# not part of make check (each boots its own guest; one boot can run
+# several of the scripts: Documentation/install.rst). KVER=6.1 or 6.12.
+#   check-asan        selftests/asan/run: the make asan build (ASan
+#                     selftests, a set of the selftests, the examples)
+#   check-valgrind    tools/valgrind-examples: the examples under memcheck
+#   check-dkms-guest  tools/dkms-guest: make install-dkms, DKMS builds and
+#                     installs the module in the guest, modprobe, examples
+#   check-deb-guest   tools/deb-guest: make deb, then dpkg -i in the guest,
+#                     a program built with pkg-config gsched, purge
+# The DKMS builds under emulation take minutes each (gsched-dkms's postinst
+# builds for the running kernel and the newest one with headers).
+CHECK_PKG_TIMEOUT ?= 3600
+.PHONY: check-asan check-valgrind check-dkms-guest check-deb-guest
+check-asan: deps
+	$(MAKE) asan
+	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_TIMEOUT) -- selftests/asan/run
+
+check-valgrind: deps
+	$(MAKE) examples
+	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_TIMEOUT) -- tools/valgrind-examples
+
+check-dkms-guest: deps
+	tools/install-deps --kernel $(KVER) --package
+	$(MAKE) examples
+	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_PKG_TIMEOUT) -- tools/dkms-guest
+
+check-deb-guest: deps
+	$(MAKE) deb
+	tools/gsched-vm --kernel $(KVER) --timeout $(CHECK_PKG_TIMEOUT) -- tools/deb-guest $(DEB_DIR)
 
 # ---- style ---------------------------------------------------------------
 lint: module
