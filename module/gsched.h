@@ -40,6 +40,7 @@
  *                               under setup_mutex or a tree_lock at most
  *   gsched_worker.preempt_lock  a worker's preemption clock
  *   gsched_fdreg.lock           the fd wait registry (poll.c)
+ *   gsched_wtab.lock            the sync words' queue table (word.c)
  *   gsched_users_lock           per-user accounting (user.c)
  *   gsched_inst.handles         the handle xarray's own lock
  *
@@ -283,6 +284,33 @@ struct gsched_sync {
 	s64 count;			/* wait group */
 	struct list_head q;
 	struct list_head wq;
+	/*
+	 * A word's wait queue (word.c): @winst is its instance (set once;
+	 * NULL for a handle object), @uaddr the word's user address (set
+	 * once), @wnode its link in winst->wtab (wtab.lock).
+	 */
+	struct gsched_inst *winst;
+	u64 uaddr;
+	struct hlist_node wnode;
+};
+
+/* struct gsched_sync.kind of a word's queue, beyond the GSCHED_SYNC_* */
+#define GSCHED_SYNC_WORD_MUTEX	16
+#define GSCHED_SYNC_WORD_WG	17
+
+#define GSCHED_WTAB_BITS	6
+
+/*
+ * The wait queues of an instance's sync words, by user address (word.c).
+ * @lock protects @tbl and @nr, and serialises an operation on a word
+ * that has no queue with the making of one; taken with no other spinlock
+ * of the module held, and the queue's own lock is taken only after it is
+ * dropped.
+ */
+struct gsched_wtab {
+	spinlock_t lock;	/* see above */
+	DECLARE_HASHTABLE(tbl, GSCHED_WTAB_BITS);	/* struct gsched_sync */
+	u32 nr;
 };
 
 /**
@@ -526,6 +554,7 @@ struct gsched_inst {
 	struct file *file;
 
 	struct gsched_fdreg fdreg;	/* fd waits, see poll.c */
+	struct gsched_wtab wtab;	/* sync words' queues, see word.c */
 
 	/*
 	 * The address space of the process that set the instance up
@@ -662,6 +691,27 @@ bool gsched_mutex_retry(struct gsched_waiter *c);
 void gsched_sync_resumed(struct gsched_waiter *c);
 long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s);
 long gsched_sync_ioc(struct gsched_inst *inst, struct gsched_sync_op *op);
+struct gsched_sync *gsched_sync_alloc(u32 kind);
+
+/* word.c: sync words in user memory, and their side of a wait's cases */
+static inline bool gsched_word_case(u32 dir)
+{
+	return dir >= GSCHED_SEL_LOCK_WORD && dir <= GSCHED_SEL_CONDWAIT_WORD;
+}
+
+void gsched_words_init(struct gsched_inst *inst);
+void gsched_words_destroy(struct gsched_inst *inst);
+int gsched_word_check(struct gsched_inst *inst, u64 addr, u32 kind);
+struct gsched_sync *gsched_word_get(struct gsched_inst *inst, u64 addr,
+				    u32 kind);
+void gsched_word_put(struct gsched_sync *s);
+bool gsched_word_try(struct gsched_waiter *c);
+void gsched_word_unqueue(struct gsched_waiter *c);
+bool gsched_word_retry(struct gsched_waiter *c);
+void gsched_word_resumed(struct gsched_waiter *c);
+long gsched_word_unlock(struct gsched_worker *w, u64 addr);
+int gsched_word_locked(u64 addr);
+long gsched_word_ioc(struct gsched_inst *inst, struct gsched_word_op *op);
 
 /* poll.c: fd waits (FDREAD/FDWRITE cases, GSCHED_IOC_FD) */
 void gsched_poll_init(struct gsched_inst *inst);

@@ -98,6 +98,7 @@ struct gsched_inst *gsched_inst_create(void)
 	inst->state = GSCHED_INST_NEW;
 	gsched_timers_init(inst);
 	gsched_poll_init(inst);
+	gsched_words_init(inst);
 
 	/* On success the kobject owns inst: it is freed by its release. */
 	ret = gsched_sysfs_add_inst(inst);
@@ -144,6 +145,7 @@ void gsched_inst_destroy(struct gsched_inst *inst)
 	/* no hand-off or preemption callback runs after this */
 	gsched_workers_release(inst);
 	gsched_tasks_free_all(inst);
+	gsched_words_destroy(inst);
 	gsched_poll_destroy(inst);
 	if (inst->ps) {
 		for (i = 0; i < inst->nprocs; i++)

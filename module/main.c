@@ -53,7 +53,7 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE |
 		      GSCHED_FEAT_SYNC | GSCHED_FEAT_CTX |
 		      GSCHED_FEAT_HANDOFF | GSCHED_FEAT_PREEMPT |
-		      GSCHED_FEAT_POLL;
+		      GSCHED_FEAT_POLL | GSCHED_FEAT_WORD;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);
@@ -70,7 +70,7 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 	v->size_sync = sizeof(struct gsched_sync_op);
 	v->size_ctx = sizeof(struct gsched_ctx_op);
 	v->size_fd = sizeof(struct gsched_fd_op);
-	v->__pad2 = 0;
+	v->size_word = sizeof(struct gsched_word_op);
 	v->__pad3 = 0;
 	return 0;
 }
@@ -242,6 +242,17 @@ static long gsched_ioc_fd(struct gsched_inst *inst, void *arg)
 	return gsched_fd_ioc(inst, op);
 }
 
+static long gsched_ioc_word(struct gsched_inst *inst, void *arg)
+{
+	struct gsched_word_op *op = arg;
+
+	if (op->flags || op->__pad || op->__reserved)
+		return -EINVAL;
+	atomic64_inc(&inst->syscalls_nw);
+	op->value = 0;
+	return gsched_word_ioc(inst, op);
+}
+
 struct gsched_ioc_def {
 	unsigned int cmd;	/* with the kernel's struct size */
 	size_t size;		/* the kernel's struct */
@@ -297,6 +308,8 @@ static const struct gsched_ioc_def gsched_ioc_table[] = {
 		   gsched_ioc_ctx, NULL),
 	GSCHED_IOC(GSCHED_IOC_FD, struct gsched_fd_op,
 		   gsched_ioc_fd, NULL),
+	GSCHED_IOC(GSCHED_IOC_WORD, struct gsched_word_op,
+		   gsched_ioc_word, NULL),
 };
 
 /*
@@ -324,6 +337,7 @@ GSCHED_UAPI_SIZE(gsched_timer_op, __pad2, 48);
 GSCHED_UAPI_SIZE(gsched_sync_op, value, 40);
 GSCHED_UAPI_SIZE(gsched_ctx_op, __pad2, 64);
 GSCHED_UAPI_SIZE(gsched_fd_op, __pad2, 32);
+GSCHED_UAPI_SIZE(gsched_word_op, value, 48);
 /*
  * The op's arguments are one 32-bit and one 64-bit field, named for each
  * op's meaning in anonymous unions: every name of a field must end where
@@ -373,7 +387,7 @@ static long gsched_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(gsched_ioc_table) !=
-		     _IOC_NR(GSCHED_IOC_FD) + 1);
+		     _IOC_NR(GSCHED_IOC_WORD) + 1);
 
 	if (_IOC_TYPE(cmd) != GSCHED_IOC_MAGIC || nr >= ARRAY_SIZE(gsched_ioc_table))
 		return -ENOTTY;

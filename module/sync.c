@@ -42,6 +42,10 @@ static void sync_free_rcu(struct rcu_head *rcu)
  */
 void gsched_sync_put(struct gsched_sync *s)
 {
+	if (s->winst) {
+		gsched_word_put(s);	/* a word's queue (word.c) */
+		return;
+	}
 	if (refcount_dec_and_test(&s->obj.ref)) {
 		WARN_ON_ONCE(!list_empty(&s->q) || !list_empty(&s->wq));
 		call_rcu(&s->obj.rcu, sync_free_rcu);
@@ -87,7 +91,12 @@ static u32 case_kind(u32 dir)
 	case GSCHED_SEL_WGWAIT:
 		return GSCHED_SYNC_WAITGROUP;
 	case GSCHED_SEL_CONDWAIT:
+	case GSCHED_SEL_CONDWAIT_WORD:
 		return GSCHED_SYNC_COND;
+	case GSCHED_SEL_LOCK_WORD:
+		return GSCHED_SYNC_WORD_MUTEX;
+	case GSCHED_SEL_WGWAIT_WORD:
+		return GSCHED_SYNC_WORD_WG;
 	}
 	return 0;
 }
@@ -134,6 +143,9 @@ bool gsched_sync_try(struct gsched_waiter *c)
 		return true;
 	case GSCHED_SEL_WGWAIT:
 		return !s->count;
+	case GSCHED_SEL_LOCK_WORD:
+	case GSCHED_SEL_WGWAIT_WORD:
+		return gsched_word_try(c);
 	}
 	return false;	/* a cond wait always waits */
 }
@@ -151,7 +163,7 @@ void gsched_sync_enqueue(struct gsched_waiter *c, bool front)
 	struct list_head *q = c->kind == GSCHED_SEL_WLOCK ? &s->wq : &s->q;
 
 	lockdep_assert_held(&s->lock);
-	if (c->kind == GSCHED_SEL_LOCK)
+	if (c->kind == GSCHED_SEL_LOCK || c->kind == GSCHED_SEL_LOCK_WORD)
 		trace_gsched_mutex(c->wait->task->inst->id, s->obj.handle, 1, 0);
 	if (front)
 		list_add(&c->node, q);
@@ -252,6 +264,10 @@ void gsched_sync_unqueue(struct gsched_waiter *c)
 	LIST_HEAD(woken);
 	bool was_queued;
 
+	if (s->winst) {
+		gsched_word_unqueue(c);
+		return;
+	}
 	spin_lock(&s->lock);
 	was_queued = !list_empty(&c->node);
 	list_del_init(&c->node);
@@ -279,6 +295,8 @@ bool gsched_mutex_retry(struct gsched_waiter *c)
 	struct gsched_sync *s = c->sync;
 	bool got;
 
+	if (s->winst)
+		return gsched_word_retry(c);
 	spin_lock(&s->lock);
 	s->woken = false;
 	got = !s->locked;
@@ -303,6 +321,10 @@ void gsched_sync_resumed(struct gsched_waiter *c)
 {
 	struct gsched_sync *s = c->sync;
 
+	if (c->kind == GSCHED_SEL_WGWAIT_WORD && c->ok) {
+		gsched_word_resumed(c);
+		return;
+	}
 	if (c->kind != GSCHED_SEL_WGWAIT || !c->ok)
 		return;
 	spin_lock(&s->lock);
@@ -400,6 +422,32 @@ long gsched_mutex_unlock(struct gsched_worker *w, struct gsched_sync *s)
 	return sync_mutex_unlock(w, w->inst, s);
 }
 
+/**
+ * gsched_sync_alloc() - a new sync object with one reference, no handle
+ * @kind: GSCHED_SYNC_*, or GSCHED_SYNC_WORD_* for a word's queue
+ *
+ * Every sync object's lock is initialised here, so that handle objects
+ * and words' queues share one lock class: a wait locks them together,
+ * in address order.
+ *
+ * Context: process context.
+ * Return: the object, or NULL.
+ */
+struct gsched_sync *gsched_sync_alloc(u32 kind)
+{
+	struct gsched_sync *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+
+	if (!s)
+		return NULL;
+	s->obj.type = GSCHED_OBJ_SYNC;
+	refcount_set(&s->obj.ref, 1);
+	s->kind = kind;
+	spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->q);
+	INIT_LIST_HEAD(&s->wq);
+	return s;
+}
+
 static long sync_make(struct gsched_inst *inst, struct gsched_sync_op *op)
 {
 	struct gsched_sync *s;
@@ -408,15 +456,9 @@ static long sync_make(struct gsched_inst *inst, struct gsched_sync_op *op)
 	if (op->handle || op->arg < GSCHED_SYNC_MUTEX ||
 	    op->arg > GSCHED_SYNC_COND)
 		return -EINVAL;
-	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = gsched_sync_alloc(op->arg);
 	if (!s)
 		return -ENOMEM;
-	s->obj.type = GSCHED_OBJ_SYNC;
-	refcount_set(&s->obj.ref, 1);
-	s->kind = op->arg;
-	spin_lock_init(&s->lock);
-	INIT_LIST_HEAD(&s->q);
-	INIT_LIST_HEAD(&s->wq);
 	ret = gsched_handle_alloc(inst, &s->obj);
 	if (ret < 0) {
 		kfree(s);

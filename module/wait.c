@@ -278,11 +278,18 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 		if (cases[i].dir < GSCHED_SEL_SEND ||
 		    cases[i].dir > GSCHED_SEL_MAX ||
 		    (cases[i].buf && gsched_sync_case_kind(cases[i].dir) &&
-		     cases[i].dir != GSCHED_SEL_CONDWAIT) ||
+		     cases[i].dir != GSCHED_SEL_CONDWAIT &&
+		     !gsched_word_case(cases[i].dir)) ||
 		    (cases[i].buf && is_fd_case(cases[i].dir)))
 			return ERR_PTR(-EINVAL);
+		/* a word case names its word by address, never by handle */
+		if (gsched_word_case(cases[i].dir) &&
+		    cases[i].dir != GSCHED_SEL_CONDWAIT_WORD &&
+		    cases[i].handle)
+			return ERR_PTR(-EINVAL);
 		/* one cond wait per select: it owns the mutex unlock */
-		if (cases[i].dir == GSCHED_SEL_CONDWAIT && ++nconds > 1)
+		if ((cases[i].dir == GSCHED_SEL_CONDWAIT ||
+		     cases[i].dir == GSCHED_SEL_CONDWAIT_WORD) && ++nconds > 1)
 			return ERR_PTR(-EINVAL);
 	}
 	BUILD_BUG_ON(GSCHED_SELECT_MAX > U16_MAX);
@@ -313,6 +320,28 @@ struct gsched_wait *gsched_wait_build(struct gsched_inst *inst,
 				goto err_free;
 			}
 			wait->w[i].mu = mu;
+		}
+		if (cases[i].dir == GSCHED_SEL_CONDWAIT_WORD) {
+			/* ubuf keeps the mutex word: gsched_select() */
+			err = gsched_word_check(inst, cases[i].buf,
+						GSCHED_SYNC_WORD_MUTEX);
+			if (err)
+				goto err_free;
+		} else if (skind && gsched_word_case(cases[i].dir)) {
+			struct gsched_sync *s;
+
+			/* a word's queue (word.c): no handle, never nil */
+			err = gsched_word_check(inst, cases[i].buf, skind);
+			if (err)
+				goto err_free;
+			s = gsched_word_get(inst, cases[i].buf, skind);
+			if (IS_ERR(s)) {
+				err = PTR_ERR(s);
+				goto err_free;
+			}
+			wait->w[i].sync = s;
+			wait->w[i].ubuf = 0;
+			continue;
 		}
 		if (is_fd_case(cases[i].dir)) {
 			struct gsched_fdw *f;
@@ -622,7 +651,9 @@ long gsched_wait_run(struct gsched_worker *w, struct gsched_task *t,
 
 			if (c->sync)
 				gsched_sync_enqueue(c, wait->lifo &&
-						    c->kind == GSCHED_SEL_LOCK);
+						    (c->kind == GSCHED_SEL_LOCK ||
+						     c->kind ==
+						     GSCHED_SEL_LOCK_WORD));
 			else if (c->ch)
 				gsched_chan_case_enqueue(c);
 		}
@@ -740,7 +771,8 @@ bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
 
 	if (wait->fired >= 0)
 		fired = &wait->w[wait->fired];
-	if (fired && fired->kind == GSCHED_SEL_LOCK &&
+	if (fired && (fired->kind == GSCHED_SEL_LOCK ||
+		      fired->kind == GSCHED_SEL_LOCK_WORD) &&
 	    wait->result == GSCHED_RES_RETRY) {
 		if (!gsched_mutex_retry(fired))
 			return wait_rerun(w, t, wait);
@@ -792,12 +824,16 @@ static u32 select_reason(const struct gsched_select_case *c, u32 n)
 		[GSCHED_SEL_WLOCK] = GSCHED_WAIT_WLOCK,
 		[GSCHED_SEL_WGWAIT] = GSCHED_WAIT_WAITGROUP,
 		[GSCHED_SEL_CONDWAIT] = GSCHED_WAIT_COND,
+		[GSCHED_SEL_LOCK_WORD] = GSCHED_WAIT_MUTEX,
+		[GSCHED_SEL_WGWAIT_WORD] = GSCHED_WAIT_WAITGROUP,
+		[GSCHED_SEL_CONDWAIT_WORD] = GSCHED_WAIT_COND,
 	};
+	bool sync0 = n && (c[0].handle || gsched_word_case(c[0].dir)) &&
+		     gsched_sync_case_kind(c[0].dir);
 
-	if (n == 2 && c[1].dir == GSCHED_SEL_RECV && c[0].handle &&
-	    gsched_sync_case_kind(c[0].dir))
+	if (n == 2 && c[1].dir == GSCHED_SEL_RECV && sync0)
 		return reason[c[0].dir];
-	if (n == 1 && c[0].handle && gsched_sync_case_kind(c[0].dir))
+	if (n == 1 && sync0)
 		return reason[c[0].dir];
 	return GSCHED_WAIT_SELECT;
 }
@@ -819,6 +855,7 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 	struct gsched_task *t = w->curr;
 	struct gsched_select_case stackc[4], *cases = stackc;
 	struct gsched_sync *cond_mu = NULL;
+	u64 cond_word = 0;
 	struct gsched_select sel;
 	struct gsched_wait *wait;
 	long err = 0;
@@ -858,6 +895,18 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 			cond_mu = wait->w[i].mu;
 			refcount_inc(&cond_mu->obj.ref);
 		}
+		if (wait->w[i].kind == GSCHED_SEL_CONDWAIT_WORD)
+			cond_word = wait->w[i].ubuf;
+	}
+	if (cond_word) {
+		/* as below: -EPERM unless locked, -EFAULT if unreadable */
+		int locked = gsched_word_locked(cond_word);
+
+		if (locked <= 0) {
+			wait_free(wait);
+			err = locked < 0 ? locked : -EPERM;
+			goto out;
+		}
 	}
 	if (cond_mu && !READ_ONCE(cond_mu->locked)) {
 		/* Go: fatal error; waiting would hand back a lock never held */
@@ -880,6 +929,9 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 			gsched_mutex_unlock(w, cond_mu);
 		gsched_sync_put(cond_mu);
 	}
+	/* the same for a mutex word: the module unlocks it (word.c) */
+	if (cond_word && !err)
+		gsched_word_unlock(w, cond_word);
 out:
 	if (cases != stackc)
 		kvfree(cases);

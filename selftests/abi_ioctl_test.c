@@ -16,7 +16,7 @@
 #include "common.h"
 #include "abi.h"
 
-#define LAST_IOC	GSCHED_IOC_FD	/* the highest ioctl number */
+#define LAST_IOC	GSCHED_IOC_WORD	/* the highest ioctl number */
 
 /* ---- version --------------------------------------------------------- */
 
@@ -60,7 +60,8 @@ TEST_F(dev, version_query)
 	EXPECT_TRUE(v.features & GSCHED_FEAT_POLL);
 	EXPECT_EQ(0, v.flags);
 	EXPECT_EQ(0, v.__pad);
-	EXPECT_EQ(0, v.__pad2);
+	EXPECT_EQ(sizeof(struct gsched_word_op), v.size_word);
+	EXPECT_TRUE(v.features & GSCHED_FEAT_WORD);
 }
 
 TEST(version_sysfs)

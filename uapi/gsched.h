@@ -25,7 +25,7 @@
 #include <linux/ioctl.h>
 
 #define GSCHED_DEVICE		"/dev/gsched"
-#define GSCHED_ABI_VERSION	2
+#define GSCHED_ABI_VERSION	3
 
 /* Feature bits reported by GSCHED_IOC_VERSION. */
 #define GSCHED_FEAT_TASKS	(1ULL << 0)	/* tasks, run queues, stealing */
@@ -40,6 +40,8 @@
 #define GSCHED_FEAT_HANDOFF	(1ULL << 9)	/* blocked workers hand off */
 #define GSCHED_FEAT_POLL	(1ULL << 10)	/* fd readiness select cases */
 #define GSCHED_FEAT_PREEMPT	(1ULL << 11)	/* signal-based preemption */
+/* mutex and wait group words in user memory (GSCHED_IOC_WORD, ABI 3) */
+#define GSCHED_FEAT_WORD	(1ULL << 12)
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -68,7 +70,7 @@
  * @size_sync:		out: sizeof(struct gsched_sync_op)
  * @size_ctx:		out: sizeof(struct gsched_ctx_op)
  * @size_fd:		out: sizeof(struct gsched_fd_op)
- * @__pad2:		out: 0
+ * @size_word:		out: sizeof(struct gsched_word_op) (ABI 3; 0 before)
  * @__pad3:		out: 0 (the struct's size stays a multiple of 8)
  */
 struct gsched_version {
@@ -94,7 +96,7 @@ struct gsched_version {
 	__u32 size_sync;
 	__u32 size_ctx;
 	__u32 size_fd;
-	__u32 __pad2;
+	__u32 size_word;
 	__u32 __pad3;
 };
 
@@ -464,7 +466,16 @@ struct gsched_chan_op {
 /* wait until fd @handle is readable / writable (or has an error or hangup) */
 #define GSCHED_SEL_FDREAD	8
 #define GSCHED_SEL_FDWRITE	9
-#define GSCHED_SEL_MAX		9
+/*
+ * ABI 3, GSCHED_FEAT_WORD: the same waits on words in the caller's own
+ * memory (struct gsched_word_op); @handle must be 0, @buf is the word's
+ * address.
+ */
+#define GSCHED_SEL_LOCK_WORD	10 /* lock the mutex word at @buf */
+#define GSCHED_SEL_WGWAIT_WORD	11 /* wait for the wait group word at @buf */
+/* wait on cond @handle; @buf is a locked mutex word, unlocked once waiting */
+#define GSCHED_SEL_CONDWAIT_WORD 12
+#define GSCHED_SEL_MAX		12
 
 /**
  * struct gsched_select_case - one case of a select
@@ -473,7 +484,8 @@ struct gsched_chan_op {
  *		supports poll; -EPERM for one that does not)
  * @dir:	GSCHED_SEL_*
  * @buf:	SEND: the value; RECV: where to store it (0 to discard);
- *		CONDWAIT: the mutex handle; else 0
+ *		CONDWAIT: the mutex handle; *_WORD: the word's address
+ *		(see struct gsched_word_op); else 0
  *
  * The lock and wait cases let one select wait for a lock, a wait group
  * or a cond together with channels: that is how every blocking call gets
@@ -604,6 +616,87 @@ struct gsched_sync_op {
 	__s64 value;
 };
 
+/*
+ * Sync words (ABI 3, GSCHED_FEAT_WORD): Go's zero-value sync.Mutex and
+ * sync.WaitGroup live in the program's own memory, and user space does
+ * the uncontended cases with one atomic instruction; the module is
+ * entered only to wait and to wake, with the word's address. It keeps a
+ * wait queue per (instance, address) while anybody waits, and reads and
+ * updates the word itself under that queue's lock.
+ *
+ * Mutex word, a __u32, 4-byte aligned, 0 = unlocked: user space may only
+ * compare-and-swap 0 -> LOCKED (lock) and LOCKED -> 0 (unlock), and, for
+ * a trylock, a value without LOCKED and STARVING to the same value with
+ * LOCKED (Go's barging TryLock); any other value means "ask the module".
+ * WAITERS is set by the module while tasks wait, STARVING while it hands
+ * the lock from owner to waiter directly (Go's starvation mode): both
+ * keep user space's exact-value CAS failing.
+ */
+#define GSCHED_MUTEX_LOCKED	(1U << 0)
+#define GSCHED_MUTEX_WAITERS	(1U << 1)
+#define GSCHED_MUTEX_STARVING	(1U << 2)
+
+/*
+ * Wait group word, a __u64, 8-byte aligned, 0 = counter 0, nobody
+ * waiting. The counter is the upper 32 bits (0..INT32_MAX); the module
+ * sets WAITERS while tasks wait and WAKING from waking them until the
+ * last has returned. User space may add to the counter with a CAS that
+ * keeps the low bits, unless the new counter is 0 while WAITERS is set,
+ * or it adds to a counter of 0 while WAKING is set: those go to the
+ * module (GSCHED_WORD_ADD).
+ */
+#define GSCHED_WG_WAITERS	(1ULL << 0)
+#define GSCHED_WG_WAKING	(1ULL << 1)
+#define GSCHED_WG_SHIFT		32
+
+/* struct gsched_word_op.op */
+#define GSCHED_WORD_UNLOCK	1 /* mutex unlock: hand over or wake */
+#define GSCHED_WORD_TRYLOCK	2 /* mutex: lock if free, else -EBUSY */
+#define GSCHED_WORD_ADD		3 /* wait group: add @arg, wake at zero */
+#define GSCHED_WORD_OP_MAX	3
+
+/**
+ * struct gsched_word_op - GSCHED_IOC_WORD: the non-blocking word calls
+ * @flags:	in: must be 0
+ * @worker:	in: caller's worker (woken tasks go to its runnext) or
+ *		GSCHED_NO_WORKER
+ * @op:		in: GSCHED_WORD_*
+ * @__pad:	in: must be 0
+ * @addr:	in: the word's address in the caller's memory (a pointer as
+ *		__u64): a mutex word for UNLOCK and TRYLOCK (4-byte
+ *		aligned), a wait group word for ADD (8-byte aligned)
+ * @arg:	in: ADD: the delta; else 0
+ * @__reserved:	in: must be 0
+ * @value:	out: the word as the module left it
+ *
+ * The calls that block (lock, wait, cond wait on a mutex word) are
+ * GSCHED_OP_SELECT cases: GSCHED_SEL_LOCK_WORD, GSCHED_SEL_WGWAIT_WORD,
+ * GSCHED_SEL_CONDWAIT_WORD. Only threads of the process that set the
+ * instance up may name words (-EPERM otherwise): the address is one of
+ * that address space. The word is trusted for nothing but the program's
+ * own semantics: a scribbled word may break that program's locking, never
+ * the module.
+ * Return: 0; -EINVAL for a bad field, a NULL or misaligned address, or a
+ * word in use as the other kind; -EFAULT for an address that is not
+ * writable user memory; -EPERM for an unlock of an unlocked mutex;
+ * -EBUSY (TRYLOCK) when locked; -ERANGE when the counter would leave
+ * 0..INT32_MAX (unchanged); -EBUSY (ADD) for a positive add to a
+ * counter of 0 while woken waiters have not all returned; -EAGAIN when
+ * the word kept changing under the module (retry) or the instance has
+ * too many words with waiters (module parameter max_words).
+ */
+struct gsched_word_op {
+	__u32 flags;
+	__u32 worker;
+	__u32 op;
+	__u32 __pad;
+	__u64 addr;
+	__s64 arg;
+	__u64 __reserved;
+	/* output */
+	__u64 value;
+};
+
 #define GSCHED_CTX_MAKE		1 /* a child of @handle (0: background) */
 #define GSCHED_CTX_CANCEL	2
 #define GSCHED_CTX_INFO		3
@@ -701,5 +794,6 @@ struct gsched_fd_op {
 #define GSCHED_IOC_SYNC		_IOWR(GSCHED_IOC_MAGIC, 0x0b, struct gsched_sync_op)
 #define GSCHED_IOC_CTX		_IOWR(GSCHED_IOC_MAGIC, 0x0c, struct gsched_ctx_op)
 #define GSCHED_IOC_FD		_IOWR(GSCHED_IOC_MAGIC, 0x0d, struct gsched_fd_op)
+#define GSCHED_IOC_WORD		_IOWR(GSCHED_IOC_MAGIC, 0x0e, struct gsched_word_op)
 
 #endif /* _UAPI_GSCHED_H */
