@@ -33,7 +33,7 @@
  *                      increments in all
  *   rwmutex            4 tasks, N operations in all: every tenth a write
  *                      lock+unlock, the others rlock+runlock
- *   wg_fanin           N detached tasks each call gsched_wg_done(); the main
+ *   wg_fanin           N detached tasks each call gsched_wg_done(&()); the main
  *                      task waits (ns per task, spawns included)
  *   ctx_cancel         N tasks blocked in gsched_chan_recv_ctx() on a channel
  *                      nobody sends on; ns from gsched_ctx_cancel() until
@@ -806,14 +806,13 @@ static void bench_mutex_uncontended(void)
 	lock_ok(gsched_mutex_init(&mtx), "gsched_mutex_init");
 	a = ctr_read();
 	for (i = 0; i < n_ops; i++) {
-		lock_ok(gsched_mutex_lock(mtx), "gsched_mutex_lock");
+		lock_ok(gsched_mutex_lock(&mtx), "gsched_mutex_lock");
 		shared_counter++;
-		lock_ok(gsched_mutex_unlock(mtx), "gsched_mutex_unlock");
+		lock_ok(gsched_mutex_unlock(&mtx), "gsched_mutex_unlock");
 	}
 	b = ctr_read();
 	print_row("mutex_uncontended", n_ops, &a, &b);
 	printf("\n");
-	gsched_sync_release(mtx);
 }
 
 static long mutex_incr(void *arg)
@@ -821,9 +820,9 @@ static long mutex_incr(void *arg)
 	long i, n = (long)arg;
 
 	for (i = 0; i < n; i++) {
-		lock_ok(gsched_mutex_lock(mtx), "gsched_mutex_lock");
+		lock_ok(gsched_mutex_lock(&mtx), "gsched_mutex_lock");
 		shared_counter++;
-		lock_ok(gsched_mutex_unlock(mtx), "gsched_mutex_unlock");
+		lock_ok(gsched_mutex_unlock(&mtx), "gsched_mutex_unlock");
 	}
 	return 0;
 }
@@ -846,7 +845,6 @@ static void bench_mutex_contended(void)
 		die("contended counter", -EPROTO);
 	print_row("mutex_contended", n, &a, &b);
 	printf(" tasks=%d\n", LOCK_TASKS);
-	gsched_sync_release(mtx);
 }
 
 /* Every tenth operation of each task writes, the others read. */
@@ -895,7 +893,7 @@ static gsched_wg_t fanin_wg;
 
 static long wg_doner(void *arg)
 {
-	lock_ok(gsched_wg_done(fanin_wg), "gsched_wg_done");
+	lock_ok(gsched_wg_done(&fanin_wg), "gsched_wg_done");
 	return 0;
 }
 
@@ -909,18 +907,17 @@ static void bench_wg_fanin(void)
 
 	lock_ok(gsched_wg_init(&fanin_wg), "gsched_wg_init");
 	a = ctr_read();
-	lock_ok(gsched_wg_add(fanin_wg, n_ops), "gsched_wg_add");
+	lock_ok(gsched_wg_add(&fanin_wg, n_ops), "gsched_wg_add");
 	for (i = 0; i < n_ops; i++) {
 		id = gsched_spawn(wg_doner, NULL);
 		if (id < 0)
 			die("gsched_spawn", id);
 	}
 	t_spawned = now_ns();
-	lock_ok(gsched_wg_wait(fanin_wg), "gsched_wg_wait");
+	lock_ok(gsched_wg_wait(&fanin_wg), "gsched_wg_wait");
 	b = ctr_read();
 	print_row("wg_fanin", n_ops, &a, &b);
 	printf(" spawn_ns=%.0f\n", (double)(t_spawned - a.ns) / n_ops);
-	gsched_sync_release(fanin_wg);
 }
 
 /* ---- ctx_cancel: one cancel ends N blocked receives ---------------------- */
@@ -1214,7 +1211,7 @@ static long echo_client(void *arg)
 			     sizeof(echo_addr));
 	if (ret)
 		die("gsched_connect", ret);
-	lock_ok(gsched_wg_done(echo_connected), "gsched_wg_done");
+	lock_ok(gsched_wg_done(&echo_connected), "gsched_wg_done");
 	ret = gsched_chan_recv(echo_start, &v);
 	if (ret != 0)
 		die("start channel not closed", ret < 0 ? ret : -EPROTO);
@@ -1261,10 +1258,10 @@ static void bench_tcp_echo(void)
 	echo_start = chan_make_ok(0);
 	t0 = now_ns();
 	acc = spawn_ok(echo_acceptor, NULL);
-	lock_ok(gsched_wg_add(echo_connected, ECHO_CONNS), "gsched_wg_add");
+	lock_ok(gsched_wg_add(&echo_connected, ECHO_CONNS), "gsched_wg_add");
 	for (i = 0; i < ECHO_CONNS; i++)
 		ids[i] = spawn_ok(echo_client, (void *)(long)i);
-	lock_ok(gsched_wg_wait(echo_connected), "gsched_wg_wait");
+	lock_ok(gsched_wg_wait(&echo_connected), "gsched_wg_wait");
 	h0 = inst_read("handoffs");
 	a = ctr_read();
 	lock_ok(gsched_chan_close(echo_start), "gsched_chan_close");
@@ -1278,7 +1275,6 @@ static void bench_tcp_echo(void)
 	       inst_read("handoffs") - h0, inst_read("threads"));
 	close(echo_lfd);
 	gsched_chan_release(echo_start);
-	gsched_sync_release(echo_connected);
 }
 
 /* ------------------------------------------------------------------------ */

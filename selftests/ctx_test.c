@@ -530,9 +530,9 @@ static int setup_objects(void)
 	ret |= gsched_rwmutex_init(&rw);
 	ret |= gsched_wg_init(&wg);
 	ret |= gsched_cond_init(&cv);
-	ret |= gsched_mutex_lock(mu);
+	ret |= gsched_mutex_lock(&mu);
 	ret |= gsched_rwmutex_lock(rw);
-	ret |= gsched_wg_add(wg, 1);
+	ret |= gsched_wg_add(&wg, 1);
 	return ret;
 }
 
@@ -553,20 +553,20 @@ static int do_variant(gsched_ctx_t c, int k, long sendval, int *cond_held)
 		sc[1] = GSCHED_SEND(ch_b, &v);
 		return gsched_select_ctx(c, sc, 2, NULL);
 	case V_LOCK:
-		return gsched_mutex_lock_ctx(c, mu);
+		return gsched_mutex_lock_ctx(c, &mu);
 	case V_RLOCK:
 		return gsched_rwmutex_rlock_ctx(c, rw);
 	case V_WLOCK:
 		return gsched_rwmutex_lock_ctx(c, rw);
 	case V_WGWAIT:
-		return gsched_wg_wait_ctx(c, wg);
+		return gsched_wg_wait_ctx(c, &wg);
 	case V_CONDWAIT:
-		if (gsched_mutex_lock(cmu))
+		if (gsched_mutex_lock(&cmu))
 			return -1000;
-		r = gsched_cond_wait_ctx(c, cv, cmu);
+		r = gsched_cond_wait_ctx(c, cv, &cmu);
 		/* held again on every return: only its holder can unlock */
-		if (gsched_mutex_trylock(cmu) == -EBUSY &&
-		    gsched_mutex_unlock(cmu) == 0)
+		if (gsched_mutex_trylock(&cmu) == -EBUSY &&
+		    gsched_mutex_unlock(&cmu) == 0)
 			(*cond_held)++;
 		return r;
 	case V_SLEEP:
@@ -600,20 +600,20 @@ static void check_objects_untouched(void)
 	T_EQ(-EAGAIN, gsched_chan_trysend(ch_a, &v));
 	T_EQ(-EAGAIN, gsched_chan_tryrecv(ch_b, &v));
 	/* the mutex was not handed to a cancelled waiter */
-	T_EQ(-EBUSY, gsched_mutex_trylock(mu));
-	T_EQ(0, gsched_mutex_unlock(mu));
-	T_EQ(0, gsched_mutex_trylock(mu));
-	T_EQ(0, gsched_mutex_unlock(mu));
-	T_EQ(0, gsched_mutex_trylock(cmu));
-	T_EQ(0, gsched_mutex_unlock(cmu));
+	T_EQ(-EBUSY, gsched_mutex_trylock(&mu));
+	T_EQ(0, gsched_mutex_unlock(&mu));
+	T_EQ(0, gsched_mutex_trylock(&mu));
+	T_EQ(0, gsched_mutex_unlock(&mu));
+	T_EQ(0, gsched_mutex_trylock(&cmu));
+	T_EQ(0, gsched_mutex_unlock(&cmu));
 	/* nor the rwmutex to a cancelled reader or writer */
 	T_EQ(0, gsched_rwmutex_unlock(rw));
 	T_EQ(0, gsched_rwmutex_trylock(rw));
 	T_EQ(0, gsched_rwmutex_unlock(rw));
 	/* cancelled wait group waiters do not count as woken (-EBUSY) */
-	T_EQ(0, gsched_wg_done(wg));
-	T_EQ(0, gsched_wg_add(wg, 1));
-	T_EQ(0, gsched_wg_done(wg));
+	T_EQ(0, gsched_wg_done(&wg));
+	T_EQ(0, gsched_wg_add(&wg, 1));
+	T_EQ(0, gsched_wg_done(&wg));
 }
 
 static int variant_results[2][V_NKINDS], variant_cond_held[2];
@@ -699,14 +699,14 @@ static long variants_ok_main(void *arg)
 	v = 0;
 	T_EQ(1, gsched_chan_recv_ctx(c, b, &v));
 	T_EQ(3, v);
-	T_EQ(0, gsched_mutex_lock_ctx(c, mu));
-	T_EQ(-EBUSY, gsched_mutex_trylock(mu));
-	T_EQ(0, gsched_mutex_unlock(mu));
+	T_EQ(0, gsched_mutex_lock_ctx(c, &mu));
+	T_EQ(-EBUSY, gsched_mutex_trylock(&mu));
+	T_EQ(0, gsched_mutex_unlock(&mu));
 	T_EQ(0, gsched_rwmutex_rlock_ctx(c, rw));
 	T_EQ(0, gsched_rwmutex_runlock(rw));
 	T_EQ(0, gsched_rwmutex_lock_ctx(c, rw));
 	T_EQ(0, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_wg_wait_ctx(c, wg));
+	T_EQ(0, gsched_wg_wait_ctx(c, &wg));
 	T_EQ(0, gsched_sleep_ctx(c, MS));
 	T_EQ(0, gsched_chan_close(b));
 	T_EQ(0, gsched_chan_recv_ctx(c, b, &v));	/* closed: ok false */
@@ -929,7 +929,7 @@ static long ct_mutex_task(void *arg)
 		if (gsched_ctx_with_timeout(&c, NULL,
 					    (xorshift(&seed) % 300) * 1000))
 			return -1;
-		r = gsched_mutex_lock_ctx(c, mu);
+		r = gsched_mutex_lock_ctx(c, &mu);
 		ct_result(r);
 		if (!r) {
 			if (atomic_fetch_add(&ct_inside, 1))
@@ -938,7 +938,7 @@ static long ct_mutex_task(void *arg)
 			if (xorshift(&seed) % 4 == 0)
 				gsched_yield();
 			atomic_fetch_sub(&ct_inside, 1);
-			if (gsched_mutex_unlock(mu))
+			if (gsched_mutex_unlock(&mu))
 				return -2;
 		}
 		gsched_ctx_free(c);
@@ -994,7 +994,7 @@ static long ct_main(void *arg)
 	for (i = 0; i < NCT; i++)
 		T_EQ(0, join_val(ids[i]));
 	/* nothing left locked or handed to a task that gave up */
-	T_EQ(0, gsched_mutex_trylock(mu));
+	T_EQ(0, gsched_mutex_trylock(&mu));
 	T_EQ(0, gsched_rwmutex_trylock(rw));
 	return 0;
 }

@@ -1184,7 +1184,7 @@ static long echo_client(void *arg)
 	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	T_GE(0, s);
 	T_EQ(0, gsched_connect(s, (struct sockaddr *)&E.addr, sizeof(E.addr)));
-	gsched_wg_done(E.connected);
+	gsched_wg_done(&E.connected);
 	/* every client is connected before any talks: 1,000 at once */
 	T_EQ(0, gsched_chan_recv(E.go, NULL));
 	for (round = 0; round < ECHO_ROUNDS; round++) {
@@ -1206,7 +1206,7 @@ static long echo_client(void *arg)
 	T_EQ(0, shutdown(s, SHUT_WR));
 	T_EQ(0, gsched_read(s, in, 1));
 	T_EQ(0, gsched_fd_close(s));
-	gsched_wg_done(E.done);
+	gsched_wg_done(&E.done);
 	return 0;
 }
 
@@ -1247,21 +1247,21 @@ static long echo_main(void *arg)
 	T_EQ(0, listen(E.lfd, 4096));
 	T_EQ(0, gsched_wg_init(&E.connected));
 	T_EQ(0, gsched_wg_init(&E.done));
-	T_EQ(0, gsched_wg_add(E.connected, echo_clients));
-	T_EQ(0, gsched_wg_add(E.done, echo_clients));
+	T_EQ(0, gsched_wg_add(&E.connected, echo_clients));
+	T_EQ(0, gsched_wg_add(&E.done, echo_clients));
 	T_EQ(0, gsched_chan_make(&E.go, 0, 0));
 	atomic_store(&E.sampling, 1);
 	sid = spawn_j(echo_sampler, NULL);
 	T_GE(1, gsched_spawn(echo_acceptor, NULL));
 	for (i = 0; i < echo_clients; i++)
 		T_GE(1, gsched_spawn(echo_client, (void *)(intptr_t)i));
-	T_EQ(0, gsched_wg_wait(E.connected));
+	T_EQ(0, gsched_wg_wait(&E.connected));
 	echo_sample(inst);
 	/* clients parked on go, server tasks on their sockets: all tasks */
 	T_GE(echo_clients + 1, gs_sysfs_inst(inst, "tasks"));
 	t0 = now_ns();
 	T_EQ(0, gsched_chan_close(E.go));
-	T_EQ(0, gsched_wg_wait(E.done));
+	T_EQ(0, gsched_wg_wait(&E.done));
 	ns = now_ns() - t0;
 	atomic_store(&E.sampling, 0);
 	join_ok(sid);

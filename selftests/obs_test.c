@@ -764,7 +764,7 @@ static long wl_locker(void *arg)
 	long i, me = (long)arg;
 
 	for (i = 0; i < WL_ROUNDS; i++) {
-		if (gsched_mutex_lock(wl_mu)) {
+		if (gsched_mutex_lock(&wl_mu)) {
 			atomic_fetch_add(&wl_fail, 1);
 			return 1;
 		}
@@ -772,7 +772,7 @@ static long wl_locker(void *arg)
 		 * starvation threshold, so unlocks hand the lock over
 		 */
 		gsched_sleep((i + me) % 4 ? 200000 : 2 * MS);
-		gsched_mutex_unlock(wl_mu);
+		gsched_mutex_unlock(&wl_mu);
 	}
 	return 0;
 }
@@ -805,7 +805,6 @@ static long wl_sync_main(void *arg)
 	for (i = 0; i < WL_LOCKERS; i++)
 		if (ids[i] < 0 || gsched_join(ids[i], NULL))
 			return 1;
-	gsched_sync_release(wl_mu);
 	return n != WL_CANCELS + WL_TIMEOUTS || atomic_load(&wl_fail);
 }
 

@@ -1262,7 +1262,7 @@ static long pinger(void *arg)
 		    gsched_chan_recv(p->pong, &v) != 1 || v != i + 1)
 			atomic_fetch_add(&stress_bad, 1);
 	}
-	gsched_wg_done(stress_wg);
+	gsched_wg_done(&stress_wg);
 	return 0;
 }
 
@@ -1278,7 +1278,7 @@ static long ponger(void *arg)
 		if (gsched_chan_send(p->pong, &v))
 			atomic_fetch_add(&stress_bad, 1);
 	}
-	gsched_wg_done(stress_wg);
+	gsched_wg_done(&stress_wg);
 	return 0;
 }
 
@@ -1294,7 +1294,7 @@ static long mixed(void *arg)
 
 	if (!f || gsched_chan_make(&ch, sizeof(unsigned long), 16)) {
 		atomic_fetch_add(&stress_bad, 1000);
-		gsched_wg_done(stress_wg);
+		gsched_wg_done(&stress_wg);
 		return 0;
 	}
 	for (r = 0; r < (unsigned long)mixed_rounds; r++) {
@@ -1322,10 +1322,10 @@ static long mixed(void *arg)
 		if (gsched_self() != id || p[sz - 1] != (char)(r & 0x7f))
 			bad++;
 		free(p);
-		if (gsched_mutex_lock(stress_mu))
+		if (gsched_mutex_lock(&stress_mu))
 			bad++;
 		stress_shared++;
-		if (gsched_mutex_unlock(stress_mu))
+		if (gsched_mutex_unlock(&stress_mu))
 			bad++;
 		if (!(r % 64))
 			gsched_yield();
@@ -1333,7 +1333,7 @@ static long mixed(void *arg)
 	fclose(f);
 	gsched_chan_release(ch);
 	atomic_fetch_add(&stress_bad, bad);
-	gsched_wg_done(stress_wg);
+	gsched_wg_done(&stress_wg);
 	return 0;
 }
 
@@ -1352,7 +1352,7 @@ static long churn(void *arg)
 	for (i = 0; i < NCHURN; i++)
 		if (ids[i] <= 0 || gsched_join(ids[i], &v) || v != 2 * i)
 			atomic_fetch_add(&stress_bad, 1);
-	gsched_wg_done(stress_wg);
+	gsched_wg_done(&stress_wg);
 	return 0;
 }
 
@@ -1401,10 +1401,10 @@ static long stress_main(void *arg)
 	int spin_ids[2];
 
 	if (gsched_wg_init(&stress_wg) || gsched_mutex_init(&stress_mu) ||
-	    gsched_wg_add(stress_wg, 2 * NPAIRS + NMIXED + 1) ||
+	    gsched_wg_add(&stress_wg, 2 * NPAIRS + NMIXED + 1) ||
 	    stress_spawn_all(false, spin_ids))
 		return -1;
-	if (gsched_wg_wait(stress_wg))
+	if (gsched_wg_wait(&stress_wg))
 		return -2;
 	atomic_store(&spin_stop, 1);
 	if (gsched_join(spin_ids[0], NULL) || gsched_join(spin_ids[1], NULL))

@@ -59,18 +59,18 @@ static int inst_id, main_id;
 
 static long lock_m(void *arg)
 {
-	return gsched_mutex_lock(m) ? -1 : 0;
+	return gsched_mutex_lock(&m) ? -1 : 0;
 }
 
 /* ==== early return without Unlock: the next Lock blocks forever ==== */
 
 static long early_return(void *arg)
 {
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
 	if (arg)		/* an error path that forgets the unlock */
 		return 1;
-	gsched_mutex_unlock(m);
+	gsched_mutex_unlock(&m);
 	return 0;
 }
 
@@ -83,8 +83,8 @@ static long early_return_main(void *arg)
 	T_EQ(0, gsched_mutex_init(&m));
 	id = spawn_j(early_return, (void *)1);
 	T_EQ(1, join_val(id));
-	T_EQ(-EBUSY, gsched_mutex_trylock(m));
-	gsched_mutex_lock(m);		/* never returns */
+	T_EQ(-EBUSY, gsched_mutex_trylock(&m));
+	gsched_mutex_lock(&m);		/* never returns */
 	t_fail(__LINE__, "lock returned", 0, 1);
 	return 0;
 }
@@ -244,12 +244,12 @@ TEST(recursive_rlock_pending_writer_deadlocks)
 static long double_unlock_main(void *arg)
 {
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(-EPERM, gsched_mutex_unlock(m));
-	T_EQ(0, gsched_mutex_lock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
-	T_EQ(-EPERM, gsched_mutex_unlock(m));		/* double unlock */
-	T_EQ(0, gsched_mutex_trylock(m));		/* still usable */
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(-EPERM, gsched_mutex_unlock(&m));
+	T_EQ(0, gsched_mutex_lock(&m));
+	T_EQ(0, gsched_mutex_unlock(&m));
+	T_EQ(-EPERM, gsched_mutex_unlock(&m));		/* double unlock */
+	T_EQ(0, gsched_mutex_trylock(&m));		/* still usable */
+	T_EQ(0, gsched_mutex_unlock(&m));
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(-EPERM, gsched_rwmutex_runlock(rw));
@@ -269,7 +269,6 @@ static long double_unlock_main(void *arg)
 	/* nothing leaked: a writer gets in */
 	T_EQ(0, gsched_rwmutex_trylock(rw));
 	T_EQ(0, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_sync_release(m));
 	T_EQ(0, gsched_sync_release(rw));
 	return 0;
 }
@@ -292,10 +291,10 @@ static int barge_trylock = -1, handoff_trylock = -1;
 
 static long starved_victim(void *arg)
 {
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
 	atomic_store(&victim_got, 1);
-	return gsched_mutex_unlock(m) ? -2 : 0;
+	return gsched_mutex_unlock(&m) ? -2 : 0;
 }
 
 static long starvation_handoff_main(void *arg)
@@ -303,28 +302,28 @@ static long starvation_handoff_main(void *arg)
 	int v;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	v = spawn_j(starved_victim, NULL);
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(v));
 	T_EQ(0, gsched_sleep(3 * MS));	/* the victim waits > 1 ms */
 	/* normal mode: unlock wakes the victim, but we barge back in */
-	T_EQ(0, gsched_mutex_unlock(m));
-	barge_trylock = gsched_mutex_trylock(m);
+	T_EQ(0, gsched_mutex_unlock(&m));
+	barge_trylock = gsched_mutex_trylock(&m);
 	/* the victim runs, loses, sees it waited > 1 ms: starvation */
 	gsched_yield();
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(v));
 	T_EQ(0, atomic_load(&victim_got));
 	/* starvation mode: unlock hands the lock over; no barging */
-	T_EQ(0, gsched_mutex_unlock(m));
-	handoff_trylock = gsched_mutex_trylock(m);
+	T_EQ(0, gsched_mutex_unlock(&m));
+	handoff_trylock = gsched_mutex_trylock(&m);
 	T_EQ(0, atomic_load(&victim_got));
 	if (!handoff_trylock)		/* barged: let the victim in */
-		gsched_mutex_unlock(m);
+		gsched_mutex_unlock(&m);
 	T_EQ(0, join_val(v));
 	T_EQ(1, atomic_load(&victim_got));
 	/* back to normal: the victim was the last waiter */
-	T_EQ(0, gsched_mutex_trylock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, gsched_mutex_trylock(&m));
+	T_EQ(0, gsched_mutex_unlock(&m));
 	return 0;
 }
 
@@ -354,12 +353,12 @@ static long hammerer(void *arg)
 
 	while (!atomic_load(&hammer_stop) &&
 	       atomic_load(&hammer_iters[i]) < HAMMER_CAP) {
-		if (gsched_mutex_lock(m))
+		if (gsched_mutex_lock(&m))
 			return -1;
 		atomic_fetch_add(&hammer_iters[i], 1);
 		gsched_sleep(200000);	/* inside the critical section */
 		gsched_yield();
-		if (gsched_mutex_unlock(m))
+		if (gsched_mutex_unlock(&m))
 			return -2;
 	}
 	return 0;
@@ -369,7 +368,7 @@ static long hammered_victim(void *arg)
 {
 	uint64_t t0 = now_ns();
 
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
 	victim_wait_ns = (long)(now_ns() - t0);
 	victim_iters = atomic_load(&hammer_iters[0]) +
@@ -377,7 +376,7 @@ static long hammered_victim(void *arg)
 	victim_in_time = atomic_load(&hammer_iters[0]) < HAMMER_CAP &&
 			 atomic_load(&hammer_iters[1]) < HAMMER_CAP;
 	atomic_store(&hammer_stop, 1);
-	return gsched_mutex_unlock(m) ? -2 : 0;
+	return gsched_mutex_unlock(&m) ? -2 : 0;
 }
 
 static long hammer_main(void *arg)
@@ -413,10 +412,10 @@ static atomic_int nfifo;
 
 static long fifo_waiter(void *arg)
 {
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
 	fifo_order[atomic_fetch_add(&nfifo, 1)] = *(const char *)arg;
-	return gsched_mutex_unlock(m) ? -2 : 0;
+	return gsched_mutex_unlock(&m) ? -2 : 0;
 }
 
 static long fifo_main(void *arg)
@@ -425,12 +424,12 @@ static long fifo_main(void *arg)
 	int ids[4], i;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	for (i = 0; i < 4; i++) {
 		ids[i] = spawn_j(fifo_waiter, (void *)names[i]);
 		T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(ids[i]));
 	}
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, gsched_mutex_unlock(&m));
 	for (i = 0; i < 4; i++)
 		T_EQ(0, join_val(ids[i]));
 	return 0;
@@ -447,17 +446,17 @@ static long requeue_main(void *arg)
 	int a, b;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	a = spawn_j(fifo_waiter, "a");
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(a));
 	b = spawn_j(fifo_waiter, "b");
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(b));
-	T_EQ(0, gsched_mutex_unlock(m));	/* wakes a */
-	T_EQ(0, gsched_mutex_trylock(m));	/* and barges in first */
+	T_EQ(0, gsched_mutex_unlock(&m));	/* wakes a */
+	T_EQ(0, gsched_mutex_trylock(&m));	/* and barges in first */
 	gsched_yield();				/* a runs, loses, requeues */
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(a));
 	T_EQ(0, atomic_load(&nfifo));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, gsched_mutex_unlock(&m));
 	T_EQ(0, join_val(a));
 	T_EQ(0, join_val(b));
 	return 0;
@@ -473,17 +472,17 @@ TEST(mutex_woken_waiter_requeued_at_front)
 
 static long unlock_m(void *arg)
 {
-	return gsched_mutex_unlock(m);
+	return gsched_mutex_unlock(&m);
 }
 
 static atomic_int waiter_got;
 
 static long other_unlock_waiter(void *arg)
 {
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
 	atomic_store(&waiter_got, 1);
-	return gsched_mutex_unlock(m) ? -2 : 0;
+	return gsched_mutex_unlock(&m) ? -2 : 0;
 }
 
 static long other_unlock_main(void *arg)
@@ -491,9 +490,9 @@ static long other_unlock_main(void *arg)
 	int w;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	T_EQ(0, join_val(spawn_j(unlock_m, NULL)));
-	T_EQ(0, gsched_mutex_trylock(m));	/* it really was unlocked */
+	T_EQ(0, gsched_mutex_trylock(&m));	/* it really was unlocked */
 	/* a waiter gets the lock when a third task unlocks it */
 	w = spawn_j(other_unlock_waiter, NULL);
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(w));
@@ -569,7 +568,7 @@ TEST(once_failed_fn_not_rerun)
 
 static long wg_waiter(void *arg)
 {
-	return gsched_wg_wait(wg);
+	return gsched_wg_wait(&wg);
 }
 
 static long wg_reuse_main(void *arg)
@@ -577,11 +576,11 @@ static long wg_reuse_main(void *arg)
 	int w;
 
 	T_EQ(0, gsched_wg_init(&wg));
-	T_EQ(-ERANGE, gsched_wg_add(wg, -1));
-	T_EQ(0, gsched_wg_wait(wg));		/* counter 0: at once */
-	T_EQ(0, gsched_wg_add(wg, 2));
-	T_EQ(-ERANGE, gsched_wg_add(wg, -3));	/* unchanged: still 2 */
-	T_EQ(0, gsched_wg_done(wg));		/* 1 */
+	T_EQ(-ERANGE, gsched_wg_add(&wg, -1));
+	T_EQ(0, gsched_wg_wait(&wg));		/* counter 0: at once */
+	T_EQ(0, gsched_wg_add(&wg, 2));
+	T_EQ(-ERANGE, gsched_wg_add(&wg, -3));	/* unchanged: still 2 */
+	T_EQ(0, gsched_wg_done(&wg));		/* 1 */
 	w = spawn_j(wg_waiter, NULL);
 	T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked_sleeping(w));
 	/*
@@ -589,19 +588,19 @@ static long wg_reuse_main(void *arg)
 	 * Wait has not returned: Go's "WaitGroup is reused before previous
 	 * Wait has returned".
 	 */
-	T_EQ(0, gsched_wg_done(wg));		/* 0: wakes the waiter */
-	T_EQ(-EBUSY, gsched_wg_add(wg, 1));
-	T_EQ(-ERANGE, gsched_wg_done(wg));	/* still 0 */
+	T_EQ(0, gsched_wg_done(&wg));		/* 0: wakes the waiter */
+	T_EQ(-EBUSY, gsched_wg_add(&wg, 1));
+	T_EQ(-ERANGE, gsched_wg_done(&wg));	/* still 0 */
 	T_EQ(0, join_val(w));
 	/* the wait returned: reuse is fine now */
-	T_EQ(0, gsched_wg_add(wg, 1));
-	T_EQ(0, gsched_wg_done(wg));
-	/* overflow is out of range too */
-	T_EQ(0, gsched_wg_add(wg, INT64_MAX));
-	T_EQ(-ERANGE, gsched_wg_add(wg, 1));
-	T_EQ(0, gsched_wg_add(wg, -INT64_MAX));
-	T_EQ(0, gsched_wg_wait(wg));
-	T_EQ(0, gsched_sync_release(wg));
+	T_EQ(0, gsched_wg_add(&wg, 1));
+	T_EQ(0, gsched_wg_done(&wg));
+	/* the counter is an int32, as Go's: beyond is out of range too */
+	T_EQ(-ERANGE, gsched_wg_add(&wg, INT64_MAX));
+	T_EQ(0, gsched_wg_add(&wg, INT32_MAX));
+	T_EQ(-ERANGE, gsched_wg_add(&wg, 1));
+	T_EQ(0, gsched_wg_add(&wg, -INT32_MAX));
+	T_EQ(0, gsched_wg_wait(&wg));
 	return 0;
 }
 
@@ -620,8 +619,8 @@ static long lost_broadcast_main(void *arg)
 	T_EQ(0, gsched_cond_init(&cv));
 	T_EQ(0, gsched_cond_broadcast(cv));
 	T_EQ(0, gsched_cond_signal(cv));
-	T_EQ(0, gsched_mutex_lock(m));
-	gsched_cond_wait(cv, m);		/* nothing remembered */
+	T_EQ(0, gsched_mutex_lock(&m));
+	gsched_cond_wait(cv, &m);		/* nothing remembered */
 	t_fail(__LINE__, "cond wait returned", 0, 1);
 	return 0;
 }
@@ -653,11 +652,11 @@ static long contender(void *arg)
 	int i;
 
 	for (i = 0; i < increments; i++) {
-		if (gsched_mutex_lock(m))
+		if (gsched_mutex_lock(&m))
 			return -1;
 		v = counter;		/* a torn update shows as a lost one */
 		counter = v + 1;
-		if (gsched_mutex_unlock(m))
+		if (gsched_mutex_unlock(&m))
 			return -2;
 	}
 	return 0;
@@ -674,7 +673,7 @@ static long contention_main(void *arg)
 	}
 	for (i = 0; i < CONTENDERS; i++)
 		T_EQ(0, join_val(contender_ids[i]));
-	T_EQ(-EPERM, gsched_mutex_unlock(m));	/* left unlocked */
+	T_EQ(-EPERM, gsched_mutex_unlock(&m));	/* left unlocked */
 	return 0;
 }
 
@@ -708,11 +707,11 @@ static long trylock_main(void *arg)
 	int w;
 
 	T_EQ(0, gsched_mutex_init(&m));
-	T_EQ(0, gsched_mutex_trylock(m));
-	T_EQ(-EBUSY, gsched_mutex_trylock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
-	T_EQ(0, gsched_mutex_trylock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, gsched_mutex_trylock(&m));
+	T_EQ(-EBUSY, gsched_mutex_trylock(&m));
+	T_EQ(0, gsched_mutex_unlock(&m));
+	T_EQ(0, gsched_mutex_trylock(&m));
+	T_EQ(0, gsched_mutex_unlock(&m));
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	/* readers share; a writer cannot get in */
@@ -752,19 +751,19 @@ static atomic_int cond_woken, cond_inside, cond_overlap, cond_held;
 
 static long cond_waiter(void *arg)
 {
-	if (gsched_mutex_lock(m))
+	if (gsched_mutex_lock(&m))
 		return -1;
-	if (gsched_cond_wait(cv, m))
+	if (gsched_cond_wait(cv, &m))
 		return -2;
 	atomic_fetch_add(&cond_woken, 1);
 	if (atomic_fetch_add(&cond_inside, 1) != 0)
 		atomic_fetch_add(&cond_overlap, 1);
 	/* cond_wait returned with the mutex locked again */
-	if (gsched_mutex_trylock(m) == -EBUSY)
+	if (gsched_mutex_trylock(&m) == -EBUSY)
 		atomic_fetch_add(&cond_held, 1);
 	gsched_yield();
 	atomic_fetch_sub(&cond_inside, 1);
-	return gsched_mutex_unlock(m) ? -3 : 0;
+	return gsched_mutex_unlock(&m) ? -3 : 0;
 }
 
 static int count_sr(const int *ids, int n, int sr)
@@ -837,21 +836,21 @@ static long wg_many_main(void *arg)
 	int ids[NWG], i;
 
 	T_EQ(0, gsched_wg_init(&wg));
-	T_EQ(0, gsched_wg_add(wg, 2));
+	T_EQ(0, gsched_wg_add(&wg, 2));
 	for (i = 0; i < NWG; i++) {
 		ids[i] = spawn_j(wg_waiter, NULL);
 		T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked_sleeping(ids[i]));
 	}
-	T_EQ(0, gsched_wg_done(wg));
+	T_EQ(0, gsched_wg_done(&wg));
 	gsched_sleep(5 * MS);
 	T_EQ(NWG, count_sr(ids, NWG, WAITING(GSCHED_WAIT_WAITGROUP)));
-	T_EQ(0, gsched_wg_done(wg));
+	T_EQ(0, gsched_wg_done(&wg));
 	for (i = 0; i < NWG; i++)
 		T_EQ(0, join_val(ids[i]));
 	/* every wait returned: the group can be reused */
-	T_EQ(0, gsched_wg_add(wg, 1));
-	T_EQ(0, gsched_wg_done(wg));
-	T_EQ(0, gsched_wg_wait(wg));
+	T_EQ(0, gsched_wg_add(&wg, 1));
+	T_EQ(0, gsched_wg_done(&wg));
+	T_EQ(0, gsched_wg_wait(&wg));
 	return 0;
 }
 
@@ -864,9 +863,9 @@ TEST(waitgroup_many_waiters)
 
 static long cond_wait_m2(void *arg)
 {
-	if (gsched_mutex_lock(m2))
+	if (gsched_mutex_lock(&m2))
 		return -1;
-	gsched_cond_wait(cv, m2);
+	gsched_cond_wait(cv, &m2);
 	return 0;
 }
 
@@ -893,9 +892,9 @@ static long deadlock_reasons_main(void *arg)
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_wg_init(&wg));
 	T_EQ(0, gsched_cond_init(&cv));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	T_EQ(0, gsched_rwmutex_lock(rw));
-	T_EQ(0, gsched_wg_add(wg, 1));
+	T_EQ(0, gsched_wg_add(&wg, 1));
 	dl_ids[0] = spawn_j(lock_m, NULL);
 	dl_ids[1] = spawn_j(wg_waiter, NULL);
 	dl_ids[2] = spawn_j(cond_wait_m2, NULL);
@@ -983,9 +982,9 @@ static long release_while_waited_main(void *arg)
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_wg_init(&wg));
 	T_EQ(0, gsched_cond_init(&cv));
-	T_EQ(0, gsched_mutex_lock(m));
+	T_EQ(0, gsched_mutex_lock(&m));
 	T_EQ(0, gsched_rwmutex_lock(rw));
-	T_EQ(0, gsched_wg_add(wg, 1));
+	T_EQ(0, gsched_wg_add(&wg, 1));
 	ids[0] = spawn_j(lock_m, NULL);
 	ids[1] = spawn_j(wg_waiter, NULL);
 	ids[2] = spawn_j(cond_wait_m2, NULL);
@@ -993,15 +992,10 @@ static long release_while_waited_main(void *arg)
 	for (i = 0; i < 4; i++)
 		T_GT(0, wait_blocked_sleeping(ids[i]));
 	/* the handles go; the waiters keep the objects alive */
-	T_EQ(0, gsched_sync_release(m));
-	T_EQ(0, gsched_sync_release(wg));
 	T_EQ(0, gsched_sync_release(cv));
 	T_EQ(0, gsched_sync_release(rw));
-	T_EQ(-EBADF, gsched_mutex_unlock(m));
-	T_EQ(-EBADF, gsched_wg_done(wg));
 	T_EQ(-EBADF, gsched_cond_broadcast(cv));
 	T_EQ(-EBADF, gsched_rwmutex_unlock(rw));
-	T_EQ(-EBADF, gsched_mutex_lock(m));
 	for (i = 0; i < 4; i++)
 		T_EQ(WAITING(i == 0 ? GSCHED_WAIT_MUTEX :
 			     i == 1 ? GSCHED_WAIT_WAITGROUP :
@@ -1017,6 +1011,40 @@ TEST(release_while_waited)
 
 /* ==== sync cases in select: bad cases, default and timeout ==== */
 
+/* The GSCHED_0.2 kernel handle mutex and wait group, through the ioctls. */
+static int ksync(uint32_t op, uint32_t h, int64_t arg, uint32_t *out)
+{
+	struct gsched_sync_op o = { .worker = GSCHED_NO_WORKER, .op = op,
+				    .handle = h, .arg = arg };
+	int ret = ioctl(gsched_fd(), GSCHED_IOC_SYNC, &o) ? -errno : 0;
+
+	if (!ret && out)
+		*out = o.handle;
+	return ret;
+}
+
+static int kmake(uint32_t kind, uint32_t *h)
+{
+	return ksync(GSCHED_SYNC_MAKE, 0, kind, h);
+}
+
+static int ktrylock(uint32_t h)
+{
+	return ksync(GSCHED_SYNC_TRYLOCK, h, 0, NULL);
+}
+
+static int kunlock(uint32_t h)
+{
+	return ksync(GSCHED_SYNC_UNLOCK, h, 0, NULL);
+}
+
+static int klock(uint32_t h)
+{
+	struct gsched_select_case c = { .handle = h, .dir = GSCHED_SEL_LOCK };
+
+	return gsched_select(&c, 1, 0, 0, NULL);
+}
+
 static int sel1(uint32_t h, uint32_t dir, uint64_t buf, unsigned int flags,
 		uint64_t timeout)
 {
@@ -1030,57 +1058,59 @@ static long select_cases_main(void *arg)
 	struct gsched_select_case two[2];
 	gsched_chan_t ch;
 	gsched_cond_t cv2;
+	uint32_t km, kwg;	/* the kernel handle objects behind the cases */
 	long v = 7;
 
-	T_EQ(0, gsched_mutex_init(&m));
+	T_EQ(0, kmake(GSCHED_SYNC_MUTEX, &km));
+	T_EQ(0, kmake(GSCHED_SYNC_WAITGROUP, &kwg));
 	T_EQ(0, gsched_rwmutex_init(&rw));
-	T_EQ(0, gsched_wg_init(&wg));
 	T_EQ(0, gsched_cond_init(&cv));
 	T_EQ(0, gsched_cond_init(&cv2));
 	T_EQ(0, gsched_chan_make(&ch, sizeof(long), 1));
 
 	/* a case on an object of the wrong kind */
-	T_EQ(-EINVAL, sel1(wg, GSCHED_SEL_LOCK, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(kwg, GSCHED_SEL_LOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(rw, GSCHED_SEL_LOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(ch, GSCHED_SEL_LOCK, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_RLOCK, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_WLOCK, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_RLOCK, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_WLOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_WGWAIT, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_CONDWAIT, m, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_RECV, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_SEND, (uintptr_t)&v, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_CONDWAIT, km, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_RECV, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_SEND, (uintptr_t)&v, 0, 0));
 	/* forged handles */
 	T_EQ(-EBADF, sel1(0x7ffffff0, GSCHED_SEL_LOCK, 0, 0, 0));
 	T_EQ(-EBADF, sel1(0x7ffffff0, GSCHED_SEL_WGWAIT, 0, 0, 0));
 	/* bad directions */
-	T_EQ(-EINVAL, sel1(m, 0, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_MAX + 1, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(km, 0, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_MAX + 1, 0, 0, 0));
 	/* buf only belongs to CONDWAIT (the mutex) among sync cases */
-	T_EQ(-EINVAL, sel1(m, GSCHED_SEL_LOCK, 1, 0, 0));
-	T_EQ(-EINVAL, sel1(rw, GSCHED_SEL_RLOCK, m, 0, 0));
-	T_EQ(-EINVAL, sel1(wg, GSCHED_SEL_WGWAIT, (uintptr_t)&v, 0, 0));
+	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_LOCK, 1, 0, 0));
+	T_EQ(-EINVAL, sel1(rw, GSCHED_SEL_RLOCK, km, 0, 0));
+	T_EQ(-EINVAL, sel1(kwg, GSCHED_SEL_WGWAIT, (uintptr_t)&v, 0, 0));
 
 	/* CONDWAIT: buf must name a mutex; one CONDWAIT per select */
-	T_EQ(0, gsched_mutex_lock(m));
-	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, wg, 0, 0));
+	T_EQ(0, klock(km));
+	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, kwg, 0, 0));
 	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, rw, 0, 0));
 	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, ch, 0, 0));
 	T_EQ(-EBADF, sel1(cv, GSCHED_SEL_CONDWAIT, 0x7ffffff0, 0, 0));
-	two[0] = (struct gsched_select_case){ cv, GSCHED_SEL_CONDWAIT, m };
-	two[1] = (struct gsched_select_case){ cv2, GSCHED_SEL_CONDWAIT, m };
+	two[0] = (struct gsched_select_case){ cv, GSCHED_SEL_CONDWAIT, km };
+	two[1] = (struct gsched_select_case){ cv2, GSCHED_SEL_CONDWAIT, km };
 	T_EQ(-EINVAL, gsched_select(two, 2, 0, 0, NULL));
 	two[1] = two[0];
 	T_EQ(-EINVAL, gsched_select(two, 2, 0, 0, NULL));
-	T_EQ(-EINVAL, gsched_cond_wait(cv, wg));
+	/* a word mutex that is not locked: refused, as Go's fatal error */
+	T_EQ(-EPERM, gsched_cond_wait(cv, &m2));
 	/* a refused cond wait unlocked nothing */
-	T_EQ(-EBUSY, gsched_mutex_trylock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(-EBUSY, ktrylock(km));
+	T_EQ(0, kunlock(km));
 
 	/* good cases with default */
-	T_EQ(0, sel1(m, GSCHED_SEL_LOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(-EAGAIN, sel1(m, GSCHED_SEL_LOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(0, gsched_mutex_unlock(m));
-	T_EQ(0, sel1(wg, GSCHED_SEL_WGWAIT, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(0, sel1(km, GSCHED_SEL_LOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(-EAGAIN, sel1(km, GSCHED_SEL_LOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(0, kunlock(km));
+	T_EQ(0, sel1(kwg, GSCHED_SEL_WGWAIT, 0, GSCHED_SELECT_DEFAULT, 0));
 	T_EQ(0, sel1(rw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
 	T_EQ(-EAGAIN, sel1(rw, GSCHED_SEL_WLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
 	T_EQ(0, gsched_rwmutex_runlock(rw));
@@ -1088,21 +1118,21 @@ static long select_cases_main(void *arg)
 	T_EQ(-EAGAIN, sel1(rw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
 	T_EQ(0, gsched_rwmutex_unlock(rw));
 	/* a cond wait with a timeout: the mutex is unlocked either way */
-	T_EQ(0, gsched_mutex_lock(m));
-	T_EQ(-ETIMEDOUT, sel1(cv, GSCHED_SEL_CONDWAIT, m,
+	T_EQ(0, klock(km));
+	T_EQ(-ETIMEDOUT, sel1(cv, GSCHED_SEL_CONDWAIT, km,
 			      GSCHED_SELECT_TIMEOUT, 5 * MS));
-	T_EQ(0, gsched_mutex_trylock(m));
-	T_EQ(-EAGAIN, sel1(cv, GSCHED_SEL_CONDWAIT, m,
+	T_EQ(0, ktrylock(km));
+	T_EQ(-EAGAIN, sel1(cv, GSCHED_SEL_CONDWAIT, km,
 			   GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(0, gsched_mutex_trylock(m));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, ktrylock(km));
+	T_EQ(0, kunlock(km));
 	/* a lock case with a ready channel case: one of them */
 	T_EQ(0, gsched_chan_send(ch, &v));
-	T_EQ(0, gsched_mutex_lock(m));
-	two[0] = (struct gsched_select_case){ m, GSCHED_SEL_LOCK, 0 };
+	T_EQ(0, klock(km));
+	two[0] = (struct gsched_select_case){ km, GSCHED_SEL_LOCK, 0 };
 	two[1] = GSCHED_RECV(ch, &v);
 	T_EQ(1, gsched_select(two, 2, 0, 0, NULL));
-	T_EQ(0, gsched_mutex_unlock(m));
+	T_EQ(0, kunlock(km));
 	return 0;
 }
 

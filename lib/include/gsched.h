@@ -281,23 +281,44 @@ int gsched_select(const struct gsched_select_case *cases, unsigned int n,
 /* ---- sync (Go's sync package) --------------------------------------- */
 
 /*
- * Mutex, RWMutex, WaitGroup and Cond are kernel objects named by handles;
- * make one with its _init() and free it with gsched_sync_release(). They
- * park tasks, not worker threads. Unlocking from a task other than the
- * one that locked is allowed, as in Go.
+ * Mutex, WaitGroup and Once are Go's zero values: a zeroed object (static
+ * storage, calloc, memset, or the _INIT initialiser) is ready to use and
+ * needs no release; embed them in your structs as in Go. They live in the
+ * program's memory: locking a free mutex, unlocking one nobody waits for,
+ * a wait group add/done nobody waits on and a done Once make no system
+ * call; the module is entered only to wait and to wake (futex style).
+ * Copying one that is in use copies its state, as in Go (go vet's
+ * copylocks): don't. They park tasks, not worker threads. Unlocking from
+ * a task other than the one that locked is allowed, as in Go.
+ *
+ * RWMutex and Cond are kernel objects named by handles: make one with its
+ * _init() and free it with gsched_sync_release().
+ *
+ * GSCHED_NO_FASTPATH=1 in the environment makes every mutex and wait
+ * group operation enter the module (the reference path).
  */
-typedef uint32_t gsched_mutex_t;
+typedef struct gsched_mutex {
+	uint32_t state;		/* GSCHED_MUTEX_* bits (uapi/gsched.h) */
+} gsched_mutex_t;
+#define GSCHED_MUTEX_INIT { 0 }
+
+typedef struct gsched_wg {
+	/* counter << GSCHED_WG_SHIFT | GSCHED_WG_* bits (uapi/gsched.h) */
+	uint64_t state __attribute__((aligned(8)));
+} gsched_wg_t;
+#define GSCHED_WG_INIT { 0 }
+
 typedef uint32_t gsched_rwmutex_t;
-typedef uint32_t gsched_wg_t;
 typedef uint32_t gsched_cond_t;
 
+/** Optional: zero @m (a zeroed mutex needs no init). */
 int gsched_mutex_init(gsched_mutex_t *m);
 /** Go's normal/starvation mutex; blocks the task. */
-int gsched_mutex_lock(gsched_mutex_t m);
+int gsched_mutex_lock(gsched_mutex_t *m);
 /** 0, or -EBUSY when it is held. */
-int gsched_mutex_trylock(gsched_mutex_t m);
+int gsched_mutex_trylock(gsched_mutex_t *m);
 /** 0, or -EPERM when it is not locked (Go: fatal error). */
-int gsched_mutex_unlock(gsched_mutex_t m);
+int gsched_mutex_unlock(gsched_mutex_t *m);
 
 int gsched_rwmutex_init(gsched_rwmutex_t *rw);
 int gsched_rwmutex_rlock(gsched_rwmutex_t rw);
@@ -309,47 +330,50 @@ int gsched_rwmutex_trylock(gsched_rwmutex_t rw);
 /** -EPERM when not write-locked. */
 int gsched_rwmutex_unlock(gsched_rwmutex_t rw);
 
+/** Optional: zero @wg (a zeroed wait group needs no init). */
 int gsched_wg_init(gsched_wg_t *wg);
 /**
  * gsched_wg_add() - add @delta (may be negative) to the counter
  *
- * Return: 0; -ERANGE when the counter would go below zero (unchanged);
- * -EBUSY when adding to a group whose waiters have not all returned yet
- * (Go: "WaitGroup is reused before previous Wait has returned").
+ * Return: 0; -ERANGE when the counter would go below zero or above
+ * INT32_MAX (unchanged); -EBUSY when adding to a group whose waiters
+ * have not all returned yet (Go: "WaitGroup is reused before previous
+ * Wait has returned").
  */
-int gsched_wg_add(gsched_wg_t wg, long delta);
-int gsched_wg_done(gsched_wg_t wg);
-int gsched_wg_wait(gsched_wg_t wg);
+int gsched_wg_add(gsched_wg_t *wg, long delta);
+int gsched_wg_done(gsched_wg_t *wg);
+int gsched_wg_wait(gsched_wg_t *wg);
 
 int gsched_cond_init(gsched_cond_t *c);
 /**
  * gsched_cond_wait() - unlock @m, wait for a signal, lock @m again
  *
- * The task is queued on the cond before @m is unlocked, so a signal sent
- * after the unlock is never missed; signals sent before are not
- * remembered.
+ * The task is queued on the cond before the module unlocks @m, so a
+ * signal sent after the unlock is never missed; signals sent before are
+ * not remembered.
  */
-int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t m);
+int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m);
 int gsched_cond_signal(gsched_cond_t c);
 int gsched_cond_broadcast(gsched_cond_t c);
 
-/** Free a mutex, rwmutex, wait group or cond. */
+/** Free a rwmutex or cond. */
 int gsched_sync_release(uint32_t handle);
 
 /** Go's sync.Once: zero-initialise (GSCHED_ONCE_INIT). */
 struct gsched_once {
-	int done;
+	uint32_t done;
 	gsched_mutex_t m;
 };
-#define GSCHED_ONCE_INIT { 0, 0 }
+#define GSCHED_ONCE_INIT { 0, GSCHED_MUTEX_INIT }
 
 /**
  * gsched_once() - run @fn once; later callers wait for it to finish
  *
  * A @fn that fails (returns) still counts as done. A @fn that ends its
  * task with gsched_exit() leaves the once locked: later callers wait
- * forever (a deadlock report if nothing else runs).
- * Return: 0, or a negative errno from creating the lock.
+ * forever (a deadlock report if nothing else runs). A done once costs one
+ * acquire load.
+ * Return: 0, or a negative errno from the lock.
  */
 int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg);
 
@@ -415,12 +439,13 @@ int gsched_chan_recv_ctx(gsched_ctx_t ctx, gsched_chan_t ch, void *val);
 int gsched_select_ctx(gsched_ctx_t ctx,
 		      const struct gsched_select_case *cases, unsigned int n,
 		      int *ok);
-int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t m);
+int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t *m);
 int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
 int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
-int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t wg);
+int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t *wg);
 /** On every return the mutex is held again, as with gsched_cond_wait(). */
-int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c, gsched_mutex_t m);
+int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
+			 gsched_mutex_t *m);
 int gsched_sleep_ctx(gsched_ctx_t ctx, uint64_t ns);
 /** Join with a context: -ECANCELED/-ETIMEDOUT leave the task unjoined. */
 int gsched_join_ctx(gsched_ctx_t ctx, int id, long *exit_value);

@@ -272,9 +272,18 @@ static int gs_sync_ctx(gsched_ctx_t ctx, uint32_t dir, uint32_t h,
 	return ret == 1 ? gs_ctx_fired(ctx) : ret;
 }
 
-GS_API int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t m)
+GS_API int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t *m)
 {
-	return gs_sync_ctx(ctx, GSCHED_SEL_LOCK, m, 0);
+	int ret;
+
+	if (!m)
+		return -EINVAL;
+	/* a free mutex is taken even from a done context, as in Go */
+	ret = gsched_mutex_trylock(m);
+	if (ret != -EBUSY)
+		return ret;
+	ret = gs_mutex_lock_slow(m, gsched_ctx_done(ctx));
+	return ret == 1 ? gs_ctx_fired(ctx) : ret;
 }
 
 GS_API int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
@@ -287,18 +296,28 @@ GS_API int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
 	return gs_sync_ctx(ctx, GSCHED_SEL_WLOCK, rw, 0);
 }
 
-GS_API int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t wg)
+GS_API int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t *wg)
 {
-	return gs_sync_ctx(ctx, GSCHED_SEL_WGWAIT, wg, 0);
+	int ret;
+
+	if (!wg)
+		return -EINVAL;
+	ret = gs_wg_wait_now(wg);
+	if (ret != -EAGAIN)
+		return ret;
+	ret = gs_wg_wait_slow(wg, gsched_ctx_done(ctx));
+	return ret == 1 ? gs_ctx_fired(ctx) : ret;
 }
 
 GS_API int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
-				gsched_mutex_t m)
+				gsched_mutex_t *m)
 {
-	int ret = gs_sync_wait(GSCHED_SEL_CONDWAIT, c, m,
-			       gsched_ctx_done(ctx));
-	int lret;
+	int ret, lret;
 
+	if (!m)
+		return -EINVAL;
+	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m,
+			   gsched_ctx_done(ctx));
 	if (ret < 0)
 		return ret;	/* refused: the mutex was not released */
 	lret = gsched_mutex_lock(m);
@@ -345,4 +364,43 @@ GS_API int gsched_join_ctx(gsched_ctx_t ctx, int id, long *exit_value)
 		return ret;
 	/* it has exited: this join does not block */
 	return gsched_join(id, exit_value);
+}
+
+/*
+ * ABI GSCHED_0.2: the handle-based Mutex and WaitGroup, kept for programs
+ * linked against it (the kernel objects stay in the module). New programs
+ * link the GSCHED_0.5 versions above.
+ */
+#define GS_COMPAT(fn, ver) __asm__(".symver gs_compat_" #fn "," #fn "@" #ver)
+#define GS_CURRENT(fn, ver) __asm__(".symver " #fn "," #fn "@@" #ver ",remove")
+GS_CURRENT(gsched_mutex_lock_ctx, GSCHED_0.5);
+GS_CURRENT(gsched_wg_wait_ctx, GSCHED_0.5);
+GS_CURRENT(gsched_cond_wait_ctx, GSCHED_0.5);
+
+GS_COMPAT(gsched_mutex_lock_ctx, GSCHED_0.2);
+GS_API int gs_compat_gsched_mutex_lock_ctx(gsched_ctx_t ctx, uint32_t m)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_LOCK, m, 0);
+}
+
+GS_COMPAT(gsched_wg_wait_ctx, GSCHED_0.2);
+GS_API int gs_compat_gsched_wg_wait_ctx(gsched_ctx_t ctx, uint32_t wg)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_WGWAIT, wg, 0);
+}
+
+GS_COMPAT(gsched_cond_wait_ctx, GSCHED_0.2);
+GS_API int gs_compat_gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
+					  uint32_t m)
+{
+	int ret = gs_sync_wait(GSCHED_SEL_CONDWAIT, c, m,
+			       gsched_ctx_done(ctx));
+	int lret;
+
+	if (ret < 0)
+		return ret;	/* refused: the mutex was not released */
+	lret = gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
+	if (ret == 1)
+		return gs_ctx_fired(ctx);
+	return lret;
 }

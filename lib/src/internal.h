@@ -63,6 +63,29 @@ bool gs_in_task(void);
 /* sync.c */
 int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
 		 gsched_chan_t done);
+int gs_word_wait(uint32_t dir, uint32_t handle, void *addr,
+		 gsched_chan_t done);
+int gs_mutex_lock_slow(gsched_mutex_t *m, gsched_chan_t done);
+int gs_wg_wait_slow(gsched_wg_t *wg, gsched_chan_t done);
+int gs_wg_wait_now(gsched_wg_t *wg);
+
+/* the GSCHED_0.2 handle versions, exported as name@GSCHED_0.2 only */
+struct gs_once_v02;
+int gs_compat_gsched_mutex_init(uint32_t *m);
+int gs_compat_gsched_mutex_lock(uint32_t m);
+int gs_compat_gsched_mutex_trylock(uint32_t m);
+int gs_compat_gsched_mutex_unlock(uint32_t m);
+int gs_compat_gsched_wg_init(uint32_t *wg);
+int gs_compat_gsched_wg_add(uint32_t wg, long delta);
+int gs_compat_gsched_wg_done(uint32_t wg);
+int gs_compat_gsched_wg_wait(uint32_t wg);
+int gs_compat_gsched_cond_wait(gsched_cond_t c, uint32_t m);
+int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
+			  void *arg);
+int gs_compat_gsched_mutex_lock_ctx(gsched_ctx_t ctx, uint32_t m);
+int gs_compat_gsched_wg_wait_ctx(gsched_ctx_t ctx, uint32_t wg);
+int gs_compat_gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
+				   uint32_t m);
 
 /* preempt.c: around GSCHED_IOC_SETUP / at the end of gsched_run_opts() */
 void gs_preempt_setup(struct gsched_setup *setup,

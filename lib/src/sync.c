@@ -1,13 +1,45 @@
 // SPDX-License-Identifier: MIT
 /*
- * libgsched sync objects: Mutex, RWMutex, WaitGroup, Cond (kernel
- * objects) and Once (a flag plus a mutex, as Go's sync.Once). Blocking
- * calls are one-case selects, so the context variants (ctx.c) are the
+ * libgsched sync objects. Mutex and WaitGroup are words in the program's
+ * memory (Go's zero values), Once a flag plus such a mutex, as Go's
+ * sync.Once; RWMutex and Cond are kernel objects named by handles.
+ * Blocking calls are selects, so the context variants (ctx.c) are the
  * same call with the context's done channel as a second case.
+ *
+ * The words (module/word.c has the full argument): user space only does
+ * the operations that never wait, each one CAS, and leaves everything
+ * else to the module with the word's address. The module sets WAITERS
+ * (and STARVING) under its queue's lock before a task parks, so:
+ *  - unlock's CAS LOCKED -> 0 fails once anybody waits: the unlocker
+ *    enters the module, which wakes or hands over. Its CAS either comes
+ *    before the waiter's CAS that sets WAITERS (the waiter then sees the
+ *    lock free and takes it) or after (the unlocker sees WAITERS): one
+ *    word, no lost wakeup.
+ *  - done's CAS to a counter of 0 on a word with WAITERS enters the
+ *    module, which wakes every waiter; a CAS that finds no WAITERS came
+ *    before any waiter's, which then sees the counter at 0.
+ * Ordering of the data the locks protect: lock's CAS is an acquire,
+ * unlock's a release; add/done a release-acquire CAS, wait's load an
+ * acquire. Through the module, its locked CAS (a full barrier) and the
+ * wakeup order the same way.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "internal.h"
+
+/* GSCHED_NO_FASTPATH=1: every word operation goes to the module */
+static bool gs_nofast;
+
+__attribute__((constructor)) static void gs_sync_env(void)
+{
+	const char *e = getenv("GSCHED_NO_FASTPATH");
+
+	gs_nofast = e && *e && *e != '0';
+}
+
+/* a word the module could not touch now (fault, churn): tries per call */
+#define GS_WORD_TRIES	16
 
 static int gs_sync_op(uint32_t op, uint32_t handle, int64_t arg,
 		      int64_t *value)
@@ -60,24 +92,122 @@ int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
 	return gsched_select(c, done ? 2 : 1, 0, 0, NULL);
 }
 
+static int gs_word_op(uint32_t op, void *addr, int64_t arg)
+{
+	struct gs_worker *w = gs_cur();
+	struct gsched_word_op o = {
+		.worker = w ? w->index : GSCHED_NO_WORKER,
+		.op = op,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.arg = arg,
+	};
+	int ret, i;
+
+	if (gsched_fd() < 0)
+		return -ENXIO;
+	/* -EAGAIN: the word kept changing under the module; nothing done */
+	for (i = 0; i < GS_WORD_TRIES; i++) {
+		ret = gs_ioctl(GSCHED_IOC_WORD, &o);
+		if (ret != -EAGAIN)
+			break;
+	}
+	return ret;
+}
+
+/* A blocking word call: a select on the word (plus an optional done). */
+int gs_word_wait(uint32_t dir, uint32_t handle, void *addr,
+		 gsched_chan_t done)
+{
+	struct gsched_select_case c[2] = {
+		{ .handle = handle, .dir = dir,
+		  .buf = (uint64_t)(uintptr_t)addr },
+		{ .handle = done, .dir = GSCHED_SEL_RECV },
+	};
+
+	/* 0: got it; 1: the done channel fired; < 0: refused */
+	return gsched_select(c, done ? 2 : 1, 0, 0, NULL);
+}
+
+static bool gs_mutex_fast(gsched_mutex_t *m)
+{
+	uint32_t old = 0;
+
+	return !gs_nofast &&
+	       __atomic_compare_exchange_n(&m->state, &old,
+					   GSCHED_MUTEX_LOCKED, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * Lock in the module (-EAGAIN from it: it met a fault or a word that
+ * would not hold still, and did nothing; the select faults the word in
+ * on the next try).
+ */
+int gs_mutex_lock_slow(gsched_mutex_t *m, gsched_chan_t done)
+{
+	int ret = -EAGAIN, i;
+
+	for (i = 0; i < GS_WORD_TRIES && ret == -EAGAIN; i++) {
+		if (i && gs_mutex_fast(m))
+			return 0;
+		ret = gs_word_wait(GSCHED_SEL_LOCK_WORD, 0, m, done);
+	}
+	return ret;
+}
+
 GS_API int gsched_mutex_init(gsched_mutex_t *m)
 {
-	return gs_sync_make(m, GSCHED_SYNC_MUTEX);
+	if (!m)
+		return -EINVAL;
+	__atomic_store_n(&m->state, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
-GS_API int gsched_mutex_lock(gsched_mutex_t m)
+GS_API int gsched_mutex_lock(gsched_mutex_t *m)
 {
-	return gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
+	if (!m)
+		return -EINVAL;
+	if (gs_mutex_fast(m))
+		return 0;
+	return gs_mutex_lock_slow(m, 0);
 }
 
-GS_API int gsched_mutex_trylock(gsched_mutex_t m)
+GS_API int gsched_mutex_trylock(gsched_mutex_t *m)
 {
-	return gs_sync_op(GSCHED_SYNC_TRYLOCK, m, 0, NULL);
+	uint32_t old;
+
+	if (!m)
+		return -EINVAL;
+	if (gs_nofast)
+		return gs_word_op(GSCHED_WORD_TRYLOCK, m, 0);
+	/* Go's TryLock: barge unless locked or handing off */
+	old = __atomic_load_n(&m->state, __ATOMIC_RELAXED);
+	if (old & (GSCHED_MUTEX_LOCKED | GSCHED_MUTEX_STARVING))
+		return -EBUSY;
+	if (__atomic_compare_exchange_n(&m->state, &old,
+					old | GSCHED_MUTEX_LOCKED, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	return -EBUSY;
 }
 
-GS_API int gsched_mutex_unlock(gsched_mutex_t m)
+GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
 {
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+	uint32_t old = GSCHED_MUTEX_LOCKED;
+
+	if (!m)
+		return -EINVAL;
+	if (!gs_nofast) {
+		/* (B) of module/word.c: fails once WAITERS is set */
+		if (__atomic_compare_exchange_n(&m->state, &old, 0, false,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return 0;
+		if (!(old & GSCHED_MUTEX_LOCKED))
+			return -EPERM;
+	}
+	/* waiters or hand-off mode: the module wakes or hands over */
+	return gs_word_op(GSCHED_WORD_UNLOCK, m, 0);
 }
 
 GS_API int gsched_rwmutex_init(gsched_rwmutex_t *rw)
@@ -117,22 +247,78 @@ GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t rw)
 
 GS_API int gsched_wg_init(gsched_wg_t *wg)
 {
-	return gs_sync_make(wg, GSCHED_SYNC_WAITGROUP);
+	if (!wg)
+		return -EINVAL;
+	__atomic_store_n(&wg->state, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
-GS_API int gsched_wg_add(gsched_wg_t wg, long delta)
+GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
 {
-	return gs_sync_op(GSCHED_SYNC_ADD, wg, delta, NULL);
+	uint64_t old, new;
+	int64_t v;
+	int i;
+
+	if (!wg)
+		return -EINVAL;
+	old = __atomic_load_n(&wg->state, __ATOMIC_RELAXED);
+	for (i = 0; !gs_nofast && i < GS_WORD_TRIES; i++) {
+		uint32_t count = old >> GSCHED_WG_SHIFT;
+
+		if (__builtin_add_overflow((int64_t)count, (int64_t)delta, &v) ||
+		    v < 0 || v > INT32_MAX)
+			return -ERANGE;
+		/* somebody to wake, or maybe a reuse too early: the module */
+		if (!v && (old & GSCHED_WG_WAITERS))
+			break;
+		if (!count && delta > 0 && (old & GSCHED_WG_WAKING))
+			break;
+		new = (uint64_t)v << GSCHED_WG_SHIFT | (uint32_t)old;
+		if (__atomic_compare_exchange_n(&wg->state, &old, new, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	return gs_word_op(GSCHED_WORD_ADD, wg, delta);
 }
 
-GS_API int gsched_wg_done(gsched_wg_t wg)
+GS_API int gsched_wg_done(gsched_wg_t *wg)
 {
 	return gsched_wg_add(wg, -1);
 }
 
-GS_API int gsched_wg_wait(gsched_wg_t wg)
+static bool gs_wg_zero(gsched_wg_t *wg)
 {
-	return gs_sync_wait(GSCHED_SEL_WGWAIT, wg, 0, 0);
+	return !gs_nofast &&
+	       !(__atomic_load_n(&wg->state, __ATOMIC_ACQUIRE) >>
+		 GSCHED_WG_SHIFT);
+}
+
+int gs_wg_wait_slow(gsched_wg_t *wg, gsched_chan_t done)
+{
+	int ret = -EAGAIN, i;
+
+	for (i = 0; i < GS_WORD_TRIES && ret == -EAGAIN; i++) {
+		if (i && gs_wg_zero(wg))
+			return 0;
+		ret = gs_word_wait(GSCHED_SEL_WGWAIT_WORD, 0, wg, done);
+	}
+	return ret;
+}
+
+/* 0 when the counter is 0 now, else -EAGAIN: for gsched_wg_wait_ctx() */
+int gs_wg_wait_now(gsched_wg_t *wg)
+{
+	return gs_wg_zero(wg) ? 0 : -EAGAIN;
+}
+
+GS_API int gsched_wg_wait(gsched_wg_t *wg)
+{
+	if (!wg)
+		return -EINVAL;
+	if (gs_wg_zero(wg))
+		return 0;
+	return gs_wg_wait_slow(wg, 0);
 }
 
 GS_API int gsched_cond_init(gsched_cond_t *c)
@@ -140,17 +326,18 @@ GS_API int gsched_cond_init(gsched_cond_t *c)
 	return gs_sync_make(c, GSCHED_SYNC_COND);
 }
 
-GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t m)
+GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 {
-	int ret = gs_sync_wait(GSCHED_SEL_CONDWAIT, c, m, 0);
-	int lret;
+	int ret;
 
+	if (!m)
+		return -EINVAL;
+	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m, 0);
 	/* refused: nothing was unlocked */
 	if (ret < 0)
 		return ret;
-	/* the mutex was released once the task was queued: take it back */
-	lret = gsched_mutex_lock(m);
-	return lret;
+	/* the module unlocked it once the task was queued: take it back */
+	return gsched_mutex_lock(m);
 }
 
 GS_API int gsched_cond_signal(gsched_cond_t c)
@@ -170,7 +357,111 @@ GS_API int gsched_sync_release(uint32_t handle)
 
 GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 {
-	gsched_mutex_t m, want = 0;
+	int ret;
+
+	/* pairs with the release below: fn's effects are visible */
+	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
+		return 0;
+	ret = gsched_mutex_lock(&o->m);
+	if (ret)
+		return ret;
+	if (!o->done) {
+		fn(arg);
+		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	}
+	return gsched_mutex_unlock(&o->m);
+}
+
+/*
+ * ABI GSCHED_0.2: the handle-based Mutex, WaitGroup and Once, kept for
+ * programs linked against it (the kernel objects stay in the module). New
+ * programs link the GSCHED_0.5 versions above; the compile-time API is
+ * the new one only.
+ */
+#define GS_COMPAT(fn, ver) __asm__(".symver gs_compat_" #fn "," #fn "@" #ver)
+
+/* the current versions are the default (name@@GSCHED_0.5) */
+#define GS_CURRENT(fn, ver) __asm__(".symver " #fn "," #fn "@@" #ver ",remove")
+GS_CURRENT(gsched_mutex_init, GSCHED_0.5);
+GS_CURRENT(gsched_mutex_lock, GSCHED_0.5);
+GS_CURRENT(gsched_mutex_trylock, GSCHED_0.5);
+GS_CURRENT(gsched_mutex_unlock, GSCHED_0.5);
+GS_CURRENT(gsched_wg_init, GSCHED_0.5);
+GS_CURRENT(gsched_wg_add, GSCHED_0.5);
+GS_CURRENT(gsched_wg_done, GSCHED_0.5);
+GS_CURRENT(gsched_wg_wait, GSCHED_0.5);
+GS_CURRENT(gsched_cond_wait, GSCHED_0.5);
+GS_CURRENT(gsched_once, GSCHED_0.5);
+
+GS_COMPAT(gsched_mutex_init, GSCHED_0.2);
+GS_API int gs_compat_gsched_mutex_init(uint32_t *m)
+{
+	return gs_sync_make(m, GSCHED_SYNC_MUTEX);
+}
+
+GS_COMPAT(gsched_mutex_lock, GSCHED_0.2);
+GS_API int gs_compat_gsched_mutex_lock(uint32_t m)
+{
+	return gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
+}
+
+GS_COMPAT(gsched_mutex_trylock, GSCHED_0.2);
+GS_API int gs_compat_gsched_mutex_trylock(uint32_t m)
+{
+	return gs_sync_op(GSCHED_SYNC_TRYLOCK, m, 0, NULL);
+}
+
+GS_COMPAT(gsched_mutex_unlock, GSCHED_0.2);
+GS_API int gs_compat_gsched_mutex_unlock(uint32_t m)
+{
+	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+}
+
+GS_COMPAT(gsched_wg_init, GSCHED_0.2);
+GS_API int gs_compat_gsched_wg_init(uint32_t *wg)
+{
+	return gs_sync_make(wg, GSCHED_SYNC_WAITGROUP);
+}
+
+GS_COMPAT(gsched_wg_add, GSCHED_0.2);
+GS_API int gs_compat_gsched_wg_add(uint32_t wg, long delta)
+{
+	return gs_sync_op(GSCHED_SYNC_ADD, wg, delta, NULL);
+}
+
+GS_COMPAT(gsched_wg_done, GSCHED_0.2);
+GS_API int gs_compat_gsched_wg_done(uint32_t wg)
+{
+	return gs_sync_op(GSCHED_SYNC_ADD, wg, -1, NULL);
+}
+
+GS_COMPAT(gsched_wg_wait, GSCHED_0.2);
+GS_API int gs_compat_gsched_wg_wait(uint32_t wg)
+{
+	return gs_sync_wait(GSCHED_SEL_WGWAIT, wg, 0, 0);
+}
+
+GS_COMPAT(gsched_cond_wait, GSCHED_0.2);
+GS_API int gs_compat_gsched_cond_wait(gsched_cond_t c, uint32_t m)
+{
+	int ret = gs_sync_wait(GSCHED_SEL_CONDWAIT, c, m, 0);
+
+	if (ret < 0)
+		return ret;
+	return gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
+}
+
+/* the GSCHED_0.2 layout of struct gsched_once */
+struct gs_once_v02 {
+	int done;
+	uint32_t m;
+};
+
+GS_COMPAT(gsched_once, GSCHED_0.2);
+GS_API int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
+				 void *arg)
+{
+	uint32_t m, want = 0;
 	int ret;
 
 	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
@@ -178,7 +469,7 @@ GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 	/* the zero value works: the first caller makes the mutex */
 	m = __atomic_load_n(&o->m, __ATOMIC_ACQUIRE);
 	if (!m) {
-		ret = gsched_mutex_init(&m);
+		ret = gs_sync_make(&m, GSCHED_SYNC_MUTEX);
 		if (ret)
 			return ret;
 		if (!__atomic_compare_exchange_n(&o->m, &want, m, false,
@@ -188,12 +479,12 @@ GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 			m = want;
 		}
 	}
-	ret = gsched_mutex_lock(m);
+	ret = gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
 	if (ret)
 		return ret;
 	if (!o->done) {
 		fn(arg);
 		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
 	}
-	return gsched_mutex_unlock(m);
+	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
 }
