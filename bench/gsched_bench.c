@@ -29,11 +29,12 @@
  *                      runtime with NPROCS/2 workers; the child's counters
  *                      come back as peer_*
  *   mutex_uncontended  N lock+unlock pairs by one task
+ *   once_done          N gsched_once() calls on a once that is done
  *   mutex_contended    4 tasks increment one counter under a mutex, N
  *                      increments in all
  *   rwmutex            4 tasks, N operations in all: every tenth a write
  *                      lock+unlock, the others rlock+runlock
- *   wg_fanin           N detached tasks each call gsched_wg_done(&()); the main
+ *   wg_fanin           N detached tasks each call gsched_wg_done(); the main
  *                      task waits (ns per task, spawns included)
  *   ctx_cancel         N tasks blocked in gsched_chan_recv_ctx() on a channel
  *                      nobody sends on; ns from gsched_ctx_cancel() until
@@ -815,6 +816,31 @@ static void bench_mutex_uncontended(void)
 	printf("\n");
 }
 
+static struct gsched_once done_once;
+static long once_calls;
+
+static void once_fn(void *arg)
+{
+	once_calls++;
+}
+
+/* Go's Once.Do of a done Once: an acquire load, no system call. */
+static void bench_once_done(void)
+{
+	struct ctr a, b;
+	long i;
+
+	lock_ok(gsched_once(&done_once, once_fn, NULL), "gsched_once");
+	a = ctr_read();
+	for (i = 0; i < n_ops; i++)
+		lock_ok(gsched_once(&done_once, once_fn, NULL), "gsched_once");
+	b = ctr_read();
+	if (once_calls != 1)
+		die("once ran again", -EPROTO);
+	print_row("once_done", n_ops, &a, &b);
+	printf("\n");
+}
+
 static long mutex_incr(void *arg)
 {
 	long i, n = (long)arg;
@@ -1296,6 +1322,7 @@ static const struct {
 	{ "chan_select", bench_chan_select, 200000 },
 	{ "chan_xproc", bench_chan_xproc, 10000 },
 	{ "mutex_uncontended", bench_mutex_uncontended, 200000 },
+	{ "once_done", bench_once_done, 1000000 },
 	{ "mutex_contended", bench_mutex_contended, 200000 },
 	{ "rwmutex", bench_rwmutex, 200000 },
 	{ "wg_fanin", bench_wg_fanin, 20000 },

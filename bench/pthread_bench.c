@@ -632,6 +632,28 @@ static void bench_mutex_uncontended(void)
 	printf("\n");
 }
 
+static pthread_once_t done_once = PTHREAD_ONCE_INIT;
+static long once_calls;
+
+static void once_fn(void)
+{
+	once_calls++;
+}
+
+static void bench_once_done(void)
+{
+	long i, c0;
+	uint64_t t0;
+
+	pthread_once(&done_once, once_fn);
+	c0 = ctxsw();
+	t0 = now_ns();
+	for (i = 0; i < n_ops; i++)
+		pthread_once(&done_once, once_fn);
+	print_row("once_done", n_ops, now_ns() - t0, ctxsw() - c0);
+	printf("\n");
+}
+
 static void *mutex_incr(void *arg)
 {
 	long i, n = (long)arg;
@@ -1115,6 +1137,7 @@ static const struct {
 	{ "chan_select", bench_chan_select, 200000 },
 	{ "chan_xproc", bench_chan_xproc, 10000 },
 	{ "mutex_uncontended", bench_mutex_uncontended, 200000 },
+	{ "once_done", bench_once_done, 1000000 },
 	{ "mutex_contended", bench_mutex_contended, 200000 },
 	{ "rwmutex", bench_rwmutex, 200000 },
 	{ "wg_fanin", bench_wg_fanin, 2000 },

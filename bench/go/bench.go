@@ -16,7 +16,7 @@
 //	park        N goroutines blocked on a channel: memory per goroutine
 //
 // and the channel and sync rows of chansync.go (chan_pingpong,
-// chan_buffered, chan_select, mutex_uncontended, mutex_contended, rwmutex,
+// chan_buffered, chan_select, mutex_uncontended, once_done, mutex_contended, rwmutex,
 // wg_fanin, ctx_cancel; chan_xproc has no Go peer) and the blocking
 // system call and network rows of io.go (syscall_handoff, tcp_echo).
 //
@@ -251,6 +251,7 @@ var rows = []struct {
 	{"chan_buffered", benchChanBuffered, 200000},
 	{"chan_select", benchChanSelect, 200000},
 	{"mutex_uncontended", benchMutexUncontended, 200000},
+	{"once_done", benchOnceDone, 1000000},
 	{"mutex_contended", benchMutexContended, 200000},
 	{"rwmutex", benchRWMutex, 200000},
 	{"wg_fanin", benchWgFanin, 20000},

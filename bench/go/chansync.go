@@ -117,6 +117,19 @@ func benchChanSelect() {
 
 var sharedCounter int64
 
+func benchOnceDone() {
+	var once sync.Once
+	calls := 0
+	fn := func() { calls++ }
+	once.Do(fn)
+	c0, t0 := ctxsw(), time.Now()
+	for i := int64(0); i < nOps; i++ {
+		once.Do(fn)
+	}
+	printRow("once_done", nOps, time.Since(t0), ctxsw()-c0)
+	fmt.Printf("\n")
+}
+
 func benchMutexUncontended() {
 	var mu sync.Mutex
 	c0, t0 := ctxsw(), time.Now()
