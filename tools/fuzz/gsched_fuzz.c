@@ -160,6 +160,7 @@ static const struct cmdinfo cmds[] = {
 	C("SYNC", GSCHED_IOC_SYNC, struct gsched_sync_op),
 	C("CTX", GSCHED_IOC_CTX, struct gsched_ctx_op),
 	C("FD", GSCHED_IOC_FD, struct gsched_fd_op),
+	C("WORD", GSCHED_IOC_WORD, struct gsched_word_op),
 };
 #undef C
 #define NCMDS		((int)(sizeof(cmds) / sizeof(cmds[0])))
@@ -509,6 +510,19 @@ static uint64_t val_ptr(void)
 }
 
 /*
+ * A sync word: one of four in the value space (which sends also write:
+ * the words get scribbled), sometimes misaligned, sometimes a bad pointer.
+ */
+static uint64_t word_ptr(void)
+{
+	if (!avoid(AV_BADPTR) && one_in(12))
+		return bad_ptr();
+	if (one_in(10))
+		return (uintptr_t)(ts->val + rnd(16));
+	return (uintptr_t)(ts->val + 8 * rnd(4));
+}
+
+/*
  * Issue @cmd with the @len bytes at @s as the argument, placed per a
  * random choice; the ioctl's size field says @usize. On return @s holds
  * what the kernel wrote back when the argument was our memory.
@@ -712,6 +726,15 @@ static uint64_t build_select(int s)
 		case GSCHED_SEL_FDREAD:
 		case GSCHED_SEL_FDWRITE:
 			c[i].handle = (uint32_t)pick_fd(true);
+			break;
+		case GSCHED_SEL_LOCK_WORD:
+		case GSCHED_SEL_WGWAIT_WORD:
+			c[i].handle = one_in(20) ? (uint32_t)rnd64() : 0;
+			c[i].buf = word_ptr();
+			break;
+		case GSCHED_SEL_CONDWAIT_WORD:
+			c[i].handle = pick_handle(s, K_COND);
+			c[i].buf = word_ptr();
 			break;
 		default:
 			c[i].handle = (uint32_t)rnd64();
@@ -1097,6 +1120,25 @@ static void fuzz_cmd(int s, int nr)
 		fo.__pad = junk32(30);
 		fo.__reserved = junk64(30);
 		issue(fd, cmd, &fo, sizeof(fo));
+		break;
+	}
+	case 14: {
+		struct gsched_word_op wo = { 0 };
+
+		wo.op = 1 + rnd(GSCHED_WORD_OP_MAX);
+		if (one_in(30))
+			wo.op = (uint32_t)rnd_special64();
+		wo.worker = pick_worker(s);
+		wo.addr = word_ptr();
+		if (wo.op == GSCHED_WORD_ADD)
+			wo.arg = one_in(5) ? (int64_t)rnd_special64() :
+					     (int64_t)rnd(5) - 2;
+		else
+			wo.arg = (int64_t)junk64(20);
+		wo.flags = junk32(30);
+		wo.__pad = junk32(30);
+		wo.__reserved = junk64(30);
+		issue(fd, cmd, &wo, sizeof(wo));
 		break;
 	}
 	}
