@@ -924,11 +924,22 @@ TEST(deadlock_report_wait_reasons)
 static atomic_int r_in;
 static int r_in_while_read_held = -1, r_in_after_runlock = -1;
 
-static long timed_wlock(void *arg)
-{
-	struct gsched_select_case c = { .handle = rw, .dir = GSCHED_SEL_WLOCK };
+static gsched_chan_t give_up;
 
-	return gsched_select(&c, 1, GSCHED_SELECT_TIMEOUT, 50 * MS, NULL);
+/*
+ * A writer that waits for the write lock until give_up is closed: main
+ * closes it once the reader has queued behind the writer. (A timeout
+ * here raced with the reader on a slow guest: when it ran out before
+ * the reader got to its wait, the reader never queued behind a writer.)
+ */
+static long giving_up_wlock(void *arg)
+{
+	struct gsched_select_case c[2] = {
+		{ .handle = rw, .dir = GSCHED_SEL_WLOCK },
+		{ .handle = give_up, .dir = GSCHED_SEL_RECV },
+	};
+
+	return gsched_select(c, 2, 0, 0, NULL);
 }
 
 static long rlock_flag(void *arg)
@@ -945,12 +956,16 @@ static long writer_gave_up_main(void *arg)
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_rwmutex_rlock(rw));
-	w = spawn_j(timed_wlock, NULL);
+	T_EQ(0, gsched_chan_make(&give_up, 1, 0));
+	w = spawn_j(giving_up_wlock, NULL);
+	/* a lock case with one receive reports as the lock's wait */
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	r = spawn_j(rlock_flag, NULL);
 	/* behind the writer */
 	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r));
-	T_EQ(-ETIMEDOUT, join_val(w));
+	T_EQ(0, gsched_chan_close(give_up));
+	/* the writer gave up: the done case fired */
+	T_EQ(1, join_val(w));
 	/* no writer waits any more: the reader shares the read lock */
 	r_in_while_read_held = flag_within_1s(&r_in);
 	T_EQ(0, gsched_rwmutex_runlock(rw));
@@ -961,6 +976,7 @@ static long writer_gave_up_main(void *arg)
 		T_EQ(0, gsched_rwmutex_unlock(rw));
 	}
 	T_EQ(0, join_val(r));
+	T_EQ(0, gsched_chan_release(give_up));
 	return 0;
 }
 
