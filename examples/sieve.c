@@ -16,6 +16,7 @@
 struct filter {
 	gsched_chan_t in, out;
 	long prime;
+	int id;			/* the filter task, joined by sieve() */
 };
 
 static long generate(void *arg)
@@ -44,28 +45,45 @@ static long filter(void *arg)
 
 static long sieve(void *arg)
 {
-	long n = *(long *)arg, i, prime;
+	const struct gsched_spawn_attr joinable = { .flags = GSCHED_JOINABLE };
+	long n = *(long *)arg, i, started = 0, prime, ret = 1;
 	struct filter *filters = calloc(n, sizeof(*filters));
 	gsched_chan_t ch, next;
 
-	if (!filters || gsched_chan_make(&ch, sizeof(long), 0))
+	if (!filters || gsched_chan_make(&ch, sizeof(long), 0)) {
+		free(filters);
 		return 1;
+	}
 	if (gsched_spawn(generate, (void *)(uintptr_t)ch) < 0)
-		return 1;
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (gsched_chan_recv(ch, &prime) != 1)
-			return 1;
+			goto out;
 		printf("%ld%c", prime, i + 1 == n || i % 10 == 9 ? '\n' : ' ');
 		if (gsched_chan_make(&next, sizeof(long), 0))
-			return 1;
-		filters[i] = (struct filter){ ch, next, prime };
-		if (gsched_spawn(filter, &filters[i]) < 0)
-			return 1;
+			goto out;
+		filters[i] = (struct filter){
+			.in = ch, .out = next, .prime = prime,
+		};
+		/* joinable: the filters use filters[] until they end */
+		filters[i].id = gsched_spawn_ex(filter, &filters[i], &joinable);
+		if (filters[i].id < 0)
+			goto out;
+		started++;
 		ch = next;
 	}
-	/* main returning ends the runtime; closing lets the chain unwind */
+	ret = 0;
+out:
+	/*
+	 * Closing the end of the chain unwinds it: the last filter's next
+	 * send fails, it closes its input, and so on up to the generator.
+	 * Wait for every filter before freeing what they use.
+	 */
 	gsched_chan_close(ch);
-	return 0;
+	for (i = 0; i < started; i++)
+		gsched_join(filters[i].id, NULL);
+	free(filters);
+	return ret;
 }
 
 int main(int argc, char **argv)
