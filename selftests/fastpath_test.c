@@ -538,7 +538,7 @@ static long other_process_main(void *arg)
 	int fd = dup(gsched_fd()), st = -1;
 	pid_t pid;
 
-	T_LE(0, fd);
+	T_GE(0, fd);
 	pid = fork();
 	if (pid == 0) {
 		/* the child: the file is shared, the address space is not */
