@@ -38,7 +38,9 @@ static void sync_free_rcu(struct rcu_head *rcu)
  * gsched_sync_put() - drop a reference to a sync object
  * @s: the object
  *
- * Context: any.
+ * Context: any for a handle object (freed after an RCU grace period); no
+ * spinlock of the module held for a word's queue, whose put takes the
+ * instance's word table lock and frees at once (gsched_word_put()).
  */
 void gsched_sync_put(struct gsched_sync *s)
 {
