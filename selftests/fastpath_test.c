@@ -82,18 +82,21 @@ static void once_count(void *arg)
 	(*(int *)arg)++;
 }
 
-#define ZS_OPS	1000
+#define ZS_OPS		1000
+#define ZS_ATTEMPTS	5
 
-static long zero_value_main(void *arg)
+/*
+ * One round of ZS_OPS of each uncontended operation; returns the
+ * instance's system calls during it. The instance's count is not only
+ * this task's: reading it from sysfs can block the worker, and the
+ * module then wakes a spare worker for the P (the hand-off), whose own
+ * ioctls land a little later, under emulation inside the next round.
+ */
+static long long zero_value_round(struct account *a, int *runs)
 {
-	struct account *a = calloc(1, sizeof(*a));
-	long long before, after;
-	int i, runs = 0;
+	long long before = inst_syscalls();
+	int i;
 
-	T_TRUE(a);
-	if (!a)
-		return 1;
-	before = inst_syscalls();
 	for (i = 0; i < ZS_OPS; i++) {
 		T_EQ(0, gsched_mutex_lock(&zs_mu));
 		T_EQ(0, gsched_mutex_unlock(&zs_mu));
@@ -104,16 +107,43 @@ static long zero_value_main(void *arg)
 		T_EQ(0, gsched_wg_done(&zs_wg));
 		T_EQ(0, gsched_wg_wait(&zs_wg));
 		T_EQ(0, gsched_once(&zs_once, once_count, &zs_once_runs));
-		T_EQ(0, gsched_once(&a->open, once_count, &runs));
+		T_EQ(0, gsched_once(&a->open, once_count, runs));
 	}
-	after = inst_syscalls();
-	if (nofast())	/* lock, unlock, add, done, wait: all ioctls */
-		T_GE(before + 7LL * ZS_OPS, after);
-	else		/* a done once, and everything uncontended: none */
-		T_EQ(before, after);
+	return inst_syscalls() - before;
+}
+
+static long zero_value_main(void *arg)
+{
+	struct account *a = calloc(1, sizeof(*a));
+	long long n;
+	int round = 0, runs = 0;
+
+	T_TRUE(a);
+	if (!a)
+		return 1;
+	if (nofast()) {	/* lock, unlock, add, done, wait: all ioctls */
+		n = zero_value_round(a, &runs);
+		round = 1;
+		T_GE(7LL * ZS_OPS, n);
+	} else {
+		/*
+		 * A done once, and everything uncontended: no system call.
+		 * A round may see a spare worker's few ioctls (above), so
+		 * one round in ZS_ATTEMPTS must be clean; a fast path that
+		 * enters the module does so thousands of times per round.
+		 */
+		do {
+			n = zero_value_round(a, &runs);
+			round++;
+			if (n)
+				printf("# round %d: %lld system calls\n",
+				       round, n);
+		} while (n && round < ZS_ATTEMPTS);
+		T_EQ(0, n);
+	}
 	T_EQ(1, zs_once_runs);
 	T_EQ(1, runs);
-	T_EQ(ZS_OPS, a->balance);
+	T_EQ((long)round * ZS_OPS, a->balance);
 	/* left as found: zero words (the _init calls only zero them) */
 	T_EQ(0, mword(&zs_mu));
 	T_EQ(0, mword(&a->mu));
