@@ -4,9 +4,12 @@
  * cond (a handle: gsched_cond_init(), gsched_sync_release()) with a
  * gsched_mutex_t as its L.
  *
- * TestCondSignal: 2 goroutines wait; each Signal wakes exactly one ("goroutine
- * not asleep", "too many goroutines awake"); a last Signal with nobody
- * waiting is fine.
+ * TestCondSignal: 2 goroutines wait; each Signal wakes exactly one
+ * ("goroutine not asleep", "too many goroutines awake"); a last Signal
+ * with nobody waiting is fine. Added: main also counts the goroutines
+ * still blocked in the cond (gsched_task_info()) before and after each
+ * Signal: a woken task is runnable as soon as the Signal returns, so a
+ * Signal that wakes both shows even before the second one runs.
  *
  * TestCondSignalGenerations: 100 goroutines, one at a time; Signal must
  * wake the goroutine that was waiting when it was sent ("wrong goroutine
@@ -63,27 +66,48 @@ static long signal_waiter(void *arg)
 	return 0;
 }
 
+/* How many of the @n tasks @ids wait in a cond. */
+static int in_cond_wait(const int *ids, int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += task_sr(ids[i]) ==
+		     SR(GSCHED_TASK_WAITING, GSCHED_WAIT_COND);
+	return k;
+}
+
 static long test_cond_signal(void *arg)
 {
-	int n = 2, i;
+	int n = 2, ids[2], i;
 
 	new_cond();
 	running = go_make(sizeof(long), n);
 	awake = go_make(sizeof(long), n);
-	for (i = 0; i < n; i++)
-		go(signal_waiter, NULL);
+	for (i = 0; i < n; i++) {
+		ids[i] = spawn_j(signal_waiter, NULL);
+		T_GT(0, ids[i]);
+	}
 	for (i = 0; i < n; i++)
 		go_recv_long(running);	/* Wait for everyone to run. */
+	for (i = 0; i < n; i++)		/* added: and to wait */
+		T_EQ(GSCHED_WAIT_COND, wait_blocked_sleeping(ids[i]));
 	while (n > 0) {
 		T_EQ(0, go_ready(awake));	/* goroutine not asleep */
+		T_EQ(n, in_cond_wait(ids, 2));
 		T_EQ(0, gsched_mutex_lock(&m));
 		T_EQ(0, gsched_cond_signal(c));
+		/* added: one woke, and is runnable by now */
+		T_EQ(n - 1, in_cond_wait(ids, 2));
 		T_EQ(0, gsched_mutex_unlock(&m));
 		go_recv_long(awake);	/* deadlocks if no goroutine wakes up */
 		T_EQ(0, go_ready(awake));	/* too many goroutines awake */
+		T_EQ(n - 1, in_cond_wait(ids, 2));
 		n--;
 	}
 	T_EQ(0, gsched_cond_signal(c));
+	for (i = 0; i < 2; i++)
+		T_EQ(0, join_val(ids[i]));
 	T_EQ(0, gsched_sync_release(c));
 	return 0;
 }

@@ -9,7 +9,9 @@
  * also checks mutual exclusion: every holder counts itself into the
  * critical section (nobody else may be in it) and bumps a plain counter,
  * which must come to the number of times the lock was had. A failed
- * TryLock must be -EBUSY.
+ * TryLock must be -EBUSY. Adapted: one time in 32 the holder yields in
+ * the critical section, so that the others come to a held mutex even
+ * with one P, and a broken exclusion can show.
  *
  * TestMutexMisuse: Go runs each of its eight misuses in a child process
  * and wants the fatal error "sync: unlock of unlocked mutex". libgsched
@@ -42,12 +44,14 @@ static atomic_int inside;
 static volatile long counter;		/* written only under mu */
 static atomic_long entries;
 
-static void critical(void)
+static void critical(long i)
 {
 	long v;
 
 	T_EQ(0, atomic_fetch_add(&inside, 1));	/* alone in there */
 	v = counter;		/* a torn update shows as a lost one */
+	if (i % 32 == 1)	/* let the others at it meanwhile */
+		gsched_yield();
 	counter = v + 1;
 	T_EQ(1, atomic_fetch_sub(&inside, 1));
 }
@@ -69,7 +73,7 @@ static long hammer_mutex(void *arg)
 		if (i % 3 == 0) {
 			r = gsched_mutex_trylock(&mu);
 			if (r == 0) {
-				critical();
+				critical(i);
 				had++;
 				T_EQ(0, gsched_mutex_unlock(&mu));
 			} else {
@@ -78,7 +82,7 @@ static long hammer_mutex(void *arg)
 			continue;
 		}
 		T_EQ(0, gsched_mutex_lock(&mu));
-		critical();
+		critical(i);
 		had++;
 		T_EQ(0, gsched_mutex_unlock(&mu));
 	}

@@ -7,9 +7,11 @@
  * wg2; once wg1 is through, main counts wg2 down one by one and no
  * goroutine may have left before the last Done; then all must leave. The
  * same two groups are used 8 times over, so each must come back to a
- * reusable state (no -EBUSY from the next Add). Adapted: main yields
- * before each "released too soon" check, so that a waiter released early
- * gets to run and show it.
+ * reusable state (no -EBUSY from the next Add). Added: main waits
+ * until all 16 are blocked in wg2's Wait, and before each Done checks
+ * that every one of them still is (gsched_task_info()): a task woken too
+ * early is runnable as soon as the Done that woke it returns, so this
+ * does not depend on the woken task getting to run, as Go's check does.
  *
  * TestWaitGroupMisuse: Go panics with "sync: negative WaitGroup
  * counter" when Done takes the counter below zero; gsched_wg_done()
@@ -48,20 +50,30 @@ static long barrier_task(void *arg)
 
 static void test_wait_group_once(void)
 {
-	int i;
+	int ids[N], i, j;
 
 	T_EQ(0, gsched_wg_add(&wg1, N));
 	T_EQ(0, gsched_wg_add(&wg2, N));
-	for (i = 0; i != N; i++)
-		go(barrier_task, NULL);
-	T_EQ(0, gsched_wg_wait(&wg1));
 	for (i = 0; i != N; i++) {
-		gsched_yield();
+		ids[i] = spawn_j(barrier_task, NULL);
+		T_GT(0, ids[i]);
+	}
+	T_EQ(0, gsched_wg_wait(&wg1));
+	/* added: every goroutine gets to wg2.Wait() */
+	for (i = 0; i != N; i++)
+		T_EQ(GSCHED_WAIT_WAITGROUP, wait_blocked_sleeping(ids[i]));
+	for (i = 0; i != N; i++) {
 		T_EQ(0, go_ready(exited));	/* released group too soon */
+		/* added: a woken task is runnable once the Done returned */
+		for (j = 0; j != N; j++)
+			T_EQ(SR(GSCHED_TASK_WAITING, GSCHED_WAIT_WAITGROUP),
+			     task_sr(ids[j]));
 		T_EQ(0, gsched_wg_done(&wg2));
 	}
 	for (i = 0; i != N; i++)
 		go_recv_long(exited);	/* blocks if the barrier failed */
+	for (i = 0; i != N; i++)
+		T_EQ(0, join_val(ids[i]));
 }
 
 static long test_wait_group(void *arg)
