@@ -26,8 +26,7 @@
  *
  * TestRace: three goroutines hand a value along under the cond's mutex
  * (x: 1, 2, 3); each Wait must return to the value the signaller left
- * ("want 2", "want 3"). Go named it for the race detector, but it checks
- * Signal and Wait, so it is ported; runtime.Gosched() is gsched_yield().
+ * ("want 2", "want 3"). runtime.Gosched() is gsched_yield().
  *
  * TestCondSignalStealing: a Broadcast that races with a new waiter must
  * still wake the waiter that was already waiting ("First waiter didn't

@@ -16,8 +16,9 @@
  * and 10 with 1, 3, 10 and 5 readers, two writers each): every reader
  * counts itself into "activity" and must find no writer (below 10,000),
  * every writer adds 10,000 and must be alone (exactly 10,000). Adapted:
- * Go's n is 1,000 (5 with -short); under emulation 67,000 contended lock
- * operations are too slow for one test, so n is 250 divided by
+ * Go's n is 1,000 (5 with -short); here it is 250, 16,750 locks over the
+ * table instead of 67,000, meant to keep the test within a few seconds
+ * under emulation (an estimate, not yet measured in a guest), divided by
  * GSCHED_TEST_SCALE, at least Go's short 5. Go's critical section is an
  * empty loop of 100; here it also yields every eighth time, so that with
  * GOMAXPROCS 1 others run while the lock is held and a broken exclusion
