@@ -67,4 +67,66 @@ static inline void go_send_long(gsched_chan_t c, long v)
 	T_EQ(0, go_live(gsched_chan_send(c, &v)));
 }
 
+/* select { case <-c: ...; default: }: 1 when a value came, else 0. */
+static inline int go_ready(gsched_chan_t c)
+{
+	long v;
+	int r = go_live(gsched_chan_tryrecv(c, &v));
+
+	if (r == -EAGAIN)
+		return 0;
+	T_EQ(1, r);
+	return 1;
+}
+
+/*
+ * sync.RWMutex. libgsched's is a handle made by gsched_rwmutex_init() and
+ * freed by gsched_sync_release(); the ports of src/sync (sync_*.c) use it
+ * only through these, so that a zero-value RWMutex is a change here only.
+ * go_rw_new() is "var mu RWMutex", go_rw_free() its end of life.
+ */
+struct go_rwmutex {
+	gsched_rwmutex_t h;
+};
+
+static inline void go_rw_new(struct go_rwmutex *rw)
+{
+	T_EQ(0, gsched_rwmutex_init(&rw->h));
+}
+
+static inline void go_rw_free(struct go_rwmutex *rw)
+{
+	T_EQ(0, gsched_sync_release(rw->h));
+}
+
+static inline int go_rw_rlock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_rlock(rw->h);
+}
+
+static inline int go_rw_tryrlock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_tryrlock(rw->h);
+}
+
+static inline int go_rw_runlock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_runlock(rw->h);
+}
+
+static inline int go_rw_lock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_lock(rw->h);
+}
+
+static inline int go_rw_trylock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_trylock(rw->h);
+}
+
+static inline int go_rw_unlock(struct go_rwmutex *rw)
+{
+	return gsched_rwmutex_unlock(rw->h);
+}
+
 #endif
