@@ -55,6 +55,9 @@
 
 #include "go.h"
 
+/* A "# " line of the TAP output, written before the test's _exit() */
+#define go_log(...) do { printf(__VA_ARGS__); fflush(stdout); } while (0)
+
 #define SECOND		(1000 * MS)
 #define MINUTE		(60 * SECOND)
 #define HOUR		(60 * MINUTE)
@@ -128,15 +131,15 @@ static long after_func_task(void *arg)
 static gsched_chan_t after_func(uint64_t d, void (*f)(void *), void *arg)
 {
 	struct after_func *a = malloc(sizeof(*a));
+	gsched_chan_t c;
 
 	T_TRUE(a != NULL);
 	if (!a)
 		return 0;
-	a->c = after(d);
-	a->f = f;
-	a->arg = arg;
-	go(after_func_task, a);
-	return a->c;
+	c = after(d);
+	*a = (struct after_func){ .c = c, .f = f, .arg = arg };
+	go(after_func_task, a);	/* which frees a */
+	return c;
 }
 
 static void nothing(void *arg)
@@ -170,7 +173,7 @@ static long sleep_main(void *arg)
 	T_EQ(0, gsched_sleep(sleep_delay));
 	duration = now_ns() - start;
 	T_GE(sleep_delay, duration);	/* slept for only duration */
-	printf("# slept %llu ns; %d SIGCHLD\n", (unsigned long long)duration,
+	go_log("# slept %llu ns; %d SIGCHLD\n", (unsigned long long)duration,
 	       atomic_load(&sigchlds));
 	return 0;
 }
@@ -261,7 +264,7 @@ static long after_stress_main(void *arg)
 	T_EQ(1, gsched_timer_stop(ticker));	/* a ticker stays armed */
 	atomic_store(&stress_stop, 1);
 	/* 1 ns is raised to the floor: distinct ticks, a floor apart */
-	printf("# 100 ticks in %llu ns; floor %llu ns\n",
+	go_log("# 100 ticks in %llu ns; floor %llu ns\n",
 	       (unsigned long long)(prev - first),
 	       (unsigned long long)floor_ns);
 	T_GE(98 * floor_ns, prev - first);
@@ -364,7 +367,7 @@ static long after_stop_main(void *arg)
 	for (i = 0; i < 5 && err; i++) {
 		err = after_stop_once(ks[i]);
 		if (err)
-			printf("# try %d (x%llu): error %d\n", i,
+			go_log("# try %d (x%llu): error %d\n", i,
 			       (unsigned long long)ks[i], err);
 	}
 	T_EQ(0, err);	/* saw errors every time */
@@ -444,7 +447,7 @@ static long after_queuing_main(void *arg)
 	for (i = 0; i < 5 && err; i++) {
 		err = test_after_queuing((20 + i * 50) * MS);
 		if (err)
-			printf("# attempt %d failed: out of order\n", i);
+			go_log("# attempt %d failed: out of order\n", i);
 	}
 	T_EQ(0, err);
 	return 0;
@@ -577,7 +580,7 @@ static long reset_main(void *arg)
 	for (i = 0; i < 4 && err; i++) {
 		err = test_reset(tries[i] * unit);
 		if (err)
-			printf("# %llu ms: %s\n",
+			go_log("# %llu ms: %s\n",
 			       (unsigned long long)(tries[i] * unit / MS), err);
 	}
 	T_TRUE(err == NULL);
@@ -795,7 +798,7 @@ static long adjust_timers_main(void *arg)
 	int ii, i, j, t, state;
 	uint64_t v;
 
-	printf("# seed %u\n", seed);
+	go_log("# seed %u\n", seed);
 	for (i = 0; i < NTIMERS; i++)	/* rnd.Perm */
 		indices[i] = i;
 	for (i = NTIMERS - 1; i > 0; i--) {
@@ -830,7 +833,7 @@ static long adjust_timers_main(void *arg)
 		case 5:
 		case 7:
 			if (gsched_timer_stop(timers[i]) != 1) {
-				printf("# timer %d state %d Stop returned false\n",
+				go_log("# timer %d state %d Stop returned false\n",
 				       i, state);
 				recv_guarded(timers[i], &v, __LINE__);
 			}

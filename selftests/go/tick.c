@@ -35,6 +35,9 @@
  */
 #include "go.h"
 
+/* A "# " line of the TAP output, written before the test's _exit() */
+#define go_log(...) do { printf(__VA_ARGS__); fflush(stdout); } while (0)
+
 #define SECOND		(1000 * MS)
 #define HOUR		(3600 * SECOND)
 
@@ -77,14 +80,18 @@ static long ticker_main(void *arg)
 	t1 = now_ns();
 	dt = t1 - t0;
 	target = 3 * delta * (count / 2);
-	printf("# %d %llu ms ticks then %d %llu ms ticks took %llu ms\n",
+	go_log("# %d %llu ms ticks then %d %llu ms ticks took %llu ms\n",
 	       count / 2, (unsigned long long)(delta / MS), count / 2,
 	       (unsigned long long)(2 * delta / MS),
 	       (unsigned long long)(dt / MS));
 	T_GE(target - target * 3 / 10, dt);	/* too fast */
 
-	/* now test that the ticker stopped */
-	gsched_chan_tryrecv(ticker, NULL);	/* one that came before Stop */
+	/*
+	 * Now test that the ticker stopped. Go: "After Stop, no more ticks
+	 * will be sent" (its Stop waits for a tick being sent); one sent
+	 * before the Stop may still be in the buffer.
+	 */
+	gsched_chan_tryrecv(ticker, NULL);
 	T_EQ(0, gsched_sleep(2 * delta));
 	T_EQ(-EAGAIN, gsched_chan_tryrecv(ticker, NULL));	/* "did not shut down" */
 	T_EQ(0, gsched_chan_release(ticker));
