@@ -161,7 +161,7 @@ static long background_main(void *arg)
 	return 0;
 }
 
-TEST(Background)
+TEST(TestBackground)
 {
 	RUN_OK(&go_default_procs, background_main);
 }
@@ -195,7 +195,7 @@ static long with_cancel_main(void *arg)
 	return 0;
 }
 
-TEST(WithCancel)
+TEST(TestWithCancel)
 {
 	RUN_OK(&go_default_procs, with_cancel_main);
 }
@@ -264,7 +264,7 @@ static long parent_finishes_child_main(void *arg)
 	return 0;
 }
 
-TEST(ParentFinishesChild)
+TEST(TestParentFinishesChild)
 {
 	RUN_OK(&go_default_procs, parent_finishes_child_main);
 }
@@ -308,7 +308,7 @@ static long child_finishes_first_main(void *arg)
 	return 0;
 }
 
-TEST(ChildFinishesFirst)
+TEST(TestChildFinishesFirst)
 {
 	RUN_OK(&go_default_procs, child_finishes_first_main);
 }
@@ -373,7 +373,7 @@ static long deadline_main(void *arg)
 	return 0;
 }
 
-TEST(Deadline)
+TEST(TestDeadline)
 {
 	RUN_OK(&go_default_procs, deadline_main);
 }
@@ -407,7 +407,7 @@ static long timeout_main(void *arg)
 	return 0;
 }
 
-TEST(Timeout)
+TEST(TestTimeout)
 {
 	RUN_OK(&go_default_procs, timeout_main);
 }
@@ -429,7 +429,7 @@ static long canceled_timeout_main(void *arg)
 	return 0;
 }
 
-TEST(CanceledTimeout)
+TEST(TestCanceledTimeout)
 {
 	RUN_OK(&go_default_procs, canceled_timeout_main);
 }
@@ -493,7 +493,7 @@ static long values_main(void *arg)
 	return 0;
 }
 
-TEST(Values)
+TEST(TestValues)
 {
 	RUN_OK(&go_default_procs, values_main);
 }
@@ -582,7 +582,7 @@ static long simultaneous_cancels_main(void *arg)
 	return 0;
 }
 
-TEST(SimultaneousCancels)
+TEST(TestSimultaneousCancels)
 {
 	RUN_OK(&go_default_procs, simultaneous_cancels_main);
 }
@@ -607,7 +607,7 @@ static long interlocked_cancels_main(void *arg)
 	return 0;
 }
 
-TEST(InterlockedCancels)
+TEST(TestInterlockedCancels)
 {
 	RUN_OK(&go_default_procs, interlocked_cancels_main);
 }
@@ -677,14 +677,14 @@ static long test_layers(void *arg)
 	return 0;
 }
 
-TEST(LayersCancel)
+TEST(TestLayersCancel)
 {
 	static bool timeout;
 
 	RUN_OK_ARG(&go_default_procs, test_layers, &timeout);
 }
 
-TEST(LayersTimeout)
+TEST(TestLayersTimeout)
 {
 	static bool timeout = true;
 
@@ -727,7 +727,7 @@ static long cancel_removes_main(void *arg)
 	return 0;
 }
 
-TEST(CancelRemoves)
+TEST(TestCancelRemoves)
 {
 	RUN_OK(&go_default_procs, cancel_removes_main);
 }
@@ -747,7 +747,7 @@ static long with_cancel_canceled_parent_main(void *arg)
 	return 0;
 }
 
-TEST(WithCancelCanceledParent)
+TEST(TestWithCancelCanceledParent)
 {
 	RUN_OK(&go_default_procs, with_cancel_canceled_parent_main);
 }
@@ -764,7 +764,7 @@ static long with_value_checks_key_main(void *arg)
 	return 0;
 }
 
-TEST(WithValueChecksKey)
+TEST(TestWithValueChecksKey)
 {
 	RUN_OK(&go_default_procs, with_value_checks_key_main);
 }
@@ -787,7 +787,7 @@ static long invalid_derived_fail_main(void *arg)
 	return 0;
 }
 
-TEST(InvalidDerivedFail)
+TEST(TestInvalidDerivedFail)
 {
 	RUN_OK(&go_default_procs, invalid_derived_fail_main);
 }
@@ -811,7 +811,7 @@ static long deadline_exceeded_supports_timeout_main(void *arg)
 	return 0;
 }
 
-TEST(DeadlineExceededSupportsTimeout)
+TEST(TestDeadlineExceededSupportsTimeout)
 {
 	RUN_OK(&go_default_procs, deadline_exceeded_supports_timeout_main);
 }
@@ -859,7 +859,7 @@ static long custom_context_goroutines_main(void *arg)
 	return 0;
 }
 
-TEST(CustomContextGoroutines)
+TEST(TestCustomContextGoroutines)
 {
 	RUN_OK(&go_default_procs, custom_context_goroutines_main);
 }

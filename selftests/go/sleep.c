@@ -178,7 +178,7 @@ static long sleep_main(void *arg)
 	return 0;
 }
 
-TEST(Sleep)
+TEST(TestSleep)
 {
 	struct sigaction sa = { .sa_handler = on_sigchld };
 
@@ -216,7 +216,7 @@ static long after_func_main(void *arg)
 	return 0;
 }
 
-TEST(AfterFunc)
+TEST(TestAfterFunc)
 {
 	RUN_OK(&go_default_procs, after_func_main);
 }
@@ -272,7 +272,7 @@ static long after_stress_main(void *arg)
 	return 0;
 }
 
-TEST(AfterStress)
+TEST(TestAfterStress)
 {
 	RUN_OK(&go_default_procs, after_stress_main);
 }
@@ -292,7 +292,7 @@ static long after_main(void *arg)
 	return 0;
 }
 
-TEST(After)
+TEST(TestAfter)
 {
 	RUN_OK(&go_default_procs, after_main);
 }
@@ -316,7 +316,7 @@ static long after_tick_main(void *arg)
 	return 0;
 }
 
-TEST(AfterTick)
+TEST(TestAfterTick)
 {
 	RUN_OK(&go_default_procs, after_tick_main);
 }
@@ -374,7 +374,7 @@ static long after_stop_main(void *arg)
 	return 0;
 }
 
-TEST(AfterStop)
+TEST(TestAfterStop)
 {
 	RUN_OK(&go_default_procs, after_stop_main);
 }
@@ -453,7 +453,7 @@ static long after_queuing_main(void *arg)
 	return 0;
 }
 
-TEST(AfterQueuing)
+TEST(TestAfterQueuing)
 {
 	RUN_OK(&go_default_procs, after_queuing_main);
 }
@@ -496,7 +496,7 @@ static long timer_stop_stress_main(void *arg)
 	return 0;
 }
 
-TEST(TimerStopStress)
+TEST(TestTimerStopStress)
 {
 	RUN_OK(&go_default_procs, timer_stop_stress_main);
 }
@@ -535,7 +535,7 @@ static long sleep_zero_deadlock_main(void *arg)
 	return 0;
 }
 
-TEST(SleepZeroDeadlock)
+TEST(TestSleepZeroDeadlock)
 {
 	RUN_OK(&four_procs, sleep_zero_deadlock_main);
 }
@@ -587,7 +587,7 @@ static long reset_main(void *arg)
 	return 0;
 }
 
-TEST(Reset)
+TEST(TestReset)
 {
 	RUN_OK(&go_default_procs, reset_main);
 }
@@ -648,7 +648,7 @@ static long overflow_sleep_main(void *arg)
 	return 0;
 }
 
-TEST(OverflowSleep)
+TEST(TestOverflowSleep)
 {
 	RUN_OK(&go_default_procs, overflow_sleep_main);
 }
@@ -669,7 +669,7 @@ static long issue5745_main(void *arg)
 	return 0;
 }
 
-TEST(Issue5745)
+TEST(TestIssue5745)
 {
 	RUN_OK(&go_default_procs, issue5745_main);
 }
@@ -697,7 +697,7 @@ static long overflow_period_main(void *arg)
 	return 0;
 }
 
-TEST(OverflowPeriodRuntimeTimer)
+TEST(TestOverflowPeriodRuntimeTimer)
 {
 	RUN_OK(&go_default_procs, overflow_period_main);
 }
@@ -715,7 +715,7 @@ static long zero_timer_reset_main(void *arg)
 	return 0;
 }
 
-TEST(ZeroTimerResetPanics)
+TEST(TestZeroTimerResetPanics)
 {
 	RUN_OK(&go_default_procs, zero_timer_reset_main);
 }
@@ -729,7 +729,7 @@ static long zero_timer_stop_main(void *arg)
 	return 0;
 }
 
-TEST(ZeroTimerStopPanics)
+TEST(TestZeroTimerStopPanics)
 {
 	RUN_OK(&go_default_procs, zero_timer_stop_main);
 }
@@ -753,7 +753,7 @@ static long zero_timer_main(void *arg)
 	return 0;
 }
 
-TEST(ZeroTimer)
+TEST(TestZeroTimer)
 {
 	RUN_OK(&go_default_procs, zero_timer_main);
 }
@@ -781,7 +781,7 @@ static long timer_modified_earlier_main(void *arg)
 	return 0;
 }
 
-TEST(TimerModifiedEarlier)
+TEST(TestTimerModifiedEarlier)
 {
 	RUN_OK(&go_default_procs, timer_modified_earlier_main);
 }
@@ -855,7 +855,7 @@ static long adjust_timers_main(void *arg)
 	return 0;
 }
 
-TEST(AdjustTimers)
+TEST(TestAdjustTimers)
 {
 	RUN_OK(&go_default_procs, adjust_timers_main);
 }

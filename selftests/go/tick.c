@@ -98,7 +98,7 @@ static long ticker_main(void *arg)
 	return 0;
 }
 
-TEST(Ticker)
+TEST(TestTicker)
 {
 	RUN_OK(&go_default_procs, ticker_main);
 }
@@ -119,7 +119,7 @@ static long stop_direct_main(void *arg)
 	return 0;
 }
 
-TEST(TickerStopWithDirectInitialization)
+TEST(TestTickerStopWithDirectInitialization)
 {
 	RUN_OK(&go_default_procs, stop_direct_main);
 }
@@ -165,7 +165,7 @@ static long teardown_main(void *arg)
 	return 0;
 }
 
-TEST(Teardown)
+TEST(TestTeardown)
 {
 	RUN_OK(&go_default_procs, teardown_main);
 }
@@ -186,7 +186,7 @@ static long tick_main(void *arg)
 	return 0;
 }
 
-TEST(Tick)
+TEST(TestTick)
 {
 	RUN_OK(&go_default_procs, tick_main);
 }
@@ -220,7 +220,7 @@ static long new_ticker_lt_zero_main(void *arg)
 	return 0;
 }
 
-TEST(NewTickerLtZeroDuration)
+TEST(TestNewTickerLtZeroDuration)
 {
 	RUN_OK(&go_default_procs, new_ticker_lt_zero_main);
 }
@@ -243,7 +243,7 @@ static long ticker_reset_lt_zero_main(void *arg)
 	return 0;
 }
 
-TEST(TickerResetLtZeroDuration)
+TEST(TestTickerResetLtZeroDuration)
 {
 	RUN_OK(&go_default_procs, ticker_reset_lt_zero_main);
 }
