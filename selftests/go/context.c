@@ -98,7 +98,7 @@ static gsched_ctx_t other(gsched_ctx_t c)
 	gsched_ctx_t o = NULL;
 	int fd = gsched_ctx_export(c);
 
-	T_LE(0, fd);
+	T_GE(0, fd);
 	if (fd >= 0) {
 		T_EQ(0, gsched_ctx_import(fd, &o));
 		close(fd);
