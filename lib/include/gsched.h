@@ -102,6 +102,27 @@ int gsched_spawn(gsched_fn_t fn, void *arg);
 int gsched_spawn_ex(gsched_fn_t fn, void *arg,
 		    const struct gsched_spawn_attr *attr);
 
+/** Largest argument block gsched_go() copies onto a new task's stack. */
+#define GSCHED_GO_ARGS_MAX	1024
+
+/**
+ * gsched_go() - start a task on a copy of its arguments, Go's "go f(x, y)"
+ * @fn: the task's function; it receives a pointer to the copy
+ * @args: @size bytes, copied onto the new task's own stack before return
+ * @size: 0 to GSCHED_GO_ARGS_MAX; 0 passes NULL
+ *
+ * The copy lives as long as the task and is aligned for any type, so a
+ * struct of the call's arguments needs no allocation and the caller may
+ * reuse or free @args at once. Detached, like gsched_spawn().
+ * Return: the task id (> 0); the errors of gsched_spawn(), and -EINVAL
+ * when @size is too large or @args is NULL with a nonzero @size.
+ */
+int gsched_go(gsched_fn_t fn, const void *args, size_t size);
+
+/** gsched_go() with gsched_spawn_ex()'s options. */
+int gsched_go_ex(gsched_fn_t fn, const void *args, size_t size,
+		 const struct gsched_spawn_attr *attr);
+
 /**
  * gsched_join() - wait for a joinable task to end
  * @id: its id
