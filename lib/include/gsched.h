@@ -430,7 +430,11 @@ int gsched_ctx_deadline(gsched_ctx_t ctx, uint64_t *deadline_ns);
 gsched_chan_t gsched_ctx_done(gsched_ctx_t ctx);
 /** The value for @key, or NULL. */
 void *gsched_ctx_value(gsched_ctx_t ctx, const void *key);
-/** Free a context made here (cancel it first if you mean to). */
+/**
+ * Free a context made here (cancel it first if you mean to). Children
+ * may outlive it: it stays, handles included, until the last context
+ * derived from it is freed too.
+ */
 void gsched_ctx_free(gsched_ctx_t ctx);
 /** Share a context with another process, like a channel. */
 int gsched_ctx_export(gsched_ctx_t ctx);
@@ -440,7 +444,8 @@ int gsched_ctx_export(gsched_ctx_t ctx);
  * @flags: 0, or GSCHED_EXPORT_CLOSE_ON_EXIT: the context is cancelled
  *	   (-ECANCELED), with every context derived from it in any process,
  *	   when this runtime lets go of @ctx: when the process exits or is
- *	   killed, when gsched_run() returns, or at gsched_ctx_free(@ctx).
+ *	   killed, when gsched_run() returns, or once gsched_ctx_free(@ctx)
+ *	   and every context derived from @ctx here have been freed.
  *	   So a pipeline's workers in other processes stop when the process
  *	   that started them goes away.
  * Return: the fd (O_CLOEXEC); -EINVAL for an unknown flag (or a module
