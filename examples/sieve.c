@@ -13,10 +13,10 @@
 
 #include <gsched.h>
 
-struct filter {
+/* filter(in, out, prime)'s arguments: each filter has its own copy */
+struct filter_args {
 	gsched_chan_t in, out;
 	long prime;
-	int id;			/* the filter task, joined by sieve() */
 };
 
 static long generate(void *arg)
@@ -31,7 +31,7 @@ static long generate(void *arg)
 
 static long filter(void *arg)
 {
-	struct filter *f = arg;
+	struct filter_args *f = arg;
 	long v;
 
 	while (gsched_chan_recv(f->in, &v) == 1)
@@ -47,7 +47,7 @@ static long sieve(void *arg)
 {
 	const struct gsched_spawn_attr joinable = { .flags = GSCHED_JOINABLE };
 	long n = *(long *)arg, i, started = 0, prime, ret = 1;
-	struct filter *filters = calloc(n, sizeof(*filters));
+	int *filters = calloc(n, sizeof(*filters));	/* their task ids */
 	gsched_chan_t ch, next;
 
 	if (!filters || gsched_chan_make(&ch, sizeof(long), 0)) {
@@ -57,17 +57,18 @@ static long sieve(void *arg)
 	if (gsched_spawn(generate, (void *)(uintptr_t)ch) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
+		struct filter_args a;
+
 		if (gsched_chan_recv(ch, &prime) != 1)
 			goto out;
 		printf("%ld%c", prime, i + 1 == n || i % 10 == 9 ? '\n' : ' ');
 		if (gsched_chan_make(&next, sizeof(long), 0))
 			goto out;
-		filters[i] = (struct filter){
-			.in = ch, .out = next, .prime = prime,
-		};
-		/* joinable: the filters use filters[] until they end */
-		filters[i].id = gsched_spawn_ex(filter, &filters[i], &joinable);
-		if (filters[i].id < 0)
+		/* go filter(ch, next, prime); joinable, so that sieve()
+		 * returns only when the chain has wound down */
+		a = (struct filter_args){ .in = ch, .out = next, .prime = prime };
+		filters[i] = gsched_go_ex(filter, &a, sizeof(a), &joinable);
+		if (filters[i] < 0)
 			goto out;
 		started++;
 		ch = next;
@@ -77,11 +78,11 @@ out:
 	/*
 	 * Closing the end of the chain unwinds it: the last filter's next
 	 * send fails, it closes its input, and so on up to the generator.
-	 * Wait for every filter before freeing what they use.
+	 * Wait for every filter, so that none is left running.
 	 */
 	gsched_chan_close(ch);
 	for (i = 0; i < started; i++)
-		gsched_join(filters[i].id, NULL);
+		gsched_join(filters[i], NULL);
 	free(filters);
 	return ret;
 }

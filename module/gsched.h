@@ -32,7 +32,9 @@
  * the wait has fd cases (poll.c). Two task locks are held together only
  * by join, in address order. ctx.c holds a tree's lock (never two) while
  * it closes and shares the tree's done channels and readies their waiters.
- * No lock of ours is taken under timer_lock.
+ * No lock of ours is taken under timer_lock. A timer channel's stop or
+ * reset sleeps on timer_wq, with no lock held, until the timer work has
+ * sent a tick it had taken off the queue (timer.c).
  *
  * Outside the order, taken with no other spinlock of the module held:
  *
@@ -109,6 +111,7 @@ struct gsched_fdreg {
 struct gsched_timer {
 	struct timerqueue_node node;	/* timer_lock */
 	bool queued;			/* timer_lock */
+	bool firing;			/* timer_lock: a tick being sent */
 	u64 period;			/* timer_lock; 0 = one shot */
 	struct gsched_task *task;	/* set once: sleep/select timeout */
 	struct gsched_chan *ch;		/* set once: timer channel */
@@ -544,6 +547,7 @@ struct gsched_inst {
 	atomic_t nr_timers;		/* queued or firing: not a deadlock */
 	struct hrtimer hrt;
 	struct work_struct timer_work;
+	wait_queue_head_t timer_wq;	/* a stop waiting for a tick's send */
 
 	struct dentry *debugfs;		/* gsched/<id>/, set once */
 	/*

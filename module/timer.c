@@ -18,6 +18,18 @@
  * nr_timers counts queued and firing timers; while it is non-zero the
  * deadlock check does not fire (a timer can still wake a task).
  *
+ * Stop and reset of a timer channel are final, as in Go ("after Stop, no
+ * more ticks will be sent"). The work takes a due timer off the queue
+ * (re-queueing a ticker for its next tick) under timer_lock but sends
+ * the tick after dropping it, since a send takes channel and task locks,
+ * which come before timer_lock. A stop in that gap would find a ticker
+ * queued, return 1, and see its tick arrive after it; or find a one-shot
+ * timer stopped, return 0, and a non-blocking drain would miss the value
+ * still on its way. So a timer being sent is marked firing under
+ * timer_lock until the send is done, and GSCHED_IOC_TIMER's stop and
+ * reset wait for that, like Go's deltimer and modtimer wait for a
+ * running timer. The wait is for one send, which never blocks.
+ *
  * Bounded work. Timers are made by any user, so nothing here may let user
  * input keep a CPU busy. Each run of the work reads the clock once and
  * fires only the timers due at that instant: a ticker re-queued for its
@@ -133,6 +145,7 @@ static void gsched_timer_work(struct work_struct *work)
 			t = fire_task_locked(tm);
 		} else if (refcount_inc_not_zero(&tm->ch->ref)) {
 			ch = tm->ch;
+			tm->firing = true;
 			if (tm->period) {
 				/* the next tick after now, skipping missed ones */
 				u64 late = ktime_to_ns(ktime_sub(now,
@@ -155,7 +168,12 @@ static void gsched_timer_work(struct work_struct *work)
 		if (ch) {
 			val = ktime_to_ns(now);
 			gsched_chan_send_now(inst, ch, &val);
-			gsched_chan_put(ch);
+			spin_lock(&inst->timer_lock);
+			tm->firing = false;
+			spin_unlock(&inst->timer_lock);
+			if (wq_has_sleeper(&inst->timer_wq))
+				wake_up_all(&inst->timer_wq);
+			gsched_chan_put(ch);	/* tm lives as long as ch */
 		}
 		/* counted until its effect is visible to the deadlock check */
 		if (atomic_dec_and_test(&inst->nr_timers))
@@ -177,6 +195,7 @@ void gsched_timers_init(struct gsched_inst *inst)
 	hrtimer_init(&inst->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	inst->hrt.function = gsched_hrt_fn;
 	INIT_WORK(&inst->timer_work, gsched_timer_work);
+	init_waitqueue_head(&inst->timer_wq);
 }
 
 /**
@@ -211,7 +230,7 @@ void gsched_timers_destroy(struct gsched_inst *inst)
  * gsched_timer_arm() - queue @tm to fire after @delay_ns, then every @period_ns
  * @tm: an unqueued timer, armed only by its owner (a task's own wait, or
  *	a timer channel before it is published; GSCHED_TIMER_RESET, which
- *	any thread may issue, goes through timer_reset())
+ *	any thread may issue, goes through timer_stop_reset())
  * @delay_ns: relative first expiry
  * @period_ns: 0 for one shot; shorter than the floor is raised to it
  *
@@ -230,6 +249,18 @@ void gsched_timer_arm(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
 	spin_unlock(&inst->timer_lock);
 }
 
+/* Take @tm off its queue; true when it was queued. */
+static bool cancel_locked(struct gsched_timer *tm)
+{
+	lockdep_assert_held(&tm->inst->timer_lock);
+	if (!tm->queued)
+		return false;
+	timerqueue_del(&tm->inst->timers, &tm->node);
+	tm->queued = false;
+	atomic_dec(&tm->inst->nr_timers);
+	return true;
+}
+
 /**
  * gsched_timer_cancel() - take @tm off its queue
  * @tm: the timer
@@ -245,18 +276,13 @@ bool gsched_timer_cancel(struct gsched_timer *tm)
 	if (!inst)
 		return false;
 	spin_lock(&inst->timer_lock);
-	was = tm->queued;
-	if (was) {
-		timerqueue_del(&inst->timers, &tm->node);
-		tm->queued = false;
-		atomic_dec(&inst->nr_timers);
-	}
+	was = cancel_locked(tm);
 	spin_unlock(&inst->timer_lock);
 	return was;
 }
 
 /**
- * timer_reset() - take @tm off its queue and queue it again, in one step
+ * timer_reset_locked() - take @tm off its queue and queue it again, in one step
  * @tm: a timer channel's timer
  * @delay_ns: relative first expiry; 0 only stops it
  * @period_ns: as for gsched_timer_arm()
@@ -268,15 +294,16 @@ bool gsched_timer_cancel(struct gsched_timer *tm)
  * was queued and is queued again stays counted in nr_timers throughout,
  * so the deadlock check never sees it missing.
  *
- * Context: process context; takes timer_lock.
+ * Context: process context; timer_lock held.
  * Return: true when it was queued.
  */
-static bool timer_reset(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
+static bool timer_reset_locked(struct gsched_timer *tm, u64 delay_ns,
+			       u64 period_ns)
 {
 	struct gsched_inst *inst = tm->inst;
 	bool was;
 
-	spin_lock(&inst->timer_lock);
+	lockdep_assert_held(&inst->timer_lock);
 	was = tm->queued;
 	if (was) {
 		timerqueue_del(&inst->timers, &tm->node);
@@ -290,6 +317,43 @@ static bool timer_reset(struct gsched_timer *tm, u64 delay_ns, u64 period_ns)
 	} else if (was) {
 		atomic_dec(&inst->nr_timers);
 	}
+	return was;
+}
+
+/**
+ * timer_stop_reset() - GSCHED_TIMER_STOP and _RESET of a timer channel
+ * @tm: the channel's timer; the caller holds a channel reference
+ * @reset: reset with @delay_ns and @period_ns, else stop
+ * @delay_ns: as for timer_reset_locked()
+ * @period_ns: as for timer_reset_locked()
+ *
+ * Waits until no tick of @tm is being sent (see the top of the file),
+ * then stops or resets it under the same hold of timer_lock, so no tick
+ * from before can arrive after. Each pass of the loop waits for one send
+ * to finish; a new one starts only when the timer is due again, at least
+ * timer_min_period_us later, so the loop ends.
+ *
+ * Context: process context, no lock held; may sleep.
+ * Return: true when it was queued.
+ */
+static bool timer_stop_reset(struct gsched_timer *tm, bool reset,
+			     u64 delay_ns, u64 period_ns)
+{
+	struct gsched_inst *inst = tm->inst;
+	bool was;
+
+	might_sleep();
+	for (;;) {
+		spin_lock(&inst->timer_lock);
+		if (!tm->firing)
+			break;
+		spin_unlock(&inst->timer_lock);
+		wait_event(inst->timer_wq, !READ_ONCE(tm->firing));
+	}
+	if (reset)
+		was = timer_reset_locked(tm, delay_ns, period_ns);
+	else
+		was = cancel_locked(tm);
 	spin_unlock(&inst->timer_lock);
 	return was;
 }
@@ -398,10 +462,8 @@ long gsched_timer_ioc(struct gsched_inst *inst, struct gsched_timer_op *op)
 		gsched_chan_ref_put(ref);
 		return -EINVAL;
 	}
-	if (op->op == GSCHED_TIMER_RESET)
-		op->ok = timer_reset(tm, op->delay_ns, op->period_ns);
-	else
-		op->ok = gsched_timer_cancel(tm);
+	op->ok = timer_stop_reset(tm, op->op == GSCHED_TIMER_RESET,
+				  op->delay_ns, op->period_ns);
 	gsched_chan_ref_put(ref);
 	return 0;
 }

@@ -260,6 +260,51 @@ TEST(values_walk_up_and_shadow)
 	RUN_OK(&one_p, value_main);
 }
 
+/*
+ * Parents freed before their children: each child keeps what it refers
+ * to (values up the chain, the shared handle and done channel of a value
+ * node) until the last context derived from it is freed; then every
+ * handle is gone.
+ */
+static long parent_first_main(void *arg)
+{
+	static int k1, k2, v1, v2;
+	int id = gsched_instance_id();
+	gsched_ctx_t root, val, child, leaf;
+	long long chans = gs_sysfs_inst(id, "channels");
+	gsched_chan_t done;
+
+	T_EQ(0, gsched_ctx_with_cancel(&root, NULL));
+	T_EQ(0, gsched_ctx_with_value(&val, root, &k1, &v1));
+	T_EQ(0, gsched_ctx_with_cancel(&child, val));
+	T_EQ(0, gsched_ctx_with_value(&leaf, child, &k2, &v2));
+	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));	/* two done */
+	done = gsched_ctx_done(val);
+
+	gsched_ctx_free(root);		/* val still uses it */
+	gsched_ctx_free(val);		/* child still uses both */
+	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));
+	T_TRUE(gsched_ctx_value(leaf, &k1) == &v1);
+	T_TRUE(gsched_ctx_value(leaf, &k2) == &v2);
+	T_EQ(0, gsched_ctx_err(child));
+	/* child's own cancel reaches its value child... */
+	T_EQ(0, gsched_ctx_cancel(child));
+	T_EQ(-ECANCELED, gsched_ctx_err(leaf));
+	/* ...and root's done channel, which val shared, is still open */
+	T_EQ(-EAGAIN, gsched_chan_tryrecv(done, NULL));
+
+	gsched_ctx_free(leaf);		/* child is still its creator's */
+	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));
+	gsched_ctx_free(child);		/* the last: child, val, root go */
+	T_EQ(chans, gs_sysfs_inst(id, "channels"));
+	return 0;
+}
+
+TEST(parent_freed_before_children)
+{
+	RUN_OK(&one_p, parent_first_main);
+}
+
 /* Background: never done, no deadline, nil done channel. */
 static long background_main(void *arg)
 {

@@ -553,6 +553,136 @@ TEST(child_outlives_creator)
 	EXPECT_EQ(0, ev);
 }
 
+/* ---- gsched_go: arguments copied onto the new task's stack ---- */
+
+struct go_args {
+	int index;
+	char name[37];		/* odd sizes: the copy is not a multiple of 16 */
+	double weight;
+};
+
+#define GO_TASKS	64
+
+static atomic_int go_bad, go_seen;
+static unsigned char go_max_pattern[GSCHED_GO_ARGS_MAX];
+
+static long go_check(void *arg)
+{
+	struct go_args *a = arg;
+	char want[sizeof(a->name)];
+
+	snprintf(want, sizeof(want), "task %d", a->index);
+	if ((uintptr_t)a % 16 || strcmp(a->name, want) ||
+	    a->weight != a->index * 0.5)
+		atomic_fetch_add(&go_bad, 1);
+	/* the copy is the task's own: scribbling it hurts nobody */
+	memset(a, 0xa5, sizeof(*a));
+	gsched_yield();
+	atomic_fetch_add(&go_seen, 1);
+	return 0;
+}
+
+/*
+ * Spawns from its own frame and returns: the arguments must outlive the
+ * frame they were built in, which the caller then overwrites.
+ */
+static int go_batch(int from, int n)
+{
+	struct go_args a;
+	int i, ret;
+
+	for (i = from; i < from + n; i++) {
+		memset(&a, 0, sizeof(a));
+		a.index = i;
+		snprintf(a.name, sizeof(a.name), "task %d", i);
+		a.weight = i * 0.5;
+		ret = gsched_go(go_check, &a, sizeof(a));
+		if (ret <= 0)
+			return ret ? ret : -1;
+	}
+	return 0;
+}
+
+static void clobber_stack(void)
+{
+	volatile char junk[4096];
+
+	memset((char *)junk, 0x5a, sizeof(junk));
+}
+
+static long go_max_check(void *arg)
+{
+	if ((uintptr_t)arg % 16 ||
+	    memcmp(arg, go_max_pattern, sizeof(go_max_pattern)))
+		atomic_fetch_add(&go_bad, 1);
+	return 7;
+}
+
+static long go_null_check(void *arg)
+{
+	if (arg)
+		atomic_fetch_add(&go_bad, 1);
+	return 3;
+}
+
+static long go_main(void *arg)
+{
+	struct gsched_spawn_attr j = { .flags = GSCHED_JOINABLE };
+	struct gsched_spawn_attr js = { .flags = GSCHED_JOINABLE,
+					.stack_size = GSCHED_STACK_MIN };
+	unsigned char big[GSCHED_GO_ARGS_MAX + 1];
+	long ev = -1;
+	int id, i;
+
+	if (go_batch(0, GO_TASKS / 2))
+		return 1;
+	clobber_stack();
+	if (go_batch(GO_TASKS / 2, GO_TASKS / 2))
+		return 2;
+	clobber_stack();
+
+	/* the largest block, on the smallest stack, joinable */
+	for (i = 0; i < GSCHED_GO_ARGS_MAX; i++)
+		go_max_pattern[i] = (unsigned char)(i * 7 + 1);
+	memcpy(big, go_max_pattern, sizeof(go_max_pattern));
+	id = gsched_go_ex(go_max_check, big, GSCHED_GO_ARGS_MAX, &js);
+	if (id <= 0)
+		return 3;
+	memset(big, 0, sizeof(big));
+	if (gsched_join(id, &ev) || ev != 7)
+		return 4;
+
+	/* size 0 passes NULL whatever @args is */
+	id = gsched_go_ex(go_null_check, big, 0, &j);
+	if (id <= 0 || gsched_join(id, &ev) || ev != 3)
+		return 5;
+
+	/* refused, and nothing started */
+	if (gsched_go(go_max_check, big, GSCHED_GO_ARGS_MAX + 1) != -EINVAL)
+		return 6;
+	if (gsched_go(go_max_check, NULL, 8) != -EINVAL)
+		return 7;
+	if (gsched_go(NULL, big, 8) != -EINVAL)
+		return 8;
+	j.flags = 1U << 5;
+	if (gsched_go_ex(go_max_check, big, 8, &j) != -EINVAL)
+		return 9;
+
+	while (atomic_load(&go_seen) < GO_TASKS)
+		gsched_yield();
+	return 0;
+}
+
+TEST(go_copies_arguments)
+{
+	long ev = -1;
+
+	ASSERT_EQ(0, gsched_run_opts(&two_p, go_main, NULL, &ev));
+	EXPECT_EQ(0, ev);
+	EXPECT_EQ(0, atomic_load(&go_bad));
+	EXPECT_EQ(GO_TASKS, atomic_load(&go_seen));
+}
+
 /* ---- deadlock: every task asleep (Go's checkdead) ---- */
 
 static long park_forever(void *arg)
@@ -934,6 +1064,7 @@ TEST(counters)
 TEST(outside_runtime)
 {
 	EXPECT_EQ(-EPERM, gsched_spawn(count_run, NULL));
+	EXPECT_EQ(-EPERM, gsched_go(count_run, "x", 1));
 	EXPECT_EQ(-EPERM, gsched_join(1, NULL));
 	EXPECT_EQ(-EPERM, gsched_park(GSCHED_WAIT_USER));
 	EXPECT_EQ(-EPERM, gsched_unpark(1));

@@ -89,6 +89,79 @@ TEST(timer_ticker)
 	RUN_OK(&two_p, ticker_main);
 }
 
+/*
+ * Stop and reset are final, as Go's are: once they return, no tick from
+ * before arrives. The timer work sends a tick after taking the timer off
+ * its queue; a stop that landed in between used to return with that tick
+ * still on its way. Each round stops a ticker at the floor period at a
+ * varying moment, drains what was buffered, and looks again after many
+ * periods; a one-shot timer whose stop returns 0 has fired, so its value
+ * is there to take at once (Go's "if !t.Stop() { <-t.C }", without
+ * blocking). The gap is short: many rounds make it likely to be hit.
+ */
+#define FINAL_ROUNDS	300
+
+static long stop_final_main(void *arg)
+{
+	long rounds = gs_scaled(FINAL_ROUNDS, 50), i;
+	long late_stop = 0, late_reset = 0, oneshot_missing = 0, fired = 0;
+	gsched_chan_t tk, ts;
+	uint64_t v;
+	int ok;
+
+	T_EQ(0, gsched_timer_make(&tk, 0, 0));	/* created stopped */
+	T_EQ(0, gsched_timer_make(&ts, 0, 0));
+	for (i = 0; i < rounds; i++) {
+		uint64_t d = 50 * 1000 + (uint64_t)(i % 7) * 37 * 1000;
+
+		/* a ticker at (or below: raised to) the 100 us floor */
+		T_EQ(0, gsched_timer_reset(tk, 1000, 1000));
+		T_EQ(0, gsched_sleep(d));
+		if (i & 1) {
+			T_EQ(1, gsched_timer_stop(tk));
+		} else {	/* a reset to far away ends the ticks too */
+			T_EQ(1, gsched_timer_reset(tk, 3600ULL * 1000 * MS,
+						   0));
+		}
+		gsched_chan_tryrecv(tk, &v);		/* one may be buffered */
+		T_EQ(0, gsched_sleep(3 * MS));		/* 30 floor periods */
+		if (gsched_chan_tryrecv(tk, &v) != -EAGAIN) {
+			if (i & 1)
+				late_stop++;
+			else
+				late_reset++;
+		}
+		/* stopped, or queued an hour away */
+		T_EQ((i & 1) ? 0 : 1, gsched_timer_stop(tk));
+
+		/* a one-shot timer stopped around its expiry */
+		gsched_chan_tryrecv(ts, &v);	/* only a late value from before */
+		T_EQ(0, gsched_timer_reset(ts, d, 0));
+		T_EQ(0, gsched_sleep(d));
+		ok = gsched_timer_stop(ts);
+		T_TRUE(ok == 0 || ok == 1);
+		if (!ok) {
+			fired++;
+			if (gsched_chan_tryrecv(ts, &v) != 1)
+				oneshot_missing++;
+		}
+	}
+	printf("# %ld rounds: late ticks after stop %ld, after reset %ld; "
+	       "one-shot stops after firing %ld, value not there %ld\n",
+	       rounds, late_stop, late_reset, fired, oneshot_missing);
+	T_EQ(0, late_stop);
+	T_EQ(0, late_reset);
+	T_EQ(0, oneshot_missing);
+	T_EQ(0, gsched_chan_release(tk));
+	T_EQ(0, gsched_chan_release(ts));
+	return 0;
+}
+
+TEST(timer_stop_reset_final)
+{
+	RUN_OK(&two_p, stop_final_main);
+}
+
 static long stop_main(void *arg)
 {
 	uint64_t v;

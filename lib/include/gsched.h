@@ -102,6 +102,27 @@ int gsched_spawn(gsched_fn_t fn, void *arg);
 int gsched_spawn_ex(gsched_fn_t fn, void *arg,
 		    const struct gsched_spawn_attr *attr);
 
+/** Largest argument block gsched_go() copies onto a new task's stack. */
+#define GSCHED_GO_ARGS_MAX	1024
+
+/**
+ * gsched_go() - start a task on a copy of its arguments, Go's "go f(x, y)"
+ * @fn: the task's function; it receives a pointer to the copy
+ * @args: @size bytes, copied onto the new task's own stack before return
+ * @size: 0 to GSCHED_GO_ARGS_MAX; 0 passes NULL
+ *
+ * The copy lives as long as the task and is aligned for any type, so a
+ * struct of the call's arguments needs no allocation and the caller may
+ * reuse or free @args at once. Detached, like gsched_spawn().
+ * Return: the task id (> 0); the errors of gsched_spawn(), and -EINVAL
+ * when @size is too large or @args is NULL with a nonzero @size.
+ */
+int gsched_go(gsched_fn_t fn, const void *args, size_t size);
+
+/** gsched_go() with gsched_spawn_ex()'s options. */
+int gsched_go_ex(gsched_fn_t fn, const void *args, size_t size,
+		 const struct gsched_spawn_attr *attr);
+
 /**
  * gsched_join() - wait for a joinable task to end
  * @id: its id
@@ -409,7 +430,11 @@ int gsched_ctx_deadline(gsched_ctx_t ctx, uint64_t *deadline_ns);
 gsched_chan_t gsched_ctx_done(gsched_ctx_t ctx);
 /** The value for @key, or NULL. */
 void *gsched_ctx_value(gsched_ctx_t ctx, const void *key);
-/** Free a context made here (cancel it first if you mean to). */
+/**
+ * Free a context made here (cancel it first if you mean to). Children
+ * may outlive it: it stays, handles included, until the last context
+ * derived from it is freed too.
+ */
 void gsched_ctx_free(gsched_ctx_t ctx);
 /** Share a context with another process, like a channel. */
 int gsched_ctx_export(gsched_ctx_t ctx);
@@ -419,7 +444,8 @@ int gsched_ctx_export(gsched_ctx_t ctx);
  * @flags: 0, or GSCHED_EXPORT_CLOSE_ON_EXIT: the context is cancelled
  *	   (-ECANCELED), with every context derived from it in any process,
  *	   when this runtime lets go of @ctx: when the process exits or is
- *	   killed, when gsched_run() returns, or at gsched_ctx_free(@ctx).
+ *	   killed, when gsched_run() returns, or once gsched_ctx_free(@ctx)
+ *	   and every context derived from @ctx here have been freed.
  *	   So a pipeline's workers in other processes stop when the process
  *	   that started them goes away.
  * Return: the fd (O_CLOEXEC); -EINVAL for an unknown flag (or a module

@@ -4,14 +4,26 @@
  * tree whose cancel closes done channels); values are plain user-space
  * nodes chained to their parent. Every context variant of a blocking call
  * is that call as a select case plus a receive on the done channel.
+ *
+ * Lifetime: a node is reference counted. Its creator holds one reference,
+ * which gsched_ctx_free() drops, and each child holds one on its parent,
+ * dropped when the child goes. So a parent freed before its children
+ * stays, handle and done channel included, until the last of them is
+ * freed: value lookups walk parents that exist, and a value node, which
+ * shares its parent's handle and done channel, never names a released
+ * handle (which the module could have given to a new object). This is
+ * what Go's collector does for a context tree, in the one order C can
+ * track.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "internal.h"
 
 struct gsched_ctx {
+	atomic_uint refs;		/* creator's, plus one per child */
 	uint32_t handle;		/* kernel context (0: background) */
 	gsched_chan_t done;		/* its done channel (0: nil) */
 	bool owns;			/* handle and done are ours to free */
@@ -25,6 +37,39 @@ static int gs_ctx_op(struct gsched_ctx_op *o)
 	if (gsched_fd() < 0)
 		return -ENXIO;
 	return gs_ioctl(GSCHED_IOC_CTX, o);
+}
+
+/* A new node's reference, and its reference on @parent. */
+static void gs_ctx_link(struct gsched_ctx *c, struct gsched_ctx *parent)
+{
+	atomic_init(&c->refs, 1);
+	if (parent)
+		atomic_fetch_add_explicit(&parent->refs, 1,
+					  memory_order_relaxed);
+	c->parent = parent;
+}
+
+/*
+ * Drop a reference; the last one frees the node and drops its reference
+ * on the parent, up the chain as far as nodes die (a loop: chains may be
+ * thousands deep).
+ */
+static void gs_ctx_put(struct gsched_ctx *c)
+{
+	struct gsched_ctx_op o = { .op = GSCHED_CTX_RELEASE };
+
+	while (c && atomic_fetch_sub_explicit(&c->refs, 1,
+					      memory_order_acq_rel) == 1) {
+		struct gsched_ctx *parent = c->parent;
+
+		if (c->owns && gsched_fd() >= 0) {
+			o.handle = c->handle;
+			gs_ctx_op(&o);
+			gsched_chan_release(c->done);
+		}
+		free(c);
+		c = parent;
+	}
 }
 
 static int gs_ctx_make(gsched_ctx_t *out, gsched_ctx_t parent,
@@ -51,7 +96,7 @@ static int gs_ctx_make(gsched_ctx_t *out, gsched_ctx_t parent,
 	c->handle = o.handle;
 	c->done = o.done;
 	c->owns = true;
-	c->parent = parent;
+	gs_ctx_link(c, parent);
 	*out = c;
 	return 0;
 }
@@ -95,7 +140,7 @@ GS_API int gsched_ctx_with_value(gsched_ctx_t *ctx, gsched_ctx_t parent,
 	/* shares the parent's cancellation */
 	c->handle = parent ? parent->handle : 0;
 	c->done = parent ? parent->done : 0;
-	c->parent = parent;
+	gs_ctx_link(c, parent);
 	c->key = key;
 	c->value = value;
 	*ctx = c;
@@ -155,16 +200,7 @@ GS_API void *gsched_ctx_value(gsched_ctx_t ctx, const void *key)
 
 GS_API void gsched_ctx_free(gsched_ctx_t ctx)
 {
-	struct gsched_ctx_op o = { .op = GSCHED_CTX_RELEASE };
-
-	if (!ctx)
-		return;
-	if (ctx->owns && gsched_fd() >= 0) {
-		o.handle = ctx->handle;
-		gs_ctx_op(&o);
-		gsched_chan_release(ctx->done);
-	}
-	free(ctx);
+	gs_ctx_put(ctx);
 }
 
 GS_API int gsched_ctx_export(gsched_ctx_t ctx)
@@ -204,6 +240,7 @@ GS_API int gsched_ctx_import(int fd, gsched_ctx_t *ctx)
 	c->handle = o.handle;
 	c->done = o.done;
 	c->owns = true;
+	gs_ctx_link(c, NULL);
 	*ctx = c;
 	return 0;
 }

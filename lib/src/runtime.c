@@ -158,10 +158,13 @@ void gs_task_start(void)
 	gsched_exit(t->fn(t->arg));
 }
 
-/* Build the frame gs_switch pops (see switch.S) under the task struct. */
-static void gs_stack_init(struct gs_task *t)
+/*
+ * Build the frame gs_switch pops (see switch.S) below @top, which is the
+ * task struct or, for gsched_go(), the argument copy under it.
+ */
+static void gs_stack_init(struct gs_task *t, void *top)
 {
-	uint64_t *sp = (uint64_t *)((uintptr_t)t & ~(uintptr_t)15);
+	uint64_t *sp = (uint64_t *)((uintptr_t)top & ~(uintptr_t)15);
 
 	/* gs_switch's ret pops this and leaves %rsp 16-byte aligned, as
 	 * gs_task_entry's call needs. */
@@ -207,13 +210,19 @@ bool gs_in_task(void)
 	return gs_self_task() != NULL;
 }
 
-GS_API int gsched_spawn_ex(gsched_fn_t fn, void *arg,
-			   const struct gsched_spawn_attr *attr)
+/*
+ * Spawn @fn(@arg), or with @size > 0 @fn(copy of @size bytes at @arg),
+ * the copy placed at the top of the new stack, under the task struct,
+ * 16-byte aligned (max_align_t on x86_64).
+ */
+static int gs_spawn(gsched_fn_t fn, void *arg, size_t size,
+		    const struct gsched_spawn_attr *attr)
 {
 	struct gsched_spawn sp = { 0 };
 	struct gs_worker *w = gs_cur();
 	size_t ss = gs_rt.stack_size;
 	struct gs_task *t;
+	void *top;
 	int ret;
 
 	if (!w || !w->curr)
@@ -232,7 +241,13 @@ GS_API int gsched_spawn_ex(gsched_fn_t fn, void *arg,
 		return -ENOMEM;
 	t->fn = fn;
 	t->arg = arg;
-	gs_stack_init(t);
+	top = t;
+	if (size) {
+		top = (void *)(((uintptr_t)t - size) & ~(uintptr_t)15);
+		memcpy(top, arg, size);
+		t->arg = top;
+	}
+	gs_stack_init(t, top);
 	gs_live_add(t);
 
 	sp.flags = (attr && (attr->flags & GSCHED_JOINABLE)) ?
@@ -248,9 +263,28 @@ GS_API int gsched_spawn_ex(gsched_fn_t fn, void *arg,
 	return (int)sp.id;
 }
 
+GS_API int gsched_spawn_ex(gsched_fn_t fn, void *arg,
+			   const struct gsched_spawn_attr *attr)
+{
+	return gs_spawn(fn, arg, 0, attr);
+}
+
 GS_API int gsched_spawn(gsched_fn_t fn, void *arg)
 {
-	return gsched_spawn_ex(fn, arg, NULL);
+	return gs_spawn(fn, arg, 0, NULL);
+}
+
+GS_API int gsched_go_ex(gsched_fn_t fn, const void *args, size_t size,
+			const struct gsched_spawn_attr *attr)
+{
+	if (size > GSCHED_GO_ARGS_MAX || (size && !args))
+		return -EINVAL;
+	return gs_spawn(fn, size ? (void *)args : NULL, size, attr);
+}
+
+GS_API int gsched_go(gsched_fn_t fn, const void *args, size_t size)
+{
+	return gsched_go_ex(fn, args, size, NULL);
 }
 
 GS_API int gsched_join(int id, long *exit_value)
@@ -616,7 +650,7 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	}
 	main_t->fn = fn;
 	main_t->arg = arg;
-	gs_stack_init(main_t);
+	gs_stack_init(main_t, main_t);
 	gs_live_add(main_t);
 	sp.flags = GSCHED_SPAWN_MAIN | GSCHED_SPAWN_DETACHED;
 	sp.worker = GSCHED_NO_WORKER;
