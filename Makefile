@@ -234,7 +234,8 @@ uninstall:
 # .so and the released ABI (tools/check-symbols); a man page for every
 # exported function, matching the header and rendering without warnings
 # (tools/check-man).
-CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man
+CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man \
+		tools/check-header
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done

@@ -926,4 +926,85 @@ TEST(full_buffer_blocked_sender)
 	RUN_OK(&two_p, full_buffer_main);
 }
 
+/* ==== typed channels (GSCHED_CHAN_OF; tools/check-header checks misuse) === */
+
+struct tc_job {
+	int id;
+	char name[13];		/* 20 bytes in all: not a power of two */
+	double weight;
+};
+
+typedef GSCHED_CHAN_OF(struct tc_job) tc_job_chan;
+typedef GSCHED_CHAN_OF(long) tc_long_chan;
+
+struct tc_pair {
+	tc_job_chan jobs;
+	tc_long_chan done;
+};
+
+static long tc_worker(void *arg)
+{
+	struct tc_pair *p = arg;
+	struct tc_job j;
+	long sum = 0;
+
+	while (gsched_tchan_recv(p->jobs, &j) == 1) {
+		char want[sizeof(j.name)];
+
+		snprintf(want, sizeof(want), "job %d", j.id);
+		T_EQ(0, strcmp(j.name, want));
+		T_TRUE(j.weight == j.id * 0.25);
+		sum += j.id;
+	}
+	T_EQ(0, gsched_tchan_send(p->done, &sum));
+	return 0;
+}
+
+static long typed_main(void *arg)
+{
+	struct tc_pair p;
+	struct tc_job j = { 0 };
+	long sum = -1, v = 7;
+	int i, k, ok = -1;
+
+	T_EQ(0, gsched_tchan_make(&p.jobs, 2));
+	T_EQ(0, gsched_tchan_make(&p.done, 0));
+	T_EQ(2, gsched_chan_cap(p.jobs.ch));
+	T_GT(0, gsched_spawn(tc_worker, &p));
+	for (i = 1; i <= 50; i++) {
+		j = (struct tc_job){ .id = i, .weight = i * 0.25 };
+		snprintf(j.name, sizeof(j.name), "job %d", i);
+		T_EQ(0, gsched_tchan_send(p.jobs, &j));
+	}
+	T_EQ(0, gsched_chan_close(p.jobs.ch));
+	T_EQ(1, gsched_tchan_recv(p.done, &sum));
+	T_EQ(50 * 51 / 2, sum);
+
+	/* select on typed cases; a buffered send is ready at once */
+	T_EQ(0, gsched_chan_release(p.jobs.ch));
+	T_EQ(0, gsched_tchan_make(&p.jobs, 1));
+	{
+		struct gsched_select_case c[2] = {
+			GSCHED_TRECV(p.done, &v),
+			GSCHED_TSEND(p.jobs, &j),
+		};
+
+		k = gsched_select(c, 2, 0, 0, &ok);
+	}
+	T_EQ(1, k);
+	T_EQ(7, v);		/* the receive did not happen */
+	T_EQ(-EAGAIN, gsched_tchan_trysend(p.jobs, &j));	/* full */
+	memset(&j, 0, sizeof(j));
+	T_EQ(1, gsched_tchan_tryrecv(p.jobs, &j));
+	T_EQ(50, j.id);
+	T_EQ(0, gsched_chan_release(p.jobs.ch));
+	T_EQ(0, gsched_chan_release(p.done.ch));
+	return 0;
+}
+
+TEST(typed_channels)
+{
+	RUN_OK(&two_p, typed_main);
+}
+
 TEST_HARNESS_MAIN

@@ -557,6 +557,57 @@ int gsched_instance_id(void);
  */
 int gsched_query(struct gsched_version *v);
 
+/*
+ * Typed channels: Go's chan T. A channel handle is untyped, so nothing
+ * checks that a send or receive buffer has the channel's element size;
+ * these macros make a wrong type a compile error instead of a short or
+ * long copy. Name the type once:
+ *
+ *	typedef GSCHED_CHAN_OF(struct job) job_chan;
+ *
+ *	job_chan jobs;
+ *	struct job j;
+ *
+ *	gsched_tchan_make(&jobs, 16);		// make(chan job, 16)
+ *	gsched_tchan_send(jobs, &j);		// jobs <- j
+ *	gsched_tchan_recv(jobs, &j);		// j, ok := <-jobs
+ *	GSCHED_TRECV(jobs, &j)			// case j = <-jobs: (select)
+ *
+ * Passing a long * for a channel of int, or a struct of another type, does
+ * not compile ("gsched: value type is not the channel's element type").
+ * The untyped handle is .ch, for everything else (close, release, export,
+ * the _ctx calls with gsched_tchan_check()). Each macro evaluates its
+ * arguments once. C only (GNU C's __builtin_types_compatible_p).
+ */
+#ifndef __cplusplus
+#define GSCHED_CHAN_OF(T)	struct { gsched_chan_t ch; T *elem_type_; }
+
+/* 0, or a compile error when *(ptr) is not the channel's element type */
+#define gsched_tchan_check(tc, ptr)					\
+	(0 * sizeof(struct {						\
+		_Static_assert(__builtin_types_compatible_p(		\
+			__typeof__(*(tc).elem_type_),			\
+			__typeof__(*(ptr))),				\
+			"gsched: value type is not the channel's element type"); \
+		int unused_;						\
+	}))
+
+#define gsched_tchan_make(tcp, cap)					\
+	gsched_chan_make(&(tcp)->ch, sizeof(*(tcp)->elem_type_), (cap))
+#define gsched_tchan_send(tc, ptr)					\
+	gsched_chan_send((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#define gsched_tchan_recv(tc, ptr)					\
+	gsched_chan_recv((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#define gsched_tchan_trysend(tc, ptr)					\
+	gsched_chan_trysend((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#define gsched_tchan_tryrecv(tc, ptr)					\
+	gsched_chan_tryrecv((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#define GSCHED_TSEND(tc, ptr)						\
+	GSCHED_SEND((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#define GSCHED_TRECV(tc, ptr)						\
+	GSCHED_RECV((tc).ch + gsched_tchan_check(tc, ptr), (ptr))
+#endif
+
 #ifdef __cplusplus
 }
 #endif
