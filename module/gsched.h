@@ -508,6 +508,8 @@ struct gsched_inst {
 
 	struct xarray handles;	/* u32 -> struct gsched_obj *, XA_FLAGS_ALLOC1 */
 	u32 next_handle;	/* xa_alloc_cyclic cursor; xa_lock */
+	/* published handles by enum gsched_obj_type (sysfs: leaks show) */
+	atomic_t nr_handles[GSCHED_OBJ_CTX + 1];
 	atomic_t nr_tasks;	/* allocated, dead-but-unjoined included */
 	atomic_t nr_live;	/* not dead */
 	atomic_t nr_spinning;

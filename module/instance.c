@@ -413,6 +413,7 @@ int gsched_handle_alloc(struct gsched_inst *inst, struct gsched_obj *obj)
 		return ret == -EBUSY ? -EAGAIN : ret;
 	}
 	obj->handle = id;
+	atomic_inc(&inst->nr_handles[obj->type]);
 	return id;
 }
 
@@ -433,6 +434,7 @@ bool gsched_handle_remove(struct gsched_inst *inst, u32 h,
 {
 	if (xa_cmpxchg(&inst->handles, h, obj, NULL, 0) != obj)
 		return false;
+	atomic_dec(&inst->nr_handles[obj->type]);
 	gsched_user_uncharge(inst);
 	return true;
 }
@@ -449,8 +451,10 @@ struct gsched_obj *gsched_handle_erase(struct gsched_inst *inst, u32 h)
 {
 	struct gsched_obj *obj = xa_erase(&inst->handles, h);
 
-	if (obj)
+	if (obj) {
+		atomic_dec(&inst->nr_handles[obj->type]);
 		gsched_user_uncharge(inst);
+	}
 	return obj;
 }
 

@@ -118,6 +118,10 @@ INST_ATTR(global_moves, "%llu", PSTAT_SUM(inst, global_moves));
 INST_ATTR(channels, "%d", atomic_read(&inst->nr_chans));
 INST_ATTR(timers, "%d", atomic_read(&inst->nr_timers));
 INST_ATTR(chan_bytes, "%ld", atomic_long_read(&inst->chan_bytes));
+INST_ATTR(contexts, "%d",
+	  atomic_read(&inst->nr_handles[GSCHED_OBJ_CTX]));
+INST_ATTR(sync_objects, "%d",
+	  atomic_read(&inst->nr_handles[GSCHED_OBJ_SYNC]));
 INST_ATTR(syscalls, "%llu", PSTAT_SUM(inst, syscalls) +
 	  (u64)atomic64_read(&inst->syscalls_nw));
 
@@ -160,6 +164,8 @@ static struct attribute *gsched_inst_attrs[] = {
 	&inst_attr_channels.attr,
 	&inst_attr_timers.attr,
 	&inst_attr_chan_bytes.attr,
+	&inst_attr_contexts.attr,
+	&inst_attr_sync_objects.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(gsched_inst);

@@ -272,6 +272,7 @@ static long parent_first_main(void *arg)
 	int id = gsched_instance_id();
 	gsched_ctx_t root, val, child, leaf;
 	long long chans = gs_sysfs_inst(id, "channels");
+	long long ctxs = gs_sysfs_inst(id, "contexts");
 	gsched_chan_t done;
 
 	T_EQ(0, gsched_ctx_with_cancel(&root, NULL));
@@ -279,11 +280,13 @@ static long parent_first_main(void *arg)
 	T_EQ(0, gsched_ctx_with_cancel(&child, val));
 	T_EQ(0, gsched_ctx_with_value(&leaf, child, &k2, &v2));
 	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));	/* two done */
+	T_EQ(ctxs + 2, gs_sysfs_inst(id, "contexts"));	/* values: none */
 	done = gsched_ctx_done(val);
 
 	gsched_ctx_free(root);		/* val still uses it */
 	gsched_ctx_free(val);		/* child still uses both */
 	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));
+	T_EQ(ctxs + 2, gs_sysfs_inst(id, "contexts"));
 	T_TRUE(gsched_ctx_value(leaf, &k1) == &v1);
 	T_TRUE(gsched_ctx_value(leaf, &k2) == &v2);
 	T_EQ(0, gsched_ctx_err(child));
@@ -297,6 +300,7 @@ static long parent_first_main(void *arg)
 	T_EQ(chans + 2, gs_sysfs_inst(id, "channels"));
 	gsched_ctx_free(child);		/* the last: child, val, root go */
 	T_EQ(chans, gs_sysfs_inst(id, "channels"));
+	T_EQ(ctxs, gs_sysfs_inst(id, "contexts"));
 	return 0;
 }
 

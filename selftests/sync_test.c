@@ -1463,4 +1463,38 @@ TEST_F(raw, sync_teardown_with_objects)
 		}
 }
 
+/* ==== sysfs sync_objects: kernel sync handles, so leaks show ==== */
+
+static long sync_objects_main(void *arg)
+{
+	int id = gsched_instance_id();
+	long long base = gs_sysfs_inst(id, "sync_objects");
+	uint32_t h[3];
+	gsched_cond_t c;
+	gsched_mutex_t mu = GSCHED_MUTEX_INIT;
+	int i;
+
+	T_GE(0, base);
+	for (i = 0; i < 3; i++)
+		T_EQ(0, kmake(GSCHED_SYNC_MUTEX + i, &h[i]));
+	T_EQ(0, gsched_cond_init(&c));
+	T_EQ(base + 4, gs_sysfs_inst(id, "sync_objects"));
+	/* a mutex word is no kernel object, even while held */
+	T_EQ(0, gsched_mutex_lock(&mu));
+	T_EQ(base + 4, gs_sysfs_inst(id, "sync_objects"));
+	T_EQ(0, gsched_mutex_unlock(&mu));
+	for (i = 0; i < 3; i++)
+		T_EQ(0, gsched_sync_release(h[i]));
+	T_EQ(-EBADF, gsched_sync_release(h[0]));	/* counted once */
+	T_EQ(base + 1, gs_sysfs_inst(id, "sync_objects"));
+	T_EQ(0, gsched_sync_release(c));
+	T_EQ(base, gs_sysfs_inst(id, "sync_objects"));
+	return 0;
+}
+
+TEST(sync_objects_counted)
+{
+	RUN_OK(&two_p, sync_objects_main);
+}
+
 TEST_HARNESS_MAIN
