@@ -278,6 +278,7 @@ struct gsched_sync {
 	bool locked;			/* mutex */
 	bool starving;			/* mutex: direct hand-off mode */
 	bool woken;			/* mutex: a woken waiter is retrying */
+	bool handing;			/* rwmutex word: see rw_handoff() */
 	bool writer;			/* rwmutex */
 	u32 readers;			/* rwmutex */
 	u32 waking;			/* wait group: woken, not yet returned */
@@ -297,6 +298,7 @@ struct gsched_sync {
 /* struct gsched_sync.kind of a word's queue, beyond the GSCHED_SYNC_* */
 #define GSCHED_SYNC_WORD_MUTEX	16
 #define GSCHED_SYNC_WORD_WG	17
+#define GSCHED_SYNC_WORD_RW	18
 
 #define GSCHED_WTAB_BITS	6
 
@@ -696,7 +698,7 @@ struct gsched_sync *gsched_sync_alloc(u32 kind);
 /* word.c: sync words in user memory, and their side of a wait's cases */
 static inline bool gsched_word_case(u32 dir)
 {
-	return dir >= GSCHED_SEL_LOCK_WORD && dir <= GSCHED_SEL_CONDWAIT_WORD;
+	return dir >= GSCHED_SEL_LOCK_WORD && dir <= GSCHED_SEL_WLOCK_WORD;
 }
 
 void gsched_words_init(struct gsched_inst *inst);
@@ -706,7 +708,7 @@ struct gsched_sync *gsched_word_get(struct gsched_inst *inst, u64 addr,
 				    u32 kind);
 void gsched_word_put(struct gsched_sync *s);
 bool gsched_word_try(struct gsched_waiter *c);
-void gsched_word_unqueue(struct gsched_waiter *c);
+void gsched_word_unqueue(struct gsched_waiter *c, struct gsched_inst *self);
 bool gsched_word_retry(struct gsched_waiter *c);
 void gsched_word_resumed(struct gsched_waiter *c);
 long gsched_word_unlock(struct gsched_worker *w, u64 addr);

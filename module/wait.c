@@ -827,6 +827,8 @@ static u32 select_reason(const struct gsched_select_case *c, u32 n)
 		[GSCHED_SEL_LOCK_WORD] = GSCHED_WAIT_MUTEX,
 		[GSCHED_SEL_WGWAIT_WORD] = GSCHED_WAIT_WAITGROUP,
 		[GSCHED_SEL_CONDWAIT_WORD] = GSCHED_WAIT_COND,
+		[GSCHED_SEL_RLOCK_WORD] = GSCHED_WAIT_RLOCK,
+		[GSCHED_SEL_WLOCK_WORD] = GSCHED_WAIT_WLOCK,
 	};
 	bool sync0 = n && (c[0].handle || gsched_word_case(c[0].dir)) &&
 		     gsched_sync_case_kind(c[0].dir);
