@@ -726,6 +726,7 @@ static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
 	struct gsched_task *cont;
 	u64 timeout = 0, now;
 	s64 res = 0;
+	long err;
 
 	wait_unqueue(t, wait);
 	/* off every queue: nobody changes next any more */
@@ -741,9 +742,17 @@ static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
 		now = ktime_get_ns();
 		timeout = wait->deadline > now ? wait->deadline - now : 1;
 	}
-	if (gsched_wait_run(w, t, wait, true, timeout, wait->reason, &res,
-			    &cont))
-		return false;	/* only -ENOMEM, with the wait freed */
+	err = gsched_wait_run(w, t, wait, true, timeout, wait->reason, &res,
+			      &cont);
+	if (err) {
+		/*
+		 * -ENOMEM (or pass 0's error), with the wait freed and the
+		 * lock not taken: that is the select's result, not whatever
+		 * the task's last call left in t->result.
+		 */
+		t->result = err;
+		return false;
+	}
 	if (cont) {
 		t->result = res;
 		return false;
