@@ -170,6 +170,14 @@ struct gsched_wait {
 	u32 reason;			/* GSCHED_WAIT_* when parked */
 	u64 since;			/* ktime_get_ns() of the first park */
 	u64 deadline;			/* timeout, ktime_get_ns() based, or 0 */
+	/*
+	 * A cond wait's mutex word is unlocked after its task parked
+	 * (gsched_select()): @cunlock is 1 until that is done, and the
+	 * worker that resumes the task waits for it (gsched_wait_finish());
+	 * @cunlock_err, the unlock's error, is then the wait's result.
+	 */
+	atomic_t cunlock;
+	int cunlock_err;
 	u32 n;
 	struct gsched_waiter w[];
 };

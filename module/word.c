@@ -1097,13 +1097,22 @@ static long word_op(struct gsched_worker *w, struct gsched_inst *inst,
  * @addr: the mutex word, checked
  *
  * Context: process context, no lock held.
- * Return: 0 or a negative errno as GSCHED_WORD_UNLOCK.
+ * Return: 0 or a negative errno as GSCHED_WORD_UNLOCK; the caller makes it
+ * the wait's result (wait.c, cond_word_unlock()).
  */
 long gsched_word_unlock(struct gsched_worker *w, u64 addr)
 {
 	struct gsched_word_op op = { .op = GSCHED_WORD_UNLOCK, .addr = addr };
+	long ret;
+	int i;
 
-	return word_op(w, w->inst, &op, GSCHED_SYNC_WORD_MUTEX);
+	/* -EAGAIN (a word that kept changing) is retried: the caller can't */
+	for (i = 0; i < WORD_FAULT_TRIES; i++) {
+		ret = word_op(w, w->inst, &op, GSCHED_SYNC_WORD_MUTEX);
+		if (ret != -EAGAIN)
+			break;
+	}
+	return ret;
 }
 
 /**

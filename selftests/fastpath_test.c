@@ -19,7 +19,8 @@
  *  - starvation: a waiter parked > 1 ms gets the lock before a barger;
  *  - bad words: NULL, misaligned, kernel, unmapped, read-only, another
  *    process's, bad fields of GSCHED_IOC_WORD; max_words, and a word
- *    waited on as two kinds;
+ *    waited on as two kinds; a cond wait whose mutex word the module
+ *    cannot unlock reports it;
  *  - hostile memory: a thread scribbles random values over the words
  *    while tasks use them; the program ends, the module survives.
  */
@@ -843,6 +844,40 @@ static long bad_rw_words_main(void *arg)
 TEST(bad_rwmutex_words)
 {
 	RUN_OK(&one_p, bad_rw_words_main);
+}
+
+/*
+ * A cond wait whose mutex word the module cannot unlock once the task
+ * waits (here: locked, but read-only, so the check passes and the store
+ * faults): the wait ends at once with the error, and the library does
+ * not lock the mutex again (its CAS would fault). It used to stay parked
+ * with the mutex still locked, until the deadlock check.
+ */
+static long cond_unlock_fails_main(void *arg)
+{
+	gsched_mutex_t *m;
+	gsched_cond_t cv;
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_TRUE(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return 1;
+	m = p;
+	m->state = GSCHED_MUTEX_LOCKED;	/* held, as for a cond wait */
+	T_EQ(0, mprotect(p, 4096, PROT_READ));
+	T_EQ(0, gsched_cond_init(&cv));
+	T_EQ(-EFAULT, gsched_cond_wait(cv, m));
+	T_EQ(GSCHED_MUTEX_LOCKED, mword(m));
+	T_EQ(0, gsched_sync_release(cv));
+	munmap(p, 4096);
+	return 0;
+}
+
+TEST(cond_wait_unlock_failure_reported)
+{
+	RUN_OK(&one_p, cond_unlock_fails_main);
 }
 
 TEST(bad_words)

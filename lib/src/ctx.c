@@ -332,8 +332,9 @@ GS_API int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
 		return -EINVAL;
 	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m,
 			   gsched_ctx_done(ctx));
+	/* refused, or the module could not unlock it: not ours to lock */
 	if (ret < 0)
-		return ret;	/* refused: the mutex was not released */
+		return ret;
 	lret = gsched_mutex_lock(m);
 	if (ret == 1)
 		return gs_ctx_fired(ctx);

@@ -450,7 +450,11 @@ GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 	if (!m)
 		return -EINVAL;
 	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m, 0);
-	/* refused: nothing was unlocked */
+	/*
+	 * Refused (nothing was unlocked), or the module's unlock of @m
+	 * failed once the task waited (-EPERM: somebody unlocked it
+	 * meanwhile; -EFAULT): either way not ours to lock again.
+	 */
 	if (ret < 0)
 		return ret;
 	/* the module unlocked it once the task was queued: take it back */
