@@ -65,6 +65,23 @@
  * its lock. Without that, a releaser that found no queue could clear a
  * stale WAITERS a waiter had just relied on.
  *
+ * One word, one instance
+ * ----------------------
+ * Queues are per (instance, user address), like a private futex: two
+ * instances that both use one word, through memory both map (MAP_SHARED,
+ * a shared file mapping, memory inherited across fork), do not see each
+ * other's queues. A waiter of instance A sets WAITERS in the word and
+ * parks in A's queue; a releaser of instance B fails its CAS, enters the
+ * module with its own instance, finds no queue for the address there,
+ * and, under B's table lock, stores the word without WAITERS: A's waiter
+ * is never woken (a lost wakeup, which A's deadlock check may then
+ * report), and its WAITERS is gone. Nothing of the module is at risk (each
+ * instance touches only its own queues and its own address space), but
+ * the sync words are not for sharing between processes: use an exported
+ * channel (gsched_chan_export()) for that. Shared keys, as futexes
+ * have (the page and offset instead of the address), would be the way
+ * to allow it.
+ *
  * The word is hostile memory: it is read once per decision, no loop over
  * it is unbounded (WORD_CAS_TRIES, then -EAGAIN), its value never sizes
  * or indexes anything, and only the address space of the process that set
