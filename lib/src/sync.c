@@ -24,6 +24,7 @@
  * wakeup order the same way.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -105,8 +106,14 @@ static int gs_word_op(uint32_t op, void *addr, int64_t arg)
 
 	if (gsched_fd() < 0)
 		return -ENXIO;
-	/* -EAGAIN: the word kept changing under the module; nothing done */
+	/*
+	 * -EAGAIN: the word kept changing under the module, or an rwmutex
+	 * hand-off is storing the word after a fault; nothing done. Let the
+	 * other CPU get on with it between tries.
+	 */
 	for (i = 0; i < GS_WORD_TRIES; i++) {
+		if (i)
+			sched_yield();
 		ret = gs_ioctl(GSCHED_IOC_WORD, &o);
 		if (ret != -EAGAIN)
 			break;
@@ -250,6 +257,8 @@ int gs_rw_lock_slow(gsched_rwmutex_t *rw, bool rd, gsched_chan_t done)
 	int ret = -EAGAIN, i;
 
 	for (i = 0; i < GS_WORD_TRIES && ret == -EAGAIN; i++) {
+		if (i)
+			sched_yield();	/* see gs_word_op() */
 		if (i && !gs_nofast && (rd ? !gs_rw_rfast(rw) : gs_rw_wfast(rw)))
 			return 0;
 		ret = gs_word_wait(rd ? GSCHED_SEL_RLOCK_WORD :
