@@ -18,8 +18,12 @@
  *  - done's CAS to a counter of 0 on a word with WAITERS enters the
  *    module, which wakes every waiter; a CAS that finds no WAITERS came
  *    before any waiter's, which then sees the counter at 0.
- * Ordering of the data the locks protect: lock's CAS is an acquire,
- * unlock's a release; add/done a release-acquire CAS, wait's load an
+ *  - an rwmutex's last reader out (READERS 1 -> 0) and a writer's unlock
+ *    (WRITER -> 0) CAS exact values that fail once a waiter has set
+ *    WWAIT or RWAIT, and new readers' CAS fails on WWAIT: writer
+ *    preference, and the one releaser that must wake enters the module.
+ * Ordering of the data the locks protect: lock's (and rlock's) CAS is an
+ * acquire, unlock's (and runlock's) a release; add/done a release-acquire CAS, wait's load an
  * acquire. Through the module, its locked CAS (a full barrier) and the
  * wakeup order the same way.
  */
