@@ -286,6 +286,15 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(KSFT_HDR) \
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_OUT)/libgsched.a
 
+# compat_test binds the GSCHED_0.2 versions, which only the shared library
+# has: it links build/lib/libgsched.so, found through its rpath.
+$(BUILD)/selftests/compat_test: selftests/compat_test.c \
+		$(wildcard selftests/*.h) $(KSFT_HDR) $(LIB_OUT)/libgsched.so \
+		$(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< -L$(LIB_OUT) -lgsched \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
 $(BUILD)/selftests/go_%_test: selftests/go/%.c $(wildcard selftests/*.h) \
 		$(wildcard selftests/go/*.h) $(KSFT_HDR) $(LIB_OUT)/libgsched.a \
 		$(LIB_HDRS)

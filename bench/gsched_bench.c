@@ -880,15 +880,15 @@ static long rw_ops(void *arg)
 
 	for (i = 0; i < n; i++) {
 		if (i % 10 == 0) {
-			lock_ok(gsched_rwmutex_lock(rwm), "gsched_rwmutex_lock");
+			lock_ok(gsched_rwmutex_lock(&rwm), "gsched_rwmutex_lock");
 			shared_counter++;
-			lock_ok(gsched_rwmutex_unlock(rwm),
+			lock_ok(gsched_rwmutex_unlock(&rwm),
 				"gsched_rwmutex_unlock");
 		} else {
-			lock_ok(gsched_rwmutex_rlock(rwm),
+			lock_ok(gsched_rwmutex_rlock(&rwm),
 				"gsched_rwmutex_rlock");
 			seen += shared_counter;
-			lock_ok(gsched_rwmutex_runlock(rwm),
+			lock_ok(gsched_rwmutex_runlock(&rwm),
 				"gsched_rwmutex_runlock");
 		}
 	}
@@ -912,7 +912,6 @@ static void bench_rwmutex(void)
 		die("rwmutex writes", -EPROTO);
 	print_row("rwmutex", n, &a, &b);
 	printf(" tasks=%d write_pct=10\n", LOCK_TASKS);
-	gsched_sync_release(rwm);
 }
 
 static gsched_wg_t fanin_wg;

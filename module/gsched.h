@@ -173,6 +173,14 @@ struct gsched_wait {
 	u32 reason;			/* GSCHED_WAIT_* when parked */
 	u64 since;			/* ktime_get_ns() of the first park */
 	u64 deadline;			/* timeout, ktime_get_ns() based, or 0 */
+	/*
+	 * A cond wait's mutex word is unlocked after its task parked
+	 * (gsched_select()): @cunlock is 1 until that is done, and the
+	 * worker that resumes the task waits for it (gsched_wait_finish());
+	 * @cunlock_err, the unlock's error, is then the wait's result.
+	 */
+	atomic_t cunlock;
+	int cunlock_err;
 	u32 n;
 	struct gsched_waiter w[];
 };
@@ -281,6 +289,7 @@ struct gsched_sync {
 	bool locked;			/* mutex */
 	bool starving;			/* mutex: direct hand-off mode */
 	bool woken;			/* mutex: a woken waiter is retrying */
+	bool handing;			/* rwmutex word: see rw_handoff() */
 	bool writer;			/* rwmutex */
 	u32 readers;			/* rwmutex */
 	u32 waking;			/* wait group: woken, not yet returned */
@@ -300,6 +309,7 @@ struct gsched_sync {
 /* struct gsched_sync.kind of a word's queue, beyond the GSCHED_SYNC_* */
 #define GSCHED_SYNC_WORD_MUTEX	16
 #define GSCHED_SYNC_WORD_WG	17
+#define GSCHED_SYNC_WORD_RW	18
 
 #define GSCHED_WTAB_BITS	6
 
@@ -702,7 +712,7 @@ struct gsched_sync *gsched_sync_alloc(u32 kind);
 /* word.c: sync words in user memory, and their side of a wait's cases */
 static inline bool gsched_word_case(u32 dir)
 {
-	return dir >= GSCHED_SEL_LOCK_WORD && dir <= GSCHED_SEL_CONDWAIT_WORD;
+	return dir >= GSCHED_SEL_LOCK_WORD && dir <= GSCHED_SEL_WLOCK_WORD;
 }
 
 void gsched_words_init(struct gsched_inst *inst);
@@ -712,7 +722,7 @@ struct gsched_sync *gsched_word_get(struct gsched_inst *inst, u64 addr,
 				    u32 kind);
 void gsched_word_put(struct gsched_sync *s);
 bool gsched_word_try(struct gsched_waiter *c);
-void gsched_word_unqueue(struct gsched_waiter *c);
+void gsched_word_unqueue(struct gsched_waiter *c, struct gsched_inst *self);
 bool gsched_word_retry(struct gsched_waiter *c);
 void gsched_word_resumed(struct gsched_waiter *c);
 long gsched_word_unlock(struct gsched_worker *w, u64 addr);

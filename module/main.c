@@ -53,7 +53,8 @@ static long gsched_ioc_version(struct gsched_inst *inst, void *arg)
 		      GSCHED_FEAT_TIMER | GSCHED_FEAT_CHAN_SHARE |
 		      GSCHED_FEAT_SYNC | GSCHED_FEAT_CTX |
 		      GSCHED_FEAT_HANDOFF | GSCHED_FEAT_PREEMPT |
-		      GSCHED_FEAT_POLL | GSCHED_FEAT_WORD;
+		      GSCHED_FEAT_POLL | GSCHED_FEAT_WORD |
+		      GSCHED_FEAT_RWWORD;
 	v->max_tasks = READ_ONCE(gsched_max_tasks);
 	v->size_setup = sizeof(struct gsched_setup);
 	v->size_worker = sizeof(struct gsched_worker_reg);

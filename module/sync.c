@@ -99,6 +99,9 @@ static u32 case_kind(u32 dir)
 		return GSCHED_SYNC_WORD_MUTEX;
 	case GSCHED_SEL_WGWAIT_WORD:
 		return GSCHED_SYNC_WORD_WG;
+	case GSCHED_SEL_RLOCK_WORD:
+	case GSCHED_SEL_WLOCK_WORD:
+		return GSCHED_SYNC_WORD_RW;
 	}
 	return 0;
 }
@@ -147,6 +150,8 @@ bool gsched_sync_try(struct gsched_waiter *c)
 		return !s->count;
 	case GSCHED_SEL_LOCK_WORD:
 	case GSCHED_SEL_WGWAIT_WORD:
+	case GSCHED_SEL_RLOCK_WORD:
+	case GSCHED_SEL_WLOCK_WORD:
 		return gsched_word_try(c);
 	}
 	return false;	/* a cond wait always waits */
@@ -162,7 +167,8 @@ bool gsched_sync_try(struct gsched_waiter *c)
 void gsched_sync_enqueue(struct gsched_waiter *c, bool front)
 {
 	struct gsched_sync *s = c->sync;
-	struct list_head *q = c->kind == GSCHED_SEL_WLOCK ? &s->wq : &s->q;
+	struct list_head *q = c->kind == GSCHED_SEL_WLOCK ||
+			      c->kind == GSCHED_SEL_WLOCK_WORD ? &s->wq : &s->q;
 
 	lockdep_assert_held(&s->lock);
 	if (c->kind == GSCHED_SEL_LOCK || c->kind == GSCHED_SEL_LOCK_WORD)
@@ -267,7 +273,7 @@ void gsched_sync_unqueue(struct gsched_waiter *c)
 	bool was_queued;
 
 	if (s->winst) {
-		gsched_word_unqueue(c);
+		gsched_word_unqueue(c, self);
 		return;
 	}
 	spin_lock(&s->lock);

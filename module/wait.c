@@ -102,6 +102,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+#include <linux/wait_bit.h>
 
 #include "trace.h"
 
@@ -726,6 +727,7 @@ static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
 	struct gsched_task *cont;
 	u64 timeout = 0, now;
 	s64 res = 0;
+	long err;
 
 	wait_unqueue(t, wait);
 	/* off every queue: nobody changes next any more */
@@ -741,9 +743,17 @@ static bool wait_rerun(struct gsched_worker *w, struct gsched_task *t,
 		now = ktime_get_ns();
 		timeout = wait->deadline > now ? wait->deadline - now : 1;
 	}
-	if (gsched_wait_run(w, t, wait, true, timeout, wait->reason, &res,
-			    &cont))
-		return false;	/* only -ENOMEM, with the wait freed */
+	err = gsched_wait_run(w, t, wait, true, timeout, wait->reason, &res,
+			      &cont);
+	if (err) {
+		/*
+		 * -ENOMEM (or pass 0's error), with the wait freed and the
+		 * lock not taken: that is the select's result, not whatever
+		 * the task's last call left in t->result.
+		 */
+		t->result = err;
+		return false;
+	}
 	if (cont) {
 		t->result = res;
 		return false;
@@ -768,7 +778,11 @@ bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
 {
 	struct gsched_wait *wait = t->wait;
 	struct gsched_waiter *fired = NULL;
+	int cerr;
 
+	/* a cond wait's mutex word may still be being unlocked */
+	wait_var_event(&wait->cunlock, !atomic_read_acquire(&wait->cunlock));
+	cerr = wait->cunlock_err;
 	if (wait->fired >= 0)
 		fired = &wait->w[wait->fired];
 	if (fired && (fired->kind == GSCHED_SEL_LOCK ||
@@ -784,6 +798,8 @@ bool gsched_wait_finish(struct gsched_worker *w, struct gsched_task *t)
 		gsched_sync_resumed(fired);
 	trace_done(t->inst, t, wait, true);
 	t->result = wait_deliver(wait);
+	if (cerr)
+		t->result = cerr;	/* the cond wait's unlock failed */
 	if (atomic_read(&wait->next))
 		atomic_dec(&t->inst->nr_ext_waiters);
 	wait_free(wait);
@@ -827,6 +843,8 @@ static u32 select_reason(const struct gsched_select_case *c, u32 n)
 		[GSCHED_SEL_LOCK_WORD] = GSCHED_WAIT_MUTEX,
 		[GSCHED_SEL_WGWAIT_WORD] = GSCHED_WAIT_WAITGROUP,
 		[GSCHED_SEL_CONDWAIT_WORD] = GSCHED_WAIT_COND,
+		[GSCHED_SEL_RLOCK_WORD] = GSCHED_WAIT_RLOCK,
+		[GSCHED_SEL_WLOCK_WORD] = GSCHED_WAIT_WLOCK,
 	};
 	bool sync0 = n && (c[0].handle || gsched_word_case(c[0].dir)) &&
 		     gsched_sync_case_kind(c[0].dir);
@@ -836,6 +854,43 @@ static u32 select_reason(const struct gsched_select_case *c, u32 n)
 	if (n == 1 && sync0)
 		return reason[c[0].dir];
 	return GSCHED_WAIT_SELECT;
+}
+
+/*
+ * Unlock a cond wait's mutex word once the wait is queued, and make a
+ * failure (a word another task unlocked meanwhile: -EPERM; one that is
+ * no longer writable: -EFAULT) the wait's result, as for a refused cond
+ * wait: the caller does not lock the mutex again. A wait that completed
+ * at once is gone (@cont): the task's result says it. A parked one stays
+ * until its resumer has seen @wait->cunlock drop; on a failure it is
+ * claimed and woken here, unless a signal, timer or channel came first.
+ */
+static void cond_word_unlock(struct gsched_worker *w, struct gsched_task *t,
+			     struct gsched_wait *wait, struct gsched_task *cont,
+			     u64 cond_word)
+{
+	long uerr = gsched_word_unlock(w, cond_word);
+	bool claimed = false;
+
+	if (cont) {
+		if (uerr)
+			t->result = uerr;
+		return;
+	}
+	if (uerr) {
+		wait->cunlock_err = uerr;
+		claimed = atomic_cmpxchg(&wait->done, 0, 1) == 0;
+		if (claimed) {
+			wait->fired = -1;
+			wait->result = uerr;
+		}
+	}
+	/* full barrier: the resumer may free @wait once it reads 0 */
+	atomic_xchg(&wait->cunlock, 0);
+	wake_up_var(&wait->cunlock);
+	/* claimed: nobody else wakes @t, so it and @wait are still ours */
+	if (claimed)
+		gsched_wake(w, t);
 }
 
 /**
@@ -907,6 +962,7 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 			err = locked < 0 ? locked : -EPERM;
 			goto out;
 		}
+		atomic_set(&wait->cunlock, 1);
 	}
 	if (cond_mu && !READ_ONCE(cond_mu->locked)) {
 		/* Go: fatal error; waiting would hand back a lock never held */
@@ -931,7 +987,7 @@ long gsched_select(struct gsched_worker *w, struct gsched_switch *sw,
 	}
 	/* the same for a mutex word: the module unlocks it (word.c) */
 	if (cond_word && !err)
-		gsched_word_unlock(w, cond_word);
+		cond_word_unlock(w, t, wait, *cont, cond_word);
 out:
 	if (cases != stackc)
 		kvfree(cases);

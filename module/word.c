@@ -65,6 +65,23 @@
  * its lock. Without that, a releaser that found no queue could clear a
  * stale WAITERS a waiter had just relied on.
  *
+ * One word, one instance
+ * ----------------------
+ * Queues are per (instance, user address), like a private futex: two
+ * instances that both use one word, through memory both map (MAP_SHARED,
+ * a shared file mapping, memory inherited across fork), do not see each
+ * other's queues. A waiter of instance A sets WAITERS in the word and
+ * parks in A's queue; a releaser of instance B fails its CAS, enters the
+ * module with its own instance, finds no queue for the address there,
+ * and, under B's table lock, stores the word without WAITERS: A's waiter
+ * is never woken (a lost wakeup, which A's deadlock check may then
+ * report), and its WAITERS is gone. Nothing of the module is at risk (each
+ * instance touches only its own queues and its own address space), but
+ * the sync words are not for sharing between processes: use an exported
+ * channel (gsched_chan_export()) for that. Shared keys, as futexes
+ * have (the page and offset instead of the address), would be the way
+ * to allow it.
+ *
  * The word is hostile memory: it is read once per decision, no loop over
  * it is unbounded (WORD_CAS_TRIES, then -EAGAIN), its value never sizes
  * or indexes anything, and only the address space of the process that set
@@ -77,6 +94,64 @@
  * a waiter that loses after more than 1 ms turns on starvation mode, in
  * which unlock hands the lock to the first waiter (the word stays LOCKED)
  * and STARVING keeps newcomers out.
+ *
+ * RWMutex words
+ * -------------
+ * A __u32: READERS (the read locks held, low 29 bits), WRITER, and two
+ * bits the module owns, RWAIT (readers queued) and WWAIT (writers
+ * queued); the queue's @q holds readers, @wq writers. Go counts readers
+ * in readerCount and makes a writer wait for readerWait departures on a
+ * semaphore; here the module's queues are that semaphore and the word
+ * says only who holds the lock and whether anybody waits. User space:
+ *
+ *   RLock    CAS v -> v + 1, only with no WRITER, WWAIT, RWAIT
+ *   RUnlock  CAS v -> v - 1, only with READERS, no WRITER, and READERS
+ *            above 1 or neither WWAIT nor RWAIT (not the last reader
+ *            out while somebody waits)
+ *   Lock     CAS 0 -> WRITER
+ *   Unlock   CAS WRITER -> 0
+ *
+ * and everything else enters the module. Writer preference: a writer
+ * that must wait sets WWAIT, which fails every new reader's CAS; in the
+ * module a reader also stays out while @wq is not empty. The readers in
+ * keep leaving with their CAS until the last one, which must enter the
+ * module, where it hands the lock to the first writer (WRITER set for
+ * it, the writer woken once, already owning the lock: no retry). A
+ * writer's unlock lets every waiting reader in at once (READERS set to
+ * their number, all woken), else hands over to the next writer, else
+ * clears the word. A writer that gives up (context, another case) while
+ * it was the only one keeping queued readers out lets them in.
+ *
+ * The lost-wakeup argument is the mutex's, on the same single word:
+ *
+ *   writer (module, under q lock)        last reader (user space)
+ *   (A) CAS w: 1 -> 1|WWAIT              (B) CAS w: 1 -> 0
+ *   queue itself, unlock, park           if that failed: enter the module,
+ *                                        take q lock, hand over
+ *
+ * (B) expects a word without WWAIT, so either it comes first and (A)
+ * fails, rereads a word with no readers and takes the lock, or (A) comes
+ * first and (B) fails, the reader enters the module and, behind the q
+ * lock, finds the writer queued. The same holds between a waiting
+ * reader's (A) (setting RWAIT on a word with WRITER) and the writer's
+ * Unlock CAS WRITER -> 0, and between a waiting writer's (A) and
+ * Unlock. Readers that leave while others remain change only READERS:
+ * they cannot be the one that must wake, and their CAS fails and
+ * rereads when a waiter's (A) came first. The table lock closes the
+ * no-queue window as for the mutex.
+ *
+ * A hand-off claims waiters, and a claim cannot be undone, so the module
+ * first probes the word with a CAS of its value with itself (a fault
+ * then costs nothing), claims, and stores the new value. Should the page
+ * go away between probe and store (another thread's munmap, NUMA
+ * balancing), it drops the queue's lock, faults the page in and stores
+ * again, with @handing set: module operations on the word meanwhile get
+ * -EAGAIN (the library retries), so none of them decides on the stale
+ * word; user space's CASes fail on it, as its waiter bits are still set.
+ * A word that stays unwritable is left stale: the program's own doing,
+ * like a scribbled one. READERS is trusted for nothing beyond the
+ * program's own semantics: the module only adds the readers it woke to
+ * the count it read (clamped), or drops it.
  */
 #include "gsched.h"
 
@@ -167,6 +242,11 @@ static int word_fixup(u64 addr)
 	return ret ? -EFAULT : 0;
 }
 
+#define RW_READERS	GSCHED_RW_READERS
+#define RW_RWAIT	GSCHED_RW_RWAIT
+#define RW_WWAIT	GSCHED_RW_WWAIT
+#define RW_WRITER	GSCHED_RW_WRITER
+
 static u32 word_size(u32 kind)
 {
 	return kind == GSCHED_SYNC_WORD_WG ? 8 : 4;
@@ -209,7 +289,7 @@ static bool word_mm_ok(struct gsched_inst *inst)
  * gsched_word_check() - validate a word address from user space
  * @inst: the instance
  * @addr: the address
- * @kind: GSCHED_SYNC_WORD_MUTEX or GSCHED_SYNC_WORD_WG
+ * @kind: GSCHED_SYNC_WORD_MUTEX, _WG or _RW
  *
  * Context: process context.
  * Return: 0; -EINVAL for NULL or misaligned; -EFAULT for an address
@@ -244,7 +324,7 @@ static struct gsched_sync *wtab_find(struct gsched_wtab *tab, u64 addr)
  * gsched_word_get() - the wait queue of a word, made if needed
  * @inst: the instance
  * @addr: the word, checked with gsched_word_check()
- * @kind: GSCHED_SYNC_WORD_MUTEX or GSCHED_SYNC_WORD_WG
+ * @kind: GSCHED_SYNC_WORD_MUTEX, _WG or _RW
  *
  * Faults the word in writable first, so that the wait that follows
  * rarely meets a fault under its locks.
@@ -320,11 +400,12 @@ void gsched_word_put(struct gsched_sync *s)
 	kfree(s);
 }
 
-/* Claim the first waiter of @s for @result and collect it in @woken. */
-static bool word_claim(struct gsched_inst *self, struct gsched_sync *s,
-		       s64 result, struct list_head *woken)
+/* Claim the first waiter of @q, a queue of @s, for @result into @woken. */
+static bool word_claim_q(struct gsched_inst *self, struct gsched_sync *s,
+			 struct list_head *q, s64 result,
+			 struct list_head *woken)
 {
-	struct gsched_waiter *wt = gsched_dequeue_claim(&s->q, &s->lock);
+	struct gsched_waiter *wt = gsched_dequeue_claim(q, &s->lock);
 
 	if (!wt)
 		return false;
@@ -334,6 +415,12 @@ static bool word_claim(struct gsched_inst *self, struct gsched_sync *s,
 	gsched_wake_pin(self, wt->wait->task);
 	list_add_tail(&wt->node, woken);
 	return true;
+}
+
+static bool word_claim(struct gsched_inst *self, struct gsched_sync *s,
+		       s64 result, struct list_head *woken)
+{
+	return word_claim_q(self, s, &s->q, result, woken);
 }
 
 static void word_wake_all(struct gsched_worker *w, struct gsched_inst *self,
@@ -487,6 +574,280 @@ static long wg_add_locked(struct gsched_inst *self, struct gsched_sync *s,
 	return 0;
 }
 
+/*
+ * RWMutex words. The RWAIT and WWAIT bits @s's queues ask for (none
+ * without a queue).
+ */
+static u32 rw_bits(struct gsched_sync *s)
+{
+	u32 v = 0;
+
+	if (!s)
+		return 0;
+	if (!list_empty(&s->q))
+		v |= RW_RWAIT;
+	if (!list_empty(&s->wq))
+		v |= RW_WWAIT;
+	return v;
+}
+
+/*
+ * Whether @old lets a reader (@rd) or a writer in now, with @s's queues as
+ * the truth about waiters (a waiting writer keeps new readers out): 0 and
+ * *new the word with the lock taken; -EBUSY; -EAGAIN when READERS is at
+ * its maximum. Under @s's lock, or the table lock when @s is NULL.
+ */
+static int rw_take(struct gsched_sync *s, bool rd, u32 old, u32 *new)
+{
+	bool busy = s && (s->handing || !list_empty(&s->wq));
+
+	if (rd) {
+		if ((old & RW_WRITER) || busy)
+			return -EBUSY;
+		if ((old & RW_READERS) == RW_READERS)
+			return -EAGAIN;
+		*new = ((old & RW_READERS) + 1) | rw_bits(s);
+		return 0;
+	}
+	if ((old & (RW_WRITER | RW_READERS)) || busy)
+		return -EBUSY;
+	*new = RW_WRITER | rw_bits(s);
+	return 0;
+}
+
+/* Store the word a hand-off decided on, from @old. 0, 1 churn, < 0 fault. */
+static int rw_store(struct gsched_sync *s, u64 addr, u32 *old, bool keep,
+		    u32 n, bool writer, u32 *new)
+{
+	int i, r = 1;
+
+	for (i = 0; i < WORD_CAS_TRIES; i++) {
+		u32 count = keep ? *old & RW_READERS : 0;
+
+		count = min_t(u32, count + n, RW_READERS);
+		*new = (writer ? RW_WRITER : count) | rw_bits(s);
+		r = word_cas32(addr, old, *new);
+		if (r <= 0)
+			break;
+	}
+	return r;
+}
+
+/*
+ * Hand an rwmutex word's lock on, under @s's lock, from @old as last read:
+ * to the first waiting writer, else every waiting reader (@writer_first),
+ * or the other way round; @keep: the readers in the word keep their read
+ * locks (else the word's count is dropped: the caller was the last reader
+ * or the writer). The word is probed for writing before anybody is
+ * claimed: 1 when it changed meanwhile (*@old is its value: decide again),
+ * -EFAULT with nothing done. Once waiters are claimed they own the lock,
+ * so a fault on the store is fixed up with @s's lock dropped and the store
+ * done again, @s->handing keeping the module's takers out meanwhile (user
+ * space's are kept out by the WAITERS bits still in the word). Only a word
+ * that stays unwritable is left stale: that program's own doing.
+ *
+ * Context: @s's lock held; it may be dropped and taken again.
+ * Return: 0, 1 or -EFAULT.
+ */
+static int rw_handoff(struct gsched_inst *self, struct gsched_sync *s,
+		      u64 addr, u32 *old, bool writer_first, bool keep,
+		      struct list_head *woken, u64 *value)
+{
+	bool writer = false;
+	u32 n = 0, new = 0;
+	int r, tries;
+
+	r = word_cas32(addr, old, *old);
+	if (r)
+		return r;
+	if (writer_first)
+		writer = word_claim_q(self, s, &s->wq, 0, woken);
+	if (!writer)
+		while (word_claim_q(self, s, &s->q, 0, woken))
+			n++;
+	if (!writer_first && !n)
+		writer = word_claim_q(self, s, &s->wq, 0, woken);
+	for (tries = 0; ; tries++) {
+		r = rw_store(s, addr, old, keep, n, writer, &new);
+		if (r >= 0 || tries >= WORD_FAULT_TRIES)
+			break;
+		s->handing = true;
+		spin_unlock(&s->lock);
+		r = word_fixup(addr);
+		spin_lock(&s->lock);
+		s->handing = false;
+		if (r || word_read32(addr, old))
+			break;
+	}
+	*value = new;
+	return 0;
+}
+
+static long rw_runlock_locked(struct gsched_inst *self, struct gsched_sync *s,
+			      u64 addr, struct list_head *woken, u64 *value)
+{
+	u32 old, new, n;
+	int i, r;
+
+	if (s && s->handing)
+		return -EAGAIN;	/* see rw_handoff() */
+	r = word_read32(addr, &old);
+	if (r)
+		return r;
+	for (i = 0; i < WORD_CAS_TRIES; i++) {
+		n = old & RW_READERS;
+		if (!n)
+			return -EPERM;
+		/*
+		 * The last reader out lets the waiting writer in (or
+		 * readers queued behind a writer that has given up).
+		 */
+		if (n == 1 && s && !(old & RW_WRITER) &&
+		    (!list_empty(&s->wq) || !list_empty(&s->q))) {
+			r = rw_handoff(self, s, addr, &old, true, false, woken,
+				       value);
+			if (r <= 0)
+				return r;
+			continue;
+		}
+		new = (n - 1) | (old & RW_WRITER) | rw_bits(s);
+		r = word_cas32(addr, &old, new);
+		if (r < 0)
+			return r;
+		if (!r) {
+			*value = new;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+static long rw_unlock_locked(struct gsched_inst *self, struct gsched_sync *s,
+			     u64 addr, struct list_head *woken, u64 *value)
+{
+	u32 old, new;
+	int i, r;
+
+	if (s && s->handing)
+		return -EAGAIN;	/* see rw_handoff() */
+	r = word_read32(addr, &old);
+	if (r)
+		return r;
+	for (i = 0; i < WORD_CAS_TRIES; i++) {
+		if (!(old & RW_WRITER))
+			return -EPERM;
+		/* every waiting reader gets in; else the next writer */
+		if (s) {
+			r = rw_handoff(self, s, addr, &old, false, false, woken,
+				       value);
+			if (r <= 0)
+				return r;
+			continue;
+		}
+		new = 0;
+		r = word_cas32(addr, &old, new);
+		if (r < 0)
+			return r;
+		if (!r) {
+			*value = new;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+static long rw_trylock_locked(struct gsched_sync *s, u64 addr, bool rd,
+			      u64 *value)
+{
+	u32 old, new;
+	int i, r;
+
+	r = word_read32(addr, &old);
+	if (r)
+		return r;
+	for (i = 0; i < WORD_CAS_TRIES; i++) {
+		r = rw_take(s, rd, old, &new);
+		if (r)
+			return r;
+		r = word_cas32(addr, &old, new);
+		if (r < 0)
+			return r;
+		if (!r) {
+			*value = new;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Pass 1 of an rwmutex word case: take the lock, or announce the waiter
+ * ((A) of the argument at the top). Return as gsched_word_try().
+ */
+static bool rw_try(struct gsched_waiter *c)
+{
+	struct gsched_sync *s = c->sync;
+	bool rd = c->kind == GSCHED_SEL_RLOCK_WORD;
+	u32 old, new;
+	int i, r, t;
+
+	/* a hand-off's store is pending (rw_handoff()): come back */
+	r = s->handing ? -EAGAIN : word_read32(s->uaddr, &old);
+	for (i = 0; !r && i < WORD_CAS_TRIES; i++) {
+		t = rw_take(s, rd, old, &new);
+		if (t == -EAGAIN)
+			break;
+		if (!t) {
+			r = word_cas32(s->uaddr, &old, new);
+			if (!r)
+				return true;
+		} else {
+			new = old | (rd ? RW_RWAIT : RW_WWAIT) | rw_bits(s);
+			if (new == old)
+				return false;
+			r = word_cas32(s->uaddr, &old, new);
+			if (!r)
+				return false;
+		}
+		if (r > 0)
+			r = 0;	/* another value: decide again */
+	}
+	/* too many readers, a fault, or a word that would not hold still */
+	c->wait->result = -EAGAIN;
+	return true;
+}
+
+/*
+ * An rwmutex word waiter left its queue without being woken, under @s's
+ * lock: a writer that was all that kept queued readers out lets them in
+ * (as the handle rwmutex and the kernel's rwsem do); else the bits
+ * follow the queues.
+ */
+static void rw_unqueued(struct gsched_inst *self, struct gsched_sync *s,
+			struct list_head *woken)
+{
+	u64 value;
+	u32 old;
+	int i, r;
+
+	if (s->handing || word_read32(s->uaddr, &old))
+		return;	/* a pending hand-off recomputes the bits */
+	for (i = 0; i < WORD_CAS_TRIES; i++) {
+		if (!(old & RW_WRITER) &&
+		    list_empty(&s->wq) && !list_empty(&s->q)) {
+			r = rw_handoff(self, s, s->uaddr, &old, false, true,
+				       woken, &value);
+			if (r <= 0)
+				return;
+			continue;
+		}
+		if ((old & (RW_RWAIT | RW_WWAIT)) == rw_bits(s) ||
+		    word_cas32(s->uaddr, &old,
+			       (old & ~(RW_RWAIT | RW_WWAIT)) | rw_bits(s)) <= 0)
+			return;
+	}
+}
+
 /**
  * gsched_word_try() - pass 1 of a wait for a word case
  * @c: a GSCHED_SEL_LOCK_WORD or GSCHED_SEL_WGWAIT_WORD case; its queue's
@@ -509,6 +870,8 @@ bool gsched_word_try(struct gsched_waiter *c)
 	int i, r;
 
 	lockdep_assert_held(&s->lock);
+	if (c->kind == GSCHED_SEL_RLOCK_WORD || c->kind == GSCHED_SEL_WLOCK_WORD)
+		return rw_try(c);
 	if (c->kind == GSCHED_SEL_LOCK_WORD) {
 		u32 old, new;
 
@@ -554,24 +917,34 @@ bool gsched_word_try(struct gsched_waiter *c)
 /**
  * gsched_word_unqueue() - take a word waiter off its queue
  * @c: the waiter, queued or already dequeued by a waker
+ * @self: the waiter's instance
  *
  * A waiter that leaves without being woken (its context ended, another
  * case fired, its instance is going away) may leave the queue empty:
  * then the word's WAITERS (and a mutex's STARVING) are cleared, in the
  * owning process only. A fault leaves them set: stale bits cost the next
- * user one system call, nothing else.
+ * user one system call, nothing else. An rwmutex writer that leaves may
+ * let the queued readers in (rw_unqueued()).
  *
  * Context: process context, no lock held.
  */
-void gsched_word_unqueue(struct gsched_waiter *c)
+void gsched_word_unqueue(struct gsched_waiter *c, struct gsched_inst *self)
 {
 	struct gsched_sync *s = c->sync;
+	LIST_HEAD(woken);
 	bool was_queued;
 	int i;
 
 	spin_lock(&s->lock);
 	was_queued = !list_empty(&c->node);
 	list_del_init(&c->node);
+	if (was_queued && s->kind == GSCHED_SYNC_WORD_RW) {
+		if (word_mm_ok(s->winst))
+			rw_unqueued(self, s, &woken);
+		spin_unlock(&s->lock);
+		word_wake_all(NULL, self, &woken);
+		return;
+	}
 	if (!was_queued || !list_empty(&s->q))
 		goto out;
 	if (s->kind == GSCHED_SYNC_WORD_MUTEX) {
@@ -701,6 +1074,20 @@ static long word_op(struct gsched_worker *w, struct gsched_inst *inst,
 		case GSCHED_WORD_TRYLOCK:
 			ret = mutex_trylock_locked(s, op->addr, &op->value);
 			break;
+		case GSCHED_WORD_RUNLOCK:
+			ret = rw_runlock_locked(inst, s, op->addr, &woken,
+						&op->value);
+			break;
+		case GSCHED_WORD_RWUNLOCK:
+			ret = rw_unlock_locked(inst, s, op->addr, &woken,
+					       &op->value);
+			break;
+		case GSCHED_WORD_RTRYLOCK:
+		case GSCHED_WORD_RWTRYLOCK:
+			ret = rw_trylock_locked(s, op->addr,
+						op->op == GSCHED_WORD_RTRYLOCK,
+						&op->value);
+			break;
 		default:
 			ret = wg_add_locked(inst, s, op->addr, op->arg, &woken,
 					    &op->value);
@@ -727,13 +1114,22 @@ static long word_op(struct gsched_worker *w, struct gsched_inst *inst,
  * @addr: the mutex word, checked
  *
  * Context: process context, no lock held.
- * Return: 0 or a negative errno as GSCHED_WORD_UNLOCK.
+ * Return: 0 or a negative errno as GSCHED_WORD_UNLOCK; the caller makes it
+ * the wait's result (wait.c, cond_word_unlock()).
  */
 long gsched_word_unlock(struct gsched_worker *w, u64 addr)
 {
 	struct gsched_word_op op = { .op = GSCHED_WORD_UNLOCK, .addr = addr };
+	long ret;
+	int i;
 
-	return word_op(w, w->inst, &op, GSCHED_SYNC_WORD_MUTEX);
+	/* -EAGAIN (a word that kept changing) is retried: the caller can't */
+	for (i = 0; i < WORD_FAULT_TRIES; i++) {
+		ret = word_op(w, w->inst, &op, GSCHED_SYNC_WORD_MUTEX);
+		if (ret != -EAGAIN)
+			break;
+	}
+	return ret;
 }
 
 /**
@@ -770,8 +1166,12 @@ long gsched_word_ioc(struct gsched_inst *inst, struct gsched_word_op *op)
 		return -EINVAL;
 	if (op->arg && op->op != GSCHED_WORD_ADD)
 		return -EINVAL;
-	kind = op->op == GSCHED_WORD_ADD ? GSCHED_SYNC_WORD_WG :
-					   GSCHED_SYNC_WORD_MUTEX;
+	if (op->op == GSCHED_WORD_ADD)
+		kind = GSCHED_SYNC_WORD_WG;
+	else if (op->op >= GSCHED_WORD_RUNLOCK)
+		kind = GSCHED_SYNC_WORD_RW;
+	else
+		kind = GSCHED_SYNC_WORD_MUTEX;
 	err = gsched_word_check(inst, op->addr, kind);
 	if (err)
 		return err;

@@ -62,6 +62,7 @@ TEST_F(dev, version_query)
 	EXPECT_EQ(0, v.__pad);
 	EXPECT_EQ(sizeof(struct gsched_word_op), v.size_word);
 	EXPECT_TRUE(v.features & GSCHED_FEAT_WORD);
+	EXPECT_TRUE(v.features & GSCHED_FEAT_RWWORD);
 }
 
 TEST(version_sysfs)

@@ -580,7 +580,7 @@ static int setup_objects(void)
 	ret |= gsched_wg_init(&wg);
 	ret |= gsched_cond_init(&cv);
 	ret |= gsched_mutex_lock(&mu);
-	ret |= gsched_rwmutex_lock(rw);
+	ret |= gsched_rwmutex_lock(&rw);
 	ret |= gsched_wg_add(&wg, 1);
 	return ret;
 }
@@ -604,9 +604,9 @@ static int do_variant(gsched_ctx_t c, int k, long sendval, int *cond_held)
 	case V_LOCK:
 		return gsched_mutex_lock_ctx(c, &mu);
 	case V_RLOCK:
-		return gsched_rwmutex_rlock_ctx(c, rw);
+		return gsched_rwmutex_rlock_ctx(c, &rw);
 	case V_WLOCK:
-		return gsched_rwmutex_lock_ctx(c, rw);
+		return gsched_rwmutex_lock_ctx(c, &rw);
 	case V_WGWAIT:
 		return gsched_wg_wait_ctx(c, &wg);
 	case V_CONDWAIT:
@@ -656,9 +656,9 @@ static void check_objects_untouched(void)
 	T_EQ(0, gsched_mutex_trylock(&cmu));
 	T_EQ(0, gsched_mutex_unlock(&cmu));
 	/* nor the rwmutex to a cancelled reader or writer */
-	T_EQ(0, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
+	T_EQ(0, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
 	/* cancelled wait group waiters do not count as woken (-EBUSY) */
 	T_EQ(0, gsched_wg_done(&wg));
 	T_EQ(0, gsched_wg_add(&wg, 1));
@@ -751,10 +751,10 @@ static long variants_ok_main(void *arg)
 	T_EQ(0, gsched_mutex_lock_ctx(c, &mu));
 	T_EQ(-EBUSY, gsched_mutex_trylock(&mu));
 	T_EQ(0, gsched_mutex_unlock(&mu));
-	T_EQ(0, gsched_rwmutex_rlock_ctx(c, rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
-	T_EQ(0, gsched_rwmutex_lock_ctx(c, rw));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock_ctx(c, &rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
+	T_EQ(0, gsched_rwmutex_lock_ctx(c, &rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
 	T_EQ(0, gsched_wg_wait_ctx(c, &wg));
 	T_EQ(0, gsched_sleep_ctx(c, MS));
 	T_EQ(0, gsched_chan_close(b));
@@ -776,10 +776,10 @@ static int reader_in_while_read_held = -1, reader_in_after_runlock = -1;
 
 static long rlock_flag(void *arg)
 {
-	if (gsched_rwmutex_rlock(rw))
+	if (gsched_rwmutex_rlock(&rw))
 		return -1;
 	atomic_store(&reader_in, 1);
-	return gsched_rwmutex_runlock(rw) ? -2 : 0;
+	return gsched_rwmutex_runlock(&rw) ? -2 : 0;
 }
 
 static long cancelled_writer_main(void *arg)
@@ -790,7 +790,7 @@ static long cancelled_writer_main(void *arg)
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	T_EQ(0, gsched_ctx_with_cancel(&c, NULL));
-	T_EQ(0, gsched_rwmutex_rlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
 	t = (struct vtask){ .ctx = c, .kind = V_WLOCK };
 	w = spawn_j(variant_task, &t);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
@@ -801,12 +801,12 @@ static long cancelled_writer_main(void *arg)
 	T_EQ(0, join_val(w));
 	T_EQ(-ECANCELED, t.ret);
 	reader_in_while_read_held = flag_within_1s(&reader_in);
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	reader_in_after_runlock = flag_within_1s(&reader_in);
 	if (!atomic_load(&reader_in)) {
 		/* unstick it: a write unlock admits the queued readers */
-		T_EQ(0, gsched_rwmutex_trylock(rw));
-		T_EQ(0, gsched_rwmutex_unlock(rw));
+		T_EQ(0, gsched_rwmutex_trylock(&rw));
+		T_EQ(0, gsched_rwmutex_unlock(&rw));
 	}
 	T_EQ(0, join_val(r));
 	gsched_ctx_free(c);
@@ -1006,8 +1006,8 @@ static long ct_rw_task(void *arg)
 		if (gsched_ctx_with_timeout(&c, NULL,
 					    (xorshift(&seed) % 300) * 1000))
 			return -1;
-		r = writer ? gsched_rwmutex_lock_ctx(c, rw) :
-			     gsched_rwmutex_rlock_ctx(c, rw);
+		r = writer ? gsched_rwmutex_lock_ctx(c, &rw) :
+			     gsched_rwmutex_rlock_ctx(c, &rw);
 		ct_result(r);
 		if (!r && writer) {
 			if (atomic_fetch_add(&ct_winside, 1) ||
@@ -1015,7 +1015,7 @@ static long ct_rw_task(void *arg)
 				atomic_fetch_add(&ct_overlap, 1);
 			gsched_yield();
 			atomic_fetch_sub(&ct_winside, 1);
-			if (gsched_rwmutex_unlock(rw))
+			if (gsched_rwmutex_unlock(&rw))
 				return -2;
 		} else if (!r) {
 			atomic_fetch_add(&ct_rinside, 1);
@@ -1023,7 +1023,7 @@ static long ct_rw_task(void *arg)
 				atomic_fetch_add(&ct_overlap, 1);
 			gsched_yield();
 			atomic_fetch_sub(&ct_rinside, 1);
-			if (gsched_rwmutex_runlock(rw))
+			if (gsched_rwmutex_runlock(&rw))
 				return -3;
 		}
 		gsched_ctx_free(c);
@@ -1044,7 +1044,7 @@ static long ct_main(void *arg)
 		T_EQ(0, join_val(ids[i]));
 	/* nothing left locked or handed to a task that gave up */
 	T_EQ(0, gsched_mutex_trylock(&mu));
-	T_EQ(0, gsched_rwmutex_trylock(rw));
+	T_EQ(0, gsched_rwmutex_trylock(&rw));
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fast paths I: the zero-value Mutex, WaitGroup and Once in the program's
- * memory (module/word.c, lib/src/sync.c).
+ * Fast paths I: the zero-value Mutex, RWMutex, WaitGroup and Once in the
+ * program's memory (module/word.c, lib/src/sync.c).
  *
  * Runs both ways: tools/run-tests runs this binary a second time with
  * GSCHED_NO_FASTPATH=1, where every mutex and wait group operation enters
@@ -10,14 +10,17 @@
  *  - zero values in static storage and embedded in a struct, and how many
  *    system calls the uncontended operations cost (0, or >= 1 each);
  *  - lost-wakeup stress: many tasks on 2 Ps, lock/unlock with an exact
- *    shared counter, wait group rounds with exact totals;
+ *    shared counter, wait group rounds with exact totals, readers and
+ *    writers of an rwmutex that count each other;
+ *  - rwmutex writer preference: a waiting writer keeps a new reader out;
  *  - a once run by many tasks at the same time runs its function once;
- *  - a context cancel of a parked lock leaves the mutex usable and the
- *    word's WAITERS bit clear;
+ *  - a context cancel of a parked lock (mutex, rwmutex read and write
+ *    lock) leaves the lock usable and the word's waiter bits clear;
  *  - starvation: a waiter parked > 1 ms gets the lock before a barger;
  *  - bad words: NULL, misaligned, kernel, unmapped, read-only, another
  *    process's, bad fields of GSCHED_IOC_WORD; max_words, and a word
- *    waited on as two kinds;
+ *    waited on as two kinds; a cond wait whose mutex word the module
+ *    cannot unlock reports it;
  *  - hostile memory: a thread scribbles random values over the words
  *    while tasks use them; the program ends, the module survives.
  */
@@ -62,9 +65,15 @@ static uint32_t mword(gsched_mutex_t *m)
 	return __atomic_load_n(&m->state, __ATOMIC_SEQ_CST);
 }
 
+static uint32_t rwword(gsched_rwmutex_t *rw)
+{
+	return __atomic_load_n(&rw->state, __ATOMIC_SEQ_CST);
+}
+
 /* ==== zero values: static storage, embedded, and their system calls ==== */
 
 static gsched_mutex_t zs_mu;			/* never initialised */
+static gsched_rwmutex_t zs_rw;
 static gsched_wg_t zs_wg;
 static struct gsched_once zs_once = GSCHED_ONCE_INIT;
 static int zs_once_runs;
@@ -72,6 +81,7 @@ static int zs_once_runs;
 struct account {
 	long balance;
 	gsched_mutex_t mu;	/* embedded, as in Go */
+	gsched_rwmutex_t rw;
 	gsched_wg_t pending;
 	struct gsched_once open;
 	char tail[3];		/* after the words: they stay aligned */
@@ -108,6 +118,17 @@ static long long zero_value_round(struct account *a, int *runs)
 		T_EQ(0, gsched_wg_wait(&zs_wg));
 		T_EQ(0, gsched_once(&zs_once, once_count, &zs_once_runs));
 		T_EQ(0, gsched_once(&a->open, once_count, runs));
+		/* two readers, then a writer; a reader of the embedded one */
+		T_EQ(0, gsched_rwmutex_rlock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_rlock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_runlock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_runlock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_lock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_unlock(&zs_rw));
+		T_EQ(0, gsched_rwmutex_rlock(&a->rw));
+		T_EQ(0, gsched_rwmutex_runlock(&a->rw));
+		T_EQ(0, gsched_rwmutex_lock(&a->rw));
+		T_EQ(0, gsched_rwmutex_unlock(&a->rw));
 	}
 	return inst_syscalls() - before;
 }
@@ -121,10 +142,10 @@ static long zero_value_main(void *arg)
 	T_TRUE(a);
 	if (!a)
 		return 1;
-	if (nofast()) {	/* lock, unlock, add, done, wait: all ioctls */
+	if (nofast()) {	/* every lock, unlock, add, done, wait: ioctls */
 		n = zero_value_round(a, &runs);
 		round = 1;
-		T_GE(7LL * ZS_OPS, n);
+		T_GE(17LL * ZS_OPS, n);
 	} else {
 		/*
 		 * A done once, and everything uncontended: no system call.
@@ -148,6 +169,30 @@ static long zero_value_main(void *arg)
 	T_EQ(0, mword(&zs_mu));
 	T_EQ(0, mword(&a->mu));
 	T_EQ(0, __atomic_load_n(&zs_wg.state, __ATOMIC_SEQ_CST));
+	T_EQ(0, rwword(&zs_rw));
+	T_EQ(0, rwword(&a->rw));
+	/* read-locked: more readers, no writer; write-locked: nobody */
+	T_EQ(0, gsched_rwmutex_tryrlock(&a->rw));
+	T_EQ(1, rwword(&a->rw));
+	T_EQ(0, gsched_rwmutex_tryrlock(&a->rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&a->rw));
+	T_EQ(0, gsched_rwmutex_runlock(&a->rw));
+	T_EQ(0, gsched_rwmutex_runlock(&a->rw));
+	T_EQ(-EPERM, gsched_rwmutex_runlock(&a->rw));
+	T_EQ(-EPERM, gsched_rwmutex_unlock(&a->rw));
+	T_EQ(0, gsched_rwmutex_trylock(&a->rw));
+	T_EQ(GSCHED_RW_WRITER, rwword(&a->rw));
+	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(&a->rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&a->rw));
+	T_EQ(-EPERM, gsched_rwmutex_runlock(&a->rw));
+	T_EQ(0, gsched_rwmutex_unlock(&a->rw));
+	T_EQ(-EPERM, gsched_rwmutex_unlock(&a->rw));
+	T_EQ(0, rwword(&a->rw));
+	T_EQ(0, gsched_rwmutex_init(&a->rw));
+	T_EQ(-EINVAL, gsched_rwmutex_rlock(NULL));
+	T_EQ(-EINVAL, gsched_rwmutex_lock(NULL));
+	T_EQ(-EINVAL, gsched_rwmutex_runlock(NULL));
+	T_EQ(-EINVAL, gsched_rwmutex_unlock(NULL));
 	T_EQ(0, gsched_mutex_trylock(&a->mu));
 	T_EQ(-EBUSY, gsched_mutex_trylock(&a->mu));
 	T_EQ(0, gsched_mutex_unlock(&a->mu));
@@ -265,6 +310,138 @@ TEST_F_TIMEOUT(slow, lost_wakeup_waitgroup_rounds, 300)
 	EXPECT_EQ(ST_TASKS * st_rounds, atomic_load(&st_done_ops));
 	TH_LOG("%d tasks x %ld wait group rounds on 2 Ps", ST_TASKS,
 	       st_rounds);
+}
+
+/*
+ * Readers and writers of one zero-value rwmutex on 2 Ps: every eighth
+ * operation of a task writes. Writers count themselves in and check that
+ * nobody else is in; readers check that no writer is. A lost wakeup hangs
+ * (the test's timeout), a lost exclusion shows in the counts.
+ */
+#define RS_TASKS	64
+
+static gsched_rwmutex_t rs_rw;
+static atomic_int rs_readers, rs_writers, rs_bad;
+static volatile long rs_counter;
+
+static long rs_task(void *arg)
+{
+	long me = (long)arg, i, v;
+
+	for (i = 0; i < st_iters; i++) {
+		if (!((i + me) % 8)) {
+			if (gsched_rwmutex_lock(&rs_rw))
+				return -1;
+			if (atomic_fetch_add(&rs_writers, 1) ||
+			    atomic_load(&rs_readers))
+				atomic_fetch_add(&rs_bad, 1);
+			v = rs_counter;
+			if (!(i % 64))
+				gsched_yield();
+			rs_counter = v + 1;
+			atomic_fetch_sub(&rs_writers, 1);
+			if (gsched_rwmutex_unlock(&rs_rw))
+				return -2;
+			continue;
+		}
+		if (gsched_rwmutex_rlock(&rs_rw))
+			return -3;
+		atomic_fetch_add(&rs_readers, 1);
+		if (atomic_load(&rs_writers))
+			atomic_fetch_add(&rs_bad, 1);
+		if (!(i % 32))
+			gsched_yield();	/* hold it across a switch */
+		atomic_fetch_sub(&rs_readers, 1);
+		if (gsched_rwmutex_runlock(&rs_rw))
+			return -4;
+	}
+	return 0;
+}
+
+static long stress_rw_main(void *arg)
+{
+	int ids[RS_TASKS], i;
+
+	for (i = 0; i < RS_TASKS; i++)
+		ids[i] = spawn_j(rs_task, (void *)(long)i);
+	for (i = 0; i < RS_TASKS; i++)
+		T_EQ(0, join_val(ids[i]));
+	T_EQ(0, rwword(&rs_rw));	/* unlocked, no stale bits */
+	return 0;
+}
+
+TEST_F_TIMEOUT(slow, lost_wakeup_rwmutex_readers_writers, 300)
+{
+	long writes = 0, i, k;
+
+	st_iters = gs_scaled(ST_ITERS, 20);
+	RUN_OK(&two_p, stress_rw_main);
+	for (k = 0; k < RS_TASKS; k++)
+		for (i = 0; i < st_iters; i++)
+			writes += !((i + k) % 8);
+	EXPECT_EQ(0, atomic_load(&rs_bad));
+	EXPECT_EQ(writes, rs_counter);
+	TH_LOG("%d tasks x %ld rwmutex operations on 2 Ps, %ld writes",
+	       RS_TASKS, st_iters, writes);
+}
+
+/* ==== rwmutex writer preference ==== */
+
+static gsched_rwmutex_t wp_rw;
+static char wp_order[4];
+static atomic_int wp_n;
+
+static long wp_writer(void *arg)
+{
+	if (gsched_rwmutex_lock(&wp_rw))
+		return -1;
+	wp_order[atomic_fetch_add(&wp_n, 1)] = 'W';
+	return gsched_rwmutex_unlock(&wp_rw);
+}
+
+static long wp_reader(void *arg)
+{
+	if (gsched_rwmutex_rlock(&wp_rw))
+		return -1;
+	wp_order[atomic_fetch_add(&wp_n, 1)] = 'R';
+	return gsched_rwmutex_runlock(&wp_rw);
+}
+
+/*
+ * One P, deterministic: main reads; a writer comes and waits; a new
+ * reader must now wait too (Go's writer preference), though the lock is
+ * only read-locked. Main's runlock, the last reader's, hands the lock to
+ * the writer (WRITER set for it before it runs); its unlock lets the
+ * reader in.
+ */
+static long writer_pref_main(void *arg)
+{
+	int w, r;
+
+	T_EQ(0, gsched_rwmutex_rlock(&wp_rw));
+	w = spawn_j(wp_writer, NULL);
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
+	T_EQ(1 | GSCHED_RW_WWAIT, rwword(&wp_rw));
+	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(&wp_rw));
+	r = spawn_j(wp_reader, NULL);
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r));
+	T_EQ(1 | GSCHED_RW_WWAIT | GSCHED_RW_RWAIT, rwword(&wp_rw));
+	T_EQ(0, gsched_rwmutex_runlock(&wp_rw));
+	/* handed over: the writer owns it and has not run yet */
+	T_EQ(GSCHED_RW_WRITER | GSCHED_RW_RWAIT, rwword(&wp_rw));
+	T_EQ(0, atomic_load(&wp_n));
+	T_EQ(0, join_val(w));
+	T_EQ(0, join_val(r));
+	T_EQ(2, atomic_load(&wp_n));
+	T_EQ(0, rwword(&wp_rw));
+	return 0;
+}
+
+TEST(rwmutex_writer_preference)
+{
+	RUN_OK(&one_p, writer_pref_main);
+	EXPECT_EQ('W', wp_order[0]);
+	EXPECT_EQ('R', wp_order[1]);
 }
 
 /* ==== once with many tasks at the same time ==== */
@@ -390,6 +567,74 @@ static long ctx_cancel_wg_main(void *arg)
 TEST(ctx_cancel_parked_wg_wait)
 {
 	RUN_OK(&one_p, ctx_cancel_wg_main);
+}
+
+/*
+ * RWMutex: a cancelled read lock leaves RWAIT clear; a cancelled write
+ * lock that was all that kept a reader out lets it in.
+ */
+static gsched_rwmutex_t cr_rw;
+
+static long cr_rlocker(void *arg)
+{
+	return gsched_rwmutex_rlock_ctx(cc_ctx, &cr_rw);
+}
+
+static long cr_wlocker(void *arg)
+{
+	return gsched_rwmutex_lock_ctx(cc_ctx, &cr_rw);
+}
+
+static long cr_plain_reader(void *arg)
+{
+	if (gsched_rwmutex_rlock(&cr_rw))
+		return -1;
+	return gsched_rwmutex_runlock(&cr_rw);
+}
+
+static long ctx_cancel_rw_main(void *arg)
+{
+	int id, r;
+
+	/* a reader parked behind a writer */
+	T_EQ(0, gsched_ctx_with_cancel(&cc_ctx, NULL));
+	T_EQ(0, gsched_rwmutex_lock(&cr_rw));
+	id = spawn_j(cr_rlocker, NULL);
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(id));
+	T_EQ(GSCHED_RW_WRITER | GSCHED_RW_RWAIT, rwword(&cr_rw));
+	gsched_ctx_cancel(cc_ctx);
+	T_EQ(-ECANCELED, join_val(id));
+	T_EQ(GSCHED_RW_WRITER, rwword(&cr_rw));
+	T_EQ(0, gsched_rwmutex_unlock(&cr_rw));
+	T_EQ(0, rwword(&cr_rw));
+	gsched_ctx_free(cc_ctx);
+
+	/* a writer parked behind a reader, a reader behind the writer */
+	T_EQ(0, gsched_ctx_with_cancel(&cc_ctx, NULL));
+	T_EQ(0, gsched_rwmutex_rlock(&cr_rw));
+	id = spawn_j(cr_wlocker, NULL);
+	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(id));
+	r = spawn_j(cr_plain_reader, NULL);
+	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r));
+	T_EQ(1 | GSCHED_RW_WWAIT | GSCHED_RW_RWAIT, rwword(&cr_rw));
+	gsched_ctx_cancel(cc_ctx);
+	T_EQ(-ECANCELED, join_val(id));
+	T_EQ(0, join_val(r));		/* let in: it read and left */
+	T_EQ(1, rwword(&cr_rw));	/* main's read lock only */
+	T_EQ(0, gsched_rwmutex_runlock(&cr_rw));
+	T_EQ(0, rwword(&cr_rw));
+	/* a cancelled context does not stop taking a free rwmutex */
+	T_EQ(0, gsched_rwmutex_rlock_ctx(cc_ctx, &cr_rw));
+	T_EQ(0, gsched_rwmutex_runlock(&cr_rw));
+	T_EQ(0, gsched_rwmutex_lock_ctx(cc_ctx, &cr_rw));
+	T_EQ(0, gsched_rwmutex_unlock(&cr_rw));
+	gsched_ctx_free(cc_ctx);
+	return 0;
+}
+
+TEST(ctx_cancel_parked_rwmutex)
+{
+	RUN_OK(&one_p, ctx_cancel_rw_main);
 }
 
 /* ==== starvation: a waiter parked > 1 ms beats a barger ==== */
@@ -550,6 +795,123 @@ static long bad_words_main(void *arg)
 	return 0;
 }
 
+static long bad_rw_words_main(void *arg)
+{
+	static const uint32_t ops[] = { GSCHED_WORD_RUNLOCK,
+		GSCHED_WORD_RWUNLOCK, GSCHED_WORD_RTRYLOCK,
+		GSCHED_WORD_RWTRYLOCK };
+	static const uint32_t dirs[] = { GSCHED_SEL_RLOCK_WORD,
+					 GSCHED_SEL_WLOCK_WORD };
+	uint64_t kaddr = 0xffff888000000000ULL;
+	uint64_t hole = (uintptr_t)unmapped();
+	uint64_t a = (uintptr_t)&words[3];
+	uint32_t *w = (uint32_t *)&words[3];
+	unsigned int i;
+	void *ro;
+
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_TRUE(ro != MAP_FAILED);
+	T_NE(0, hole);
+	for (i = 0; i < 2; i++) {
+		T_EQ(-EINVAL, word_case(0, dirs[i], 0));
+		T_EQ(-EINVAL, word_case(0, dirs[i], a + 1));
+		T_EQ(-EINVAL, word_case(0, dirs[i], a + 2));
+		T_EQ(-EINVAL, word_case(1, dirs[i], a));	/* a handle */
+		T_EQ(-EFAULT, word_case(0, dirs[i], kaddr));
+		T_EQ(-EFAULT, word_case(0, dirs[i], hole));
+		if (ro != MAP_FAILED)
+			T_EQ(-EFAULT, word_case(0, dirs[i], (uintptr_t)ro));
+	}
+	for (i = 0; i < 4; i++) {
+		T_EQ(-EINVAL, word_ioc(ops[i], 0, 0));
+		T_EQ(-EINVAL, word_ioc(ops[i], a + 3, 0));
+		T_EQ(-EINVAL, word_ioc(ops[i], a, 1));		/* arg */
+		T_EQ(-EFAULT, word_ioc(ops[i], kaddr, 0));
+		T_EQ(-EFAULT, word_ioc(ops[i], hole, 0));
+		/* a zero word is not locked: the unlocks say so first */
+		if (ro != MAP_FAILED)
+			T_EQ(i < 2 ? -EPERM : -EFAULT,
+			     word_ioc(ops[i], (uintptr_t)ro, 0));
+	}
+	if (ro != MAP_FAILED)
+		munmap(ro, 4096);
+	T_EQ(-EINVAL, gsched_rwmutex_tryrlock(NULL));
+	T_EQ(-EINVAL, gsched_rwmutex_trylock(NULL));
+	T_EQ(-EINVAL, gsched_rwmutex_rlock_ctx(NULL, NULL));
+	/* good: the raw ops do what the library's fast paths do */
+	T_EQ(0, *w);
+	T_EQ(-EPERM, word_ioc(GSCHED_WORD_RUNLOCK, a, 0));
+	T_EQ(-EPERM, word_ioc(GSCHED_WORD_RWUNLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RTRYLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RTRYLOCK, a, 0));
+	T_EQ(2, *w);
+	T_EQ(-EBUSY, word_ioc(GSCHED_WORD_RWTRYLOCK, a, 0));
+	T_EQ(-EPERM, word_ioc(GSCHED_WORD_RWUNLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RUNLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RUNLOCK, a, 0));
+	T_EQ(-EPERM, word_ioc(GSCHED_WORD_RUNLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RWTRYLOCK, a, 0));
+	T_EQ(GSCHED_RW_WRITER, *w);
+	T_EQ(-EBUSY, word_ioc(GSCHED_WORD_RTRYLOCK, a, 0));
+	T_EQ(-EBUSY, word_ioc(GSCHED_WORD_RWTRYLOCK, a, 0));
+	T_EQ(-EPERM, word_ioc(GSCHED_WORD_RUNLOCK, a, 0));
+	T_EQ(0, word_ioc(GSCHED_WORD_RWUNLOCK, a, 0));
+	T_EQ(0, *w);
+	/* stale waiter bits with no queue: the module clears them */
+	*w = GSCHED_RW_RWAIT | GSCHED_RW_WWAIT;
+	T_EQ(0, word_ioc(GSCHED_WORD_RTRYLOCK, a, 0));
+	T_EQ(1, *w);
+	*w |= GSCHED_RW_WWAIT;
+	T_EQ(0, gsched_rwmutex_runlock((gsched_rwmutex_t *)w));
+	T_EQ(0, *w);
+	/* a full count of readers: -EAGAIN, nothing changed */
+	*w = GSCHED_RW_READERS;
+	T_EQ(-EAGAIN, word_ioc(GSCHED_WORD_RTRYLOCK, a, 0));
+	T_EQ(-EAGAIN, gsched_rwmutex_tryrlock((gsched_rwmutex_t *)w));
+	T_EQ(GSCHED_RW_READERS, *w);
+	*w = 0;
+	return 0;
+}
+
+TEST(bad_rwmutex_words)
+{
+	RUN_OK(&one_p, bad_rw_words_main);
+}
+
+/*
+ * A cond wait whose mutex word the module cannot unlock once the task
+ * waits (here: locked, but read-only, so the check passes and the store
+ * faults): the wait ends at once with the error, and the library does
+ * not lock the mutex again (its CAS would fault). It used to stay parked
+ * with the mutex still locked, until the deadlock check.
+ */
+static long cond_unlock_fails_main(void *arg)
+{
+	gsched_mutex_t *m;
+	gsched_cond_t cv;
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_TRUE(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return 1;
+	m = p;
+	m->state = GSCHED_MUTEX_LOCKED;	/* held, as for a cond wait */
+	T_EQ(0, mprotect(p, 4096, PROT_READ));
+	T_EQ(0, gsched_cond_init(&cv));
+	T_EQ(-EFAULT, gsched_cond_wait(cv, m));
+	T_EQ(GSCHED_MUTEX_LOCKED, mword(m));
+	T_EQ(0, gsched_sync_release(cv));
+	munmap(p, 4096);
+	return 0;
+}
+
+TEST(cond_wait_unlock_failure_reported)
+{
+	RUN_OK(&one_p, cond_unlock_fails_main);
+}
+
 TEST(bad_words)
 {
 	RUN_OK(&one_p, bad_words_main);
@@ -612,9 +974,11 @@ static long limits_main(void *arg)
 	T_EQ(0, gsched_mutex_lock(b));
 	ida = spawn_j(lw_lock, a);
 	T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(ida));
-	/* a's queue exists, as a mutex's: not a wait group too */
+	/* a's queue exists, as a mutex's: not a wait group or rwmutex */
 	T_EQ(-EINVAL, word_ioc(GSCHED_WORD_ADD, (uintptr_t)a, 1));
 	T_EQ(-EINVAL, word_case(0, GSCHED_SEL_WGWAIT_WORD, (uintptr_t)a));
+	T_EQ(-EINVAL, word_ioc(GSCHED_WORD_RUNLOCK, (uintptr_t)a, 0));
+	T_EQ(-EINVAL, word_case(0, GSCHED_SEL_WLOCK_WORD, (uintptr_t)a));
 	/* one queue is the limit: waiting on b needs a second */
 	idb = spawn_j(lw_lock, b);
 	T_EQ(-EAGAIN, join_val(idb));
@@ -645,6 +1009,7 @@ TEST(max_words_and_kind)
 
 struct hs_words {
 	gsched_mutex_t mu[4];
+	gsched_rwmutex_t rw[2];
 	gsched_wg_t wg;
 	struct gsched_once once;
 };
@@ -665,7 +1030,10 @@ static void *hs_scribbler(void *arg)
 		uint32_t v = (uint32_t)rand_r(&seed);
 
 		/* mostly the interesting bits, sometimes anything */
-		if (i % 4)
+		if (i % 4 == 1)
+			v &= GSCHED_RW_WRITER | GSCHED_RW_WWAIT |
+			     GSCHED_RW_RWAIT | 3;	/* rwmutex bits */
+		else if (i % 4)
 			v &= 7;
 		__atomic_store_n(&w[rand_r(&seed) % n], v, __ATOMIC_RELAXED);
 		if (!(i % 256))
@@ -684,10 +1052,14 @@ static long hs_task(void *arg)
 
 	for (i = 0; i < HS_ITERS; i++) {
 		gsched_mutex_t *m = &hs->mu[(me + i) % 4];
+		gsched_rwmutex_t *rw = &hs->rw[(me + i) % 2];
+		bool wr = !((me + i) % 4);
 
 		/* errors are allowed; a task stops at its first one */
 		if (gsched_mutex_lock(m) || gsched_mutex_unlock(m) ||
-		    gsched_once(&hs->once, hs_fn, NULL)) {
+		    gsched_once(&hs->once, hs_fn, NULL) ||
+		    (wr ? gsched_rwmutex_lock(rw) || gsched_rwmutex_unlock(rw) :
+		     gsched_rwmutex_rlock(rw) || gsched_rwmutex_runlock(rw))) {
 			atomic_fetch_add(&hs_errors, 1);
 			break;
 		}

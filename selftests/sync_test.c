@@ -104,20 +104,20 @@ static long pending_writer(void *arg)
 {
 	int i;
 
-	if (gsched_rwmutex_lock(rw))
+	if (gsched_rwmutex_lock(&rw))
 		return -1;
 	pending_order[atomic_fetch_add(&npending_order, 1)] = 'W';
 	for (i = 0; i < 10; i++)
 		gsched_yield();		/* readers must still be out */
-	return gsched_rwmutex_unlock(rw) ? -2 : 0;
+	return gsched_rwmutex_unlock(&rw) ? -2 : 0;
 }
 
 static long late_reader(void *arg)
 {
-	if (gsched_rwmutex_rlock(rw))
+	if (gsched_rwmutex_rlock(&rw))
 		return -1;
 	pending_order[atomic_fetch_add(&npending_order, 1)] = 'R';
-	return gsched_rwmutex_runlock(rw) ? -2 : 0;
+	return gsched_rwmutex_runlock(&rw) ? -2 : 0;
 }
 
 static long writer_first_main(void *arg)
@@ -125,7 +125,7 @@ static long writer_first_main(void *arg)
 	int w, r1, r2;
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
-	T_EQ(0, gsched_rwmutex_rlock(rw));		/* the first reader */
+	T_EQ(0, gsched_rwmutex_rlock(&rw));		/* the first reader */
 	w = spawn_j(pending_writer, NULL);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
 	r1 = spawn_j(late_reader, NULL);
@@ -133,9 +133,9 @@ static long writer_first_main(void *arg)
 	/* a pending writer keeps new readers out */
 	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r1));
 	T_EQ(GSCHED_WAIT_RLOCK, wait_blocked_sleeping(r2));
-	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
+	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(&rw));
 	T_EQ(0, atomic_load(&npending_order));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	T_EQ(0, join_val(w));
 	T_EQ(0, join_val(r1));
 	T_EQ(0, join_val(r2));
@@ -159,21 +159,21 @@ static long holding_reader(void *arg)
 {
 	int i = (int)(intptr_t)arg;
 
-	if (gsched_rwmutex_rlock(rw))
+	if (gsched_rwmutex_rlock(&rw))
 		return -1;
 	atomic_fetch_add(&readers_holding, 1);
 	if (gsched_chan_recv(reader_release[i], NULL) != 1)
 		return -2;
 	atomic_fetch_add(&readers_out, 1);
-	return gsched_rwmutex_runlock(rw) ? -3 : 0;
+	return gsched_rwmutex_runlock(&rw) ? -3 : 0;
 }
 
 static long waiting_writer(void *arg)
 {
-	if (gsched_rwmutex_lock(rw))
+	if (gsched_rwmutex_lock(&rw))
 		return -1;
 	writer_saw_out = atomic_load(&readers_out);
-	return gsched_rwmutex_unlock(rw) ? -2 : 0;
+	return gsched_rwmutex_unlock(&rw) ? -2 : 0;
 }
 
 static long five_readers_main(void *arg)
@@ -211,9 +211,9 @@ static int writer_id;
 
 static long recursive_writer(void *arg)
 {
-	if (gsched_rwmutex_lock(rw))
+	if (gsched_rwmutex_lock(&rw))
 		return -1;
-	gsched_rwmutex_unlock(rw);
+	gsched_rwmutex_unlock(&rw);
 	return 0;
 }
 
@@ -222,10 +222,10 @@ static long recursive_rlock_main(void *arg)
 	inst_id = gsched_instance_id();
 	main_id = gsched_self();
 	T_EQ(0, gsched_rwmutex_init(&rw));
-	T_EQ(0, gsched_rwmutex_rlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
 	writer_id = spawn_j(recursive_writer, NULL);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(writer_id));
-	gsched_rwmutex_rlock(rw);	/* behind the writer: forever */
+	gsched_rwmutex_rlock(&rw);	/* behind the writer: forever */
 	t_fail(__LINE__, "recursive rlock returned", 0, 1);
 	return 0;
 }
@@ -252,24 +252,23 @@ static long double_unlock_main(void *arg)
 	T_EQ(0, gsched_mutex_unlock(&m));
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
-	T_EQ(-EPERM, gsched_rwmutex_runlock(rw));
-	T_EQ(-EPERM, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_rwmutex_rlock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
-	T_EQ(-EPERM, gsched_rwmutex_runlock(rw));	/* double runlock */
+	T_EQ(-EPERM, gsched_rwmutex_runlock(&rw));
+	T_EQ(-EPERM, gsched_rwmutex_unlock(&rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
+	T_EQ(-EPERM, gsched_rwmutex_runlock(&rw));	/* double runlock */
 	/* write-locked: runlock is not an unlock */
-	T_EQ(0, gsched_rwmutex_lock(rw));
-	T_EQ(-EPERM, gsched_rwmutex_runlock(rw));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
-	T_EQ(-EPERM, gsched_rwmutex_unlock(rw));	/* double unlock */
+	T_EQ(0, gsched_rwmutex_lock(&rw));
+	T_EQ(-EPERM, gsched_rwmutex_runlock(&rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
+	T_EQ(-EPERM, gsched_rwmutex_unlock(&rw));	/* double unlock */
 	/* read-locked: unlock is not an runlock */
-	T_EQ(0, gsched_rwmutex_rlock(rw));
-	T_EQ(-EPERM, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
+	T_EQ(-EPERM, gsched_rwmutex_unlock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	/* nothing leaked: a writer gets in */
-	T_EQ(0, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
-	T_EQ(0, gsched_sync_release(rw));
+	T_EQ(0, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
 	return 0;
 }
 
@@ -697,9 +696,9 @@ TEST_F_TIMEOUT(slow, mutex_contention_1000x1000, 900)
 
 static long wlock_unlock_rw(void *arg)
 {
-	if (gsched_rwmutex_lock(rw))
+	if (gsched_rwmutex_lock(&rw))
 		return -1;
-	return gsched_rwmutex_unlock(rw) ? -2 : 0;
+	return gsched_rwmutex_unlock(&rw) ? -2 : 0;
 }
 
 static long trylock_main(void *arg)
@@ -715,27 +714,27 @@ static long trylock_main(void *arg)
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
 	/* readers share; a writer cannot get in */
-	T_EQ(0, gsched_rwmutex_rlock(rw));
-	T_EQ(0, gsched_rwmutex_tryrlock(rw));
-	T_EQ(-EBUSY, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
-	T_EQ(-EBUSY, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
+	T_EQ(0, gsched_rwmutex_tryrlock(&rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	/* a writer excludes everyone */
-	T_EQ(0, gsched_rwmutex_trylock(rw));
-	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
-	T_EQ(-EBUSY, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
+	T_EQ(0, gsched_rwmutex_trylock(&rw));
+	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(&rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_unlock(&rw));
 	/* a pending writer keeps try-readers out too */
-	T_EQ(0, gsched_rwmutex_rlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
 	w = spawn_j(wlock_unlock_rw, NULL);
 	T_EQ(GSCHED_WAIT_WLOCK, wait_blocked_sleeping(w));
-	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(rw));
-	T_EQ(-EBUSY, gsched_rwmutex_trylock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(-EBUSY, gsched_rwmutex_tryrlock(&rw));
+	T_EQ(-EBUSY, gsched_rwmutex_trylock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	T_EQ(0, join_val(w));
-	T_EQ(0, gsched_rwmutex_tryrlock(rw));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_tryrlock(&rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	return 0;
 }
 
@@ -871,7 +870,7 @@ static long cond_wait_m2(void *arg)
 
 static long rlock_rw(void *arg)
 {
-	gsched_rwmutex_rlock(rw);
+	gsched_rwmutex_rlock(&rw);
 	return 0;
 }
 
@@ -893,7 +892,7 @@ static long deadlock_reasons_main(void *arg)
 	T_EQ(0, gsched_wg_init(&wg));
 	T_EQ(0, gsched_cond_init(&cv));
 	T_EQ(0, gsched_mutex_lock(&m));
-	T_EQ(0, gsched_rwmutex_lock(rw));
+	T_EQ(0, gsched_rwmutex_lock(&rw));
 	T_EQ(0, gsched_wg_add(&wg, 1));
 	dl_ids[0] = spawn_j(lock_m, NULL);
 	dl_ids[1] = spawn_j(wg_waiter, NULL);
@@ -935,7 +934,7 @@ static gsched_chan_t give_up;
 static long giving_up_wlock(void *arg)
 {
 	struct gsched_select_case c[2] = {
-		{ .handle = rw, .dir = GSCHED_SEL_WLOCK },
+		{ .dir = GSCHED_SEL_WLOCK_WORD, .buf = (uintptr_t)&rw },
 		{ .handle = give_up, .dir = GSCHED_SEL_RECV },
 	};
 
@@ -944,10 +943,10 @@ static long giving_up_wlock(void *arg)
 
 static long rlock_flag(void *arg)
 {
-	if (gsched_rwmutex_rlock(rw))
+	if (gsched_rwmutex_rlock(&rw))
 		return -1;
 	atomic_store(&r_in, 1);
-	return gsched_rwmutex_runlock(rw) ? -2 : 0;
+	return gsched_rwmutex_runlock(&rw) ? -2 : 0;
 }
 
 static long writer_gave_up_main(void *arg)
@@ -955,7 +954,7 @@ static long writer_gave_up_main(void *arg)
 	int w, r;
 
 	T_EQ(0, gsched_rwmutex_init(&rw));
-	T_EQ(0, gsched_rwmutex_rlock(rw));
+	T_EQ(0, gsched_rwmutex_rlock(&rw));
 	T_EQ(0, gsched_chan_make(&give_up, 1, 0));
 	w = spawn_j(giving_up_wlock, NULL);
 	/* a lock case with one receive reports as the lock's wait */
@@ -968,12 +967,12 @@ static long writer_gave_up_main(void *arg)
 	T_EQ(1, join_val(w));
 	/* no writer waits any more: the reader shares the read lock */
 	r_in_while_read_held = flag_within_1s(&r_in);
-	T_EQ(0, gsched_rwmutex_runlock(rw));
+	T_EQ(0, gsched_rwmutex_runlock(&rw));
 	r_in_after_runlock = flag_within_1s(&r_in);
 	if (!atomic_load(&r_in)) {
 		/* unstick it: a write unlock admits the queued readers */
-		T_EQ(0, gsched_rwmutex_trylock(rw));
-		T_EQ(0, gsched_rwmutex_unlock(rw));
+		T_EQ(0, gsched_rwmutex_trylock(&rw));
+		T_EQ(0, gsched_rwmutex_unlock(&rw));
 	}
 	T_EQ(0, join_val(r));
 	T_EQ(0, gsched_chan_release(give_up));
@@ -999,7 +998,7 @@ static long release_while_waited_main(void *arg)
 	T_EQ(0, gsched_wg_init(&wg));
 	T_EQ(0, gsched_cond_init(&cv));
 	T_EQ(0, gsched_mutex_lock(&m));
-	T_EQ(0, gsched_rwmutex_lock(rw));
+	T_EQ(0, gsched_rwmutex_lock(&rw));
 	T_EQ(0, gsched_wg_add(&wg, 1));
 	ids[0] = spawn_j(lock_m, NULL);
 	ids[1] = spawn_j(wg_waiter, NULL);
@@ -1007,11 +1006,9 @@ static long release_while_waited_main(void *arg)
 	ids[3] = spawn_j(rlock_rw, NULL);
 	for (i = 0; i < 4; i++)
 		T_GT(0, wait_blocked_sleeping(ids[i]));
-	/* the handles go; the waiters keep the objects alive */
+	/* the handle goes; the waiter keeps the object alive */
 	T_EQ(0, gsched_sync_release(cv));
-	T_EQ(0, gsched_sync_release(rw));
 	T_EQ(-EBADF, gsched_cond_broadcast(cv));
-	T_EQ(-EBADF, gsched_rwmutex_unlock(rw));
 	for (i = 0; i < 4; i++)
 		T_EQ(WAITING(i == 0 ? GSCHED_WAIT_MUTEX :
 			     i == 1 ? GSCHED_WAIT_WAITGROUP :
@@ -1074,19 +1071,19 @@ static long select_cases_main(void *arg)
 	struct gsched_select_case two[2];
 	gsched_chan_t ch;
 	gsched_cond_t cv2;
-	uint32_t km, kwg;	/* the kernel handle objects behind the cases */
+	uint32_t km, kwg, krw;	/* kernel handle objects for the cases */
 	long v = 7;
 
 	T_EQ(0, kmake(GSCHED_SYNC_MUTEX, &km));
 	T_EQ(0, kmake(GSCHED_SYNC_WAITGROUP, &kwg));
-	T_EQ(0, gsched_rwmutex_init(&rw));
+	T_EQ(0, kmake(GSCHED_SYNC_RWMUTEX, &krw));
 	T_EQ(0, gsched_cond_init(&cv));
 	T_EQ(0, gsched_cond_init(&cv2));
 	T_EQ(0, gsched_chan_make(&ch, sizeof(long), 1));
 
 	/* a case on an object of the wrong kind */
 	T_EQ(-EINVAL, sel1(kwg, GSCHED_SEL_LOCK, 0, 0, 0));
-	T_EQ(-EINVAL, sel1(rw, GSCHED_SEL_LOCK, 0, 0, 0));
+	T_EQ(-EINVAL, sel1(krw, GSCHED_SEL_LOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(ch, GSCHED_SEL_LOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_RLOCK, 0, 0, 0));
 	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_WLOCK, 0, 0, 0));
@@ -1102,13 +1099,13 @@ static long select_cases_main(void *arg)
 	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_MAX + 1, 0, 0, 0));
 	/* buf only belongs to CONDWAIT (the mutex) among sync cases */
 	T_EQ(-EINVAL, sel1(km, GSCHED_SEL_LOCK, 1, 0, 0));
-	T_EQ(-EINVAL, sel1(rw, GSCHED_SEL_RLOCK, km, 0, 0));
+	T_EQ(-EINVAL, sel1(krw, GSCHED_SEL_RLOCK, km, 0, 0));
 	T_EQ(-EINVAL, sel1(kwg, GSCHED_SEL_WGWAIT, (uintptr_t)&v, 0, 0));
 
 	/* CONDWAIT: buf must name a mutex; one CONDWAIT per select */
 	T_EQ(0, klock(km));
 	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, kwg, 0, 0));
-	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, rw, 0, 0));
+	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, krw, 0, 0));
 	T_EQ(-EINVAL, sel1(cv, GSCHED_SEL_CONDWAIT, ch, 0, 0));
 	T_EQ(-EBADF, sel1(cv, GSCHED_SEL_CONDWAIT, 0x7ffffff0, 0, 0));
 	two[0] = (struct gsched_select_case){ cv, GSCHED_SEL_CONDWAIT, km };
@@ -1127,12 +1124,12 @@ static long select_cases_main(void *arg)
 	T_EQ(-EAGAIN, sel1(km, GSCHED_SEL_LOCK, 0, GSCHED_SELECT_DEFAULT, 0));
 	T_EQ(0, kunlock(km));
 	T_EQ(0, sel1(kwg, GSCHED_SEL_WGWAIT, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(0, sel1(rw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(-EAGAIN, sel1(rw, GSCHED_SEL_WLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(0, gsched_rwmutex_runlock(rw));
-	T_EQ(0, sel1(rw, GSCHED_SEL_WLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(-EAGAIN, sel1(rw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
-	T_EQ(0, gsched_rwmutex_unlock(rw));
+	T_EQ(0, sel1(krw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(-EAGAIN, sel1(krw, GSCHED_SEL_WLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(0, ksync(GSCHED_SYNC_RUNLOCK, krw, 0, NULL));
+	T_EQ(0, sel1(krw, GSCHED_SEL_WLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(-EAGAIN, sel1(krw, GSCHED_SEL_RLOCK, 0, GSCHED_SELECT_DEFAULT, 0));
+	T_EQ(0, kunlock(krw));
 	/* a cond wait with a timeout: the mutex is unlocked either way */
 	T_EQ(0, klock(km));
 	T_EQ(-ETIMEDOUT, sel1(cv, GSCHED_SEL_CONDWAIT, km,

@@ -42,6 +42,8 @@
 #define GSCHED_FEAT_PREEMPT	(1ULL << 11)	/* signal-based preemption */
 /* mutex and wait group words in user memory (GSCHED_IOC_WORD, ABI 3) */
 #define GSCHED_FEAT_WORD	(1ULL << 12)
+/* rwmutex words: GSCHED_WORD_R*, GSCHED_SEL_[RW]LOCK_WORD (ABI 3) */
+#define GSCHED_FEAT_RWWORD	(1ULL << 13)
 
 /* Limits that are part of the ABI. */
 #define GSCHED_MAX_PROCS	256	/* cap on gomaxprocs (Go's P cap) */
@@ -475,7 +477,10 @@ struct gsched_chan_op {
 #define GSCHED_SEL_WGWAIT_WORD	11 /* wait for the wait group word at @buf */
 /* wait on cond @handle; @buf is a locked mutex word, unlocked once waiting */
 #define GSCHED_SEL_CONDWAIT_WORD 12
-#define GSCHED_SEL_MAX		12
+/* GSCHED_FEAT_RWWORD: read-lock / write-lock the rwmutex word at @buf */
+#define GSCHED_SEL_RLOCK_WORD	13
+#define GSCHED_SEL_WLOCK_WORD	14
+#define GSCHED_SEL_MAX		14
 
 /**
  * struct gsched_select_case - one case of a select
@@ -649,11 +654,34 @@ struct gsched_sync_op {
 #define GSCHED_WG_WAKING	(1ULL << 1)
 #define GSCHED_WG_SHIFT		32
 
+/*
+ * RWMutex word (GSCHED_FEAT_RWWORD), a __u32, 4-byte aligned, 0 =
+ * unlocked, nobody waiting: Go's sync.RWMutex. READERS counts the read
+ * locks held; WRITER is the write lock; the module sets RWAIT while
+ * readers wait and WWAIT while writers wait (a waiting writer blocks new
+ * readers: Go's writer preference). User space may only compare-and-swap:
+ * read lock, v -> v + 1 when v has none of WRITER, WWAIT and RWAIT and
+ * READERS is below its maximum; read unlock, v -> v - 1 when v has
+ * READERS and no WRITER, and either READERS is above 1 or v has neither
+ * WWAIT nor RWAIT (the last reader out with a writer waiting hands the
+ * lock over in the module); write lock 0 -> WRITER; write unlock
+ * WRITER -> 0. Anything else goes to the module.
+ */
+#define GSCHED_RW_READERS	0x1fffffffU
+#define GSCHED_RW_RWAIT		(1U << 29)
+#define GSCHED_RW_WWAIT		(1U << 30)
+#define GSCHED_RW_WRITER	(1U << 31)
+
 /* struct gsched_word_op.op */
 #define GSCHED_WORD_UNLOCK	1 /* mutex unlock: hand over or wake */
 #define GSCHED_WORD_TRYLOCK	2 /* mutex: lock if free, else -EBUSY */
 #define GSCHED_WORD_ADD		3 /* wait group: add @arg, wake at zero */
-#define GSCHED_WORD_OP_MAX	3
+/* GSCHED_FEAT_RWWORD: rwmutex words */
+#define GSCHED_WORD_RUNLOCK	4 /* read unlock: the last hands to a writer */
+#define GSCHED_WORD_RWUNLOCK	5 /* write unlock: readers in, else a writer */
+#define GSCHED_WORD_RTRYLOCK	6 /* read lock if no writer holds or waits */
+#define GSCHED_WORD_RWTRYLOCK	7 /* write lock if free, else -EBUSY */
+#define GSCHED_WORD_OP_MAX	7
 
 /**
  * struct gsched_word_op - GSCHED_IOC_WORD: the non-blocking word calls
@@ -669,21 +697,25 @@ struct gsched_sync_op {
  * @__reserved:	in: must be 0
  * @value:	out: the word as the module left it
  *
- * The calls that block (lock, wait, cond wait on a mutex word) are
- * GSCHED_OP_SELECT cases: GSCHED_SEL_LOCK_WORD, GSCHED_SEL_WGWAIT_WORD,
- * GSCHED_SEL_CONDWAIT_WORD. Only threads of the process that set the
+ * The calls that block (lock, wait, cond wait on a mutex word, rwmutex
+ * read and write lock) are GSCHED_OP_SELECT cases: GSCHED_SEL_LOCK_WORD,
+ * GSCHED_SEL_WGWAIT_WORD, GSCHED_SEL_CONDWAIT_WORD, GSCHED_SEL_RLOCK_WORD,
+ * GSCHED_SEL_WLOCK_WORD. Only threads of the process that set the
  * instance up may name words (-EPERM otherwise): the address is one of
  * that address space. The word is trusted for nothing but the program's
  * own semantics: a scribbled word may break that program's locking, never
  * the module.
  * Return: 0; -EINVAL for a bad field, a NULL or misaligned address, or a
  * word in use as the other kind; -EFAULT for an address that is not
- * writable user memory; -EPERM for an unlock of an unlocked mutex;
- * -EBUSY (TRYLOCK) when locked; -ERANGE when the counter would leave
- * 0..INT32_MAX (unchanged); -EBUSY (ADD) for a positive add to a
- * counter of 0 while woken waiters have not all returned; -EAGAIN when
- * the word kept changing under the module (retry) or the instance has
- * too many words with waiters (module parameter max_words).
+ * writable user memory; -EPERM for an unlock of an unlocked mutex, a
+ * RUNLOCK with no reader, an RWUNLOCK with no writer; -EBUSY (the
+ * TRYLOCKs) when locked (RTRYLOCK: write-locked or a writer waits);
+ * -ERANGE when the counter would leave 0..INT32_MAX (unchanged); -EBUSY
+ * (ADD) for a positive add to a counter of 0 while woken waiters have not
+ * all returned; -EAGAIN (RTRYLOCK, and an RLOCK_WORD case's result) when
+ * READERS is at its maximum; -EAGAIN when the word kept changing under
+ * the module, or an rwmutex hand-off is being stored (retry), or the
+ * instance has too many words with waiters (module parameter max_words).
  */
 struct gsched_word_op {
 	__u32 flags;

@@ -312,11 +312,13 @@ int gsched_select(const struct gsched_select_case *cases, unsigned int n,
  * copylocks): don't. They park tasks, not worker threads. Unlocking from
  * a task other than the one that locked is allowed, as in Go.
  *
- * RWMutex and Cond are kernel objects named by handles: make one with its
- * _init() and free it with gsched_sync_release().
+ * The same holds for RWMutex (Go's sync.RWMutex, writer-preferring: a
+ * writer waiting for the lock keeps new readers out). Cond is a kernel
+ * object named by a handle: make one with gsched_cond_init() and free it
+ * with gsched_sync_release().
  *
- * GSCHED_NO_FASTPATH=1 in the environment makes every mutex and wait
- * group operation enter the module (the reference path).
+ * GSCHED_NO_FASTPATH=1 in the environment makes every mutex, rwmutex and
+ * wait group operation enter the module (the reference path).
  */
 typedef struct gsched_mutex {
 	uint32_t state;		/* GSCHED_MUTEX_* bits (uapi/gsched.h) */
@@ -329,7 +331,11 @@ typedef struct gsched_wg {
 } gsched_wg_t;
 #define GSCHED_WG_INIT { 0 }
 
-typedef uint32_t gsched_rwmutex_t;
+typedef struct gsched_rwmutex {
+	uint32_t state;		/* GSCHED_RW_* (uapi/gsched.h) */
+} gsched_rwmutex_t;
+#define GSCHED_RWMUTEX_INIT { 0 }
+
 typedef uint32_t gsched_cond_t;
 
 /** Optional: zero @m (a zeroed mutex needs no init). */
@@ -341,15 +347,19 @@ int gsched_mutex_trylock(gsched_mutex_t *m);
 /** 0, or -EPERM when it is not locked (Go: fatal error). */
 int gsched_mutex_unlock(gsched_mutex_t *m);
 
+/** Optional: zero @rw (a zeroed rwmutex needs no init). */
 int gsched_rwmutex_init(gsched_rwmutex_t *rw);
-int gsched_rwmutex_rlock(gsched_rwmutex_t rw);
-int gsched_rwmutex_tryrlock(gsched_rwmutex_t rw);
-/** -EPERM when not read-locked. */
-int gsched_rwmutex_runlock(gsched_rwmutex_t rw);
-int gsched_rwmutex_lock(gsched_rwmutex_t rw);
-int gsched_rwmutex_trylock(gsched_rwmutex_t rw);
-/** -EPERM when not write-locked. */
-int gsched_rwmutex_unlock(gsched_rwmutex_t rw);
+/** Read lock; waits while a writer holds it or waits for it. */
+int gsched_rwmutex_rlock(gsched_rwmutex_t *rw);
+/** 0, or -EBUSY when write-locked or a writer waits. */
+int gsched_rwmutex_tryrlock(gsched_rwmutex_t *rw);
+/** -EPERM when not read-locked (Go: fatal error). */
+int gsched_rwmutex_runlock(gsched_rwmutex_t *rw);
+int gsched_rwmutex_lock(gsched_rwmutex_t *rw);
+/** 0, or -EBUSY when locked for reading or writing. */
+int gsched_rwmutex_trylock(gsched_rwmutex_t *rw);
+/** -EPERM when not write-locked (Go: fatal error). */
+int gsched_rwmutex_unlock(gsched_rwmutex_t *rw);
 
 /** Optional: zero @wg (a zeroed wait group needs no init). */
 int gsched_wg_init(gsched_wg_t *wg);
@@ -377,7 +387,7 @@ int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m);
 int gsched_cond_signal(gsched_cond_t c);
 int gsched_cond_broadcast(gsched_cond_t c);
 
-/** Free a rwmutex or cond. */
+/** Free a cond. */
 int gsched_sync_release(uint32_t handle);
 
 /** Go's sync.Once: zero-initialise (GSCHED_ONCE_INIT). */
@@ -466,8 +476,8 @@ int gsched_select_ctx(gsched_ctx_t ctx,
 		      const struct gsched_select_case *cases, unsigned int n,
 		      int *ok);
 int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t *m);
-int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
-int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw);
+int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t *rw);
+int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t *rw);
 int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t *wg);
 /** On every return the mutex is held again, as with gsched_cond_wait(). */
 int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,

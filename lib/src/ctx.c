@@ -323,14 +323,28 @@ GS_API int gsched_mutex_lock_ctx(gsched_ctx_t ctx, gsched_mutex_t *m)
 	return ret == 1 ? gs_ctx_fired(ctx) : ret;
 }
 
-GS_API int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
+static int gs_rw_ctx(gsched_ctx_t ctx, gsched_rwmutex_t *rw, bool rd)
 {
-	return gs_sync_ctx(ctx, GSCHED_SEL_RLOCK, rw, 0);
+	int ret;
+
+	if (!rw)
+		return -EINVAL;
+	/* a free rwmutex is taken even from a done context, as in Go */
+	ret = rd ? gsched_rwmutex_tryrlock(rw) : gsched_rwmutex_trylock(rw);
+	if (ret != -EBUSY)
+		return ret;
+	ret = gs_rw_lock_slow(rw, rd, gsched_ctx_done(ctx));
+	return ret == 1 ? gs_ctx_fired(ctx) : ret;
 }
 
-GS_API int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t *rw)
 {
-	return gs_sync_ctx(ctx, GSCHED_SEL_WLOCK, rw, 0);
+	return gs_rw_ctx(ctx, rw, true);
+}
+
+GS_API int gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, gsched_rwmutex_t *rw)
+{
+	return gs_rw_ctx(ctx, rw, false);
 }
 
 GS_API int gsched_wg_wait_ctx(gsched_ctx_t ctx, gsched_wg_t *wg)
@@ -355,8 +369,9 @@ GS_API int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
 		return -EINVAL;
 	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m,
 			   gsched_ctx_done(ctx));
+	/* refused, or the module could not unlock it: not ours to lock */
 	if (ret < 0)
-		return ret;	/* refused: the mutex was not released */
+		return ret;
 	lret = gsched_mutex_lock(m);
 	if (ret == 1)
 		return gs_ctx_fired(ctx);
@@ -413,6 +428,20 @@ GS_API int gsched_join_ctx(gsched_ctx_t ctx, int id, long *exit_value)
 GS_CURRENT(gsched_mutex_lock_ctx, GSCHED_0.5);
 GS_CURRENT(gsched_wg_wait_ctx, GSCHED_0.5);
 GS_CURRENT(gsched_cond_wait_ctx, GSCHED_0.5);
+GS_CURRENT(gsched_rwmutex_rlock_ctx, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_lock_ctx, GSCHED_0.6);
+
+GS_COMPAT(gsched_rwmutex_rlock_ctx, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, uint32_t rw)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_RLOCK, rw, 0);
+}
+
+GS_COMPAT(gsched_rwmutex_lock_ctx, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, uint32_t rw)
+{
+	return gs_sync_ctx(ctx, GSCHED_SEL_WLOCK, rw, 0);
+}
 
 GS_COMPAT(gsched_mutex_lock_ctx, GSCHED_0.2);
 GS_API int gs_compat_gsched_mutex_lock_ctx(gsched_ctx_t ctx, uint32_t m)

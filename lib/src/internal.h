@@ -68,6 +68,7 @@ int gs_word_wait(uint32_t dir, uint32_t handle, void *addr,
 int gs_mutex_lock_slow(gsched_mutex_t *m, gsched_chan_t done);
 int gs_wg_wait_slow(gsched_wg_t *wg, gsched_chan_t done);
 int gs_wg_wait_now(gsched_wg_t *wg);
+int gs_rw_lock_slow(gsched_rwmutex_t *rw, bool rd, gsched_chan_t done);
 
 /* the GSCHED_0.2 handle versions, exported as name@GSCHED_0.2 only */
 struct gs_once_v02;
@@ -86,6 +87,15 @@ int gs_compat_gsched_mutex_lock_ctx(gsched_ctx_t ctx, uint32_t m);
 int gs_compat_gsched_wg_wait_ctx(gsched_ctx_t ctx, uint32_t wg);
 int gs_compat_gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
 				   uint32_t m);
+int gs_compat_gsched_rwmutex_init(uint32_t *rw);
+int gs_compat_gsched_rwmutex_rlock(uint32_t rw);
+int gs_compat_gsched_rwmutex_tryrlock(uint32_t rw);
+int gs_compat_gsched_rwmutex_runlock(uint32_t rw);
+int gs_compat_gsched_rwmutex_lock(uint32_t rw);
+int gs_compat_gsched_rwmutex_trylock(uint32_t rw);
+int gs_compat_gsched_rwmutex_unlock(uint32_t rw);
+int gs_compat_gsched_rwmutex_rlock_ctx(gsched_ctx_t ctx, uint32_t rw);
+int gs_compat_gsched_rwmutex_lock_ctx(gsched_ctx_t ctx, uint32_t rw);
 
 /* preempt.c: around GSCHED_IOC_SETUP / at the end of gsched_run_opts() */
 void gs_preempt_setup(struct gsched_setup *setup,

@@ -111,7 +111,10 @@ static int gs_open(struct gsched_version *out)
 		/* a module without the VERSION ioctl predates ABI 1 */
 		return ret == -ENOTTY ? -EPROTO : ret;
 	}
-	if (v.abi_version < GSCHED_ABI_VERSION) {
+	/* the sync words' calls, the rwmutex's included, need the module */
+	if (v.abi_version < GSCHED_ABI_VERSION ||
+	    !(v.features & GSCHED_FEAT_WORD) ||
+	    !(v.features & GSCHED_FEAT_RWWORD)) {
 		close(fd);
 		return -EPROTO;
 	}

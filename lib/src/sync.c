@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libgsched sync objects. Mutex and WaitGroup are words in the program's
- * memory (Go's zero values), Once a flag plus such a mutex, as Go's
- * sync.Once; RWMutex and Cond are kernel objects named by handles.
+ * libgsched sync objects. Mutex, RWMutex and WaitGroup are words in the
+ * program's memory (Go's zero values), Once a flag plus such a mutex, as
+ * Go's sync.Once; Cond is a kernel object named by a handle.
  * Blocking calls are selects, so the context variants (ctx.c) are the
  * same call with the context's done channel as a second case.
  *
@@ -18,12 +18,17 @@
  *  - done's CAS to a counter of 0 on a word with WAITERS enters the
  *    module, which wakes every waiter; a CAS that finds no WAITERS came
  *    before any waiter's, which then sees the counter at 0.
- * Ordering of the data the locks protect: lock's CAS is an acquire,
- * unlock's a release; add/done a release-acquire CAS, wait's load an
+ *  - an rwmutex's last reader out (READERS 1 -> 0) and a writer's unlock
+ *    (WRITER -> 0) CAS exact values that fail once a waiter has set
+ *    WWAIT or RWAIT, and new readers' CAS fails on WWAIT: writer
+ *    preference, and the one releaser that must wake enters the module.
+ * Ordering of the data the locks protect: lock's (and rlock's) CAS is an
+ * acquire, unlock's (and runlock's) a release; add/done a release-acquire CAS, wait's load an
  * acquire. Through the module, its locked CAS (a full barrier) and the
  * wakeup order the same way.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -105,8 +110,14 @@ static int gs_word_op(uint32_t op, void *addr, int64_t arg)
 
 	if (gsched_fd() < 0)
 		return -ENXIO;
-	/* -EAGAIN: the word kept changing under the module; nothing done */
+	/*
+	 * -EAGAIN: the word kept changing under the module, or an rwmutex
+	 * hand-off is storing the word after a fault; nothing done. Let the
+	 * other CPU get on with it between tries.
+	 */
 	for (i = 0; i < GS_WORD_TRIES; i++) {
+		if (i)
+			sched_yield();
 		ret = gs_ioctl(GSCHED_IOC_WORD, &o);
 		if (ret != -EAGAIN)
 			break;
@@ -210,39 +221,158 @@ GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
 	return gs_word_op(GSCHED_WORD_UNLOCK, m, 0);
 }
 
+/*
+ * RWMutex words (module/word.c has the layout and the argument). Read
+ * lock: READERS + 1 while no writer holds, waits for or is handed the
+ * lock, and nobody is queued; -EBUSY: it is not free for us; -EAGAIN:
+ * READERS is full. Bounded: the CAS fails only when another reader came
+ * or went (or a scribbler), and then the module decides.
+ */
+static int gs_rw_rfast(gsched_rwmutex_t *rw)
+{
+	uint32_t old = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
+	int i;
+
+	for (i = 0; i < GS_WORD_TRIES; i++) {
+		if (old & (GSCHED_RW_WRITER | GSCHED_RW_WWAIT | GSCHED_RW_RWAIT))
+			return -EBUSY;
+		if ((old & GSCHED_RW_READERS) == GSCHED_RW_READERS)
+			return -EAGAIN;
+		if (__atomic_compare_exchange_n(&rw->state, &old, old + 1,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	return -EBUSY;
+}
+
+static bool gs_rw_wfast(gsched_rwmutex_t *rw)
+{
+	uint32_t old = 0;
+
+	return __atomic_compare_exchange_n(&rw->state, &old, GSCHED_RW_WRITER,
+					   false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+/* Lock in the module (-EAGAIN: see gs_mutex_lock_slow()). */
+int gs_rw_lock_slow(gsched_rwmutex_t *rw, bool rd, gsched_chan_t done)
+{
+	int ret = -EAGAIN, i;
+
+	for (i = 0; i < GS_WORD_TRIES && ret == -EAGAIN; i++) {
+		if (i)
+			sched_yield();	/* see gs_word_op() */
+		if (i && !gs_nofast && (rd ? !gs_rw_rfast(rw) : gs_rw_wfast(rw)))
+			return 0;
+		ret = gs_word_wait(rd ? GSCHED_SEL_RLOCK_WORD :
+				   GSCHED_SEL_WLOCK_WORD, 0, rw, done);
+	}
+	return ret;
+}
+
 GS_API int gsched_rwmutex_init(gsched_rwmutex_t *rw)
 {
-	return gs_sync_make(rw, GSCHED_SYNC_RWMUTEX);
+	if (!rw)
+		return -EINVAL;
+	__atomic_store_n(&rw->state, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
-GS_API int gsched_rwmutex_rlock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_rlock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_wait(GSCHED_SEL_RLOCK, rw, 0, 0);
+	if (!rw)
+		return -EINVAL;
+	if (!gs_nofast && !gs_rw_rfast(rw))
+		return 0;
+	return gs_rw_lock_slow(rw, true, 0);
 }
 
-GS_API int gsched_rwmutex_tryrlock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_tryrlock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_op(GSCHED_SYNC_RTRYLOCK, rw, 0, NULL);
+	int ret;
+
+	if (!rw)
+		return -EINVAL;
+	if (!gs_nofast) {
+		ret = gs_rw_rfast(rw);
+		/* only RWAIT, no writer: the module knows whether it is stale */
+		if (ret != -EBUSY ||
+		    (__atomic_load_n(&rw->state, __ATOMIC_RELAXED) &
+		     (GSCHED_RW_WRITER | GSCHED_RW_WWAIT)))
+			return ret;
+	}
+	return gs_word_op(GSCHED_WORD_RTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_op(GSCHED_SYNC_RUNLOCK, rw, 0, NULL);
+	uint32_t old, n;
+	int i;
+
+	if (!rw)
+		return -EINVAL;
+	old = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
+	for (i = 0; !gs_nofast && i < GS_WORD_TRIES; i++) {
+		n = old & GSCHED_RW_READERS;
+		if (!n)
+			return -EPERM;
+		/* (B) of module/word.c: the last reader out with waiters */
+		if ((old & GSCHED_RW_WRITER) ||
+		    (n == 1 && (old & (GSCHED_RW_WWAIT | GSCHED_RW_RWAIT))))
+			break;
+		if (__atomic_compare_exchange_n(&rw->state, &old, old - 1,
+						false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	return gs_word_op(GSCHED_WORD_RUNLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_lock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_lock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_wait(GSCHED_SEL_WLOCK, rw, 0, 0);
+	if (!rw)
+		return -EINVAL;
+	if (!gs_nofast && gs_rw_wfast(rw))
+		return 0;
+	return gs_rw_lock_slow(rw, false, 0);
 }
 
-GS_API int gsched_rwmutex_trylock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_trylock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_op(GSCHED_SYNC_TRYLOCK, rw, 0, NULL);
+	uint32_t old;
+
+	if (!rw)
+		return -EINVAL;
+	if (!gs_nofast) {
+		if (gs_rw_wfast(rw))
+			return 0;
+		old = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
+		if (old & (GSCHED_RW_WRITER | GSCHED_RW_WWAIT |
+			   GSCHED_RW_READERS))
+			return -EBUSY;
+	}
+	/* free but for bits the module may hold stale: it decides */
+	return gs_word_op(GSCHED_WORD_RWTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t rw)
+GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
 {
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, rw, 0, NULL);
+	uint32_t old = GSCHED_RW_WRITER;
+
+	if (!rw)
+		return -EINVAL;
+	if (!gs_nofast) {
+		/* fails once a waiter has set RWAIT or WWAIT */
+		if (__atomic_compare_exchange_n(&rw->state, &old, 0, false,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return 0;
+		if (!(old & GSCHED_RW_WRITER))
+			return -EPERM;
+	}
+	/* waiters: the module lets the readers in, or the next writer */
+	return gs_word_op(GSCHED_WORD_RWUNLOCK, rw, 0);
 }
 
 GS_API int gsched_wg_init(gsched_wg_t *wg)
@@ -333,7 +463,11 @@ GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 	if (!m)
 		return -EINVAL;
 	ret = gs_word_wait(GSCHED_SEL_CONDWAIT_WORD, c, m, 0);
-	/* refused: nothing was unlocked */
+	/*
+	 * Refused (nothing was unlocked), or the module's unlock of @m
+	 * failed once the task waited (-EPERM: somebody unlocked it
+	 * meanwhile; -EFAULT): either way not ours to lock again.
+	 */
 	if (ret < 0)
 		return ret;
 	/* the module unlocked it once the task was queued: take it back */
@@ -373,10 +507,10 @@ GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 }
 
 /*
- * ABI GSCHED_0.2: the handle-based Mutex, WaitGroup and Once, kept for
- * programs linked against it (the kernel objects stay in the module). New
- * programs link the GSCHED_0.5 versions above; the compile-time API is
- * the new one only.
+ * ABI GSCHED_0.2: the handle-based Mutex, RWMutex, WaitGroup and Once,
+ * kept for programs linked against it (the kernel objects stay in the
+ * module). New programs link the GSCHED_0.5 (GSCHED_0.6 for RWMutex)
+ * versions above; the compile-time API is the new one only.
  */
 #define GS_COMPAT(fn, ver) __asm__(".symver gs_compat_" #fn "," #fn "@" #ver)
 
@@ -392,6 +526,13 @@ GS_CURRENT(gsched_wg_done, GSCHED_0.5);
 GS_CURRENT(gsched_wg_wait, GSCHED_0.5);
 GS_CURRENT(gsched_cond_wait, GSCHED_0.5);
 GS_CURRENT(gsched_once, GSCHED_0.5);
+GS_CURRENT(gsched_rwmutex_init, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_rlock, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_tryrlock, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_runlock, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_lock, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_trylock, GSCHED_0.6);
+GS_CURRENT(gsched_rwmutex_unlock, GSCHED_0.6);
 
 GS_COMPAT(gsched_mutex_init, GSCHED_0.2);
 GS_API int gs_compat_gsched_mutex_init(uint32_t *m)
@@ -449,6 +590,48 @@ GS_API int gs_compat_gsched_cond_wait(gsched_cond_t c, uint32_t m)
 	if (ret < 0)
 		return ret;
 	return gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
+}
+
+GS_COMPAT(gsched_rwmutex_init, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_init(uint32_t *rw)
+{
+	return gs_sync_make(rw, GSCHED_SYNC_RWMUTEX);
+}
+
+GS_COMPAT(gsched_rwmutex_rlock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_rlock(uint32_t rw)
+{
+	return gs_sync_wait(GSCHED_SEL_RLOCK, rw, 0, 0);
+}
+
+GS_COMPAT(gsched_rwmutex_tryrlock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_tryrlock(uint32_t rw)
+{
+	return gs_sync_op(GSCHED_SYNC_RTRYLOCK, rw, 0, NULL);
+}
+
+GS_COMPAT(gsched_rwmutex_runlock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_runlock(uint32_t rw)
+{
+	return gs_sync_op(GSCHED_SYNC_RUNLOCK, rw, 0, NULL);
+}
+
+GS_COMPAT(gsched_rwmutex_lock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_lock(uint32_t rw)
+{
+	return gs_sync_wait(GSCHED_SEL_WLOCK, rw, 0, 0);
+}
+
+GS_COMPAT(gsched_rwmutex_trylock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_trylock(uint32_t rw)
+{
+	return gs_sync_op(GSCHED_SYNC_TRYLOCK, rw, 0, NULL);
+}
+
+GS_COMPAT(gsched_rwmutex_unlock, GSCHED_0.2);
+GS_API int gs_compat_gsched_rwmutex_unlock(uint32_t rw)
+{
+	return gs_sync_op(GSCHED_SYNC_UNLOCK, rw, 0, NULL);
 }
 
 /* the GSCHED_0.2 layout of struct gsched_once */

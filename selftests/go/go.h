@@ -80,53 +80,56 @@ static inline int go_ready(gsched_chan_t c)
 }
 
 /*
- * sync.RWMutex. libgsched's is a handle made by gsched_rwmutex_init() and
- * freed by gsched_sync_release(); the ports of src/sync (sync_*.c) use it
- * only through these, so that a zero-value RWMutex is a change here only.
- * go_rw_new() is "var mu RWMutex", go_rw_free() its end of life.
+ * sync.RWMutex: libgsched's gsched_rwmutex_t is a zero-value word, as
+ * Go's is. The ports of src/sync (sync_*.c) use it through these: go_rw_new()
+ * is "var mu RWMutex" (zeroing, which is all a fresh RWMutex needs), and
+ * go_rw_free() checks that the port left it unlocked, with nothing to
+ * release.
  */
 struct go_rwmutex {
-	gsched_rwmutex_t h;
+	gsched_rwmutex_t m;
 };
 
 static inline void go_rw_new(struct go_rwmutex *rw)
 {
-	T_EQ(0, gsched_rwmutex_init(&rw->h));
+	*rw = (struct go_rwmutex){ 0 };
 }
 
 static inline void go_rw_free(struct go_rwmutex *rw)
 {
-	T_EQ(0, gsched_sync_release(rw->h));
+	/* no reader, no writer (the module's waiter bits may be stale) */
+	T_EQ(0, __atomic_load_n(&rw->m.state, __ATOMIC_ACQUIRE) &
+		(GSCHED_RW_READERS | GSCHED_RW_WRITER));
 }
 
 static inline int go_rw_rlock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_rlock(rw->h);
+	return gsched_rwmutex_rlock(&rw->m);
 }
 
 static inline int go_rw_tryrlock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_tryrlock(rw->h);
+	return gsched_rwmutex_tryrlock(&rw->m);
 }
 
 static inline int go_rw_runlock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_runlock(rw->h);
+	return gsched_rwmutex_runlock(&rw->m);
 }
 
 static inline int go_rw_lock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_lock(rw->h);
+	return gsched_rwmutex_lock(&rw->m);
 }
 
 static inline int go_rw_trylock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_trylock(rw->h);
+	return gsched_rwmutex_trylock(&rw->m);
 }
 
 static inline int go_rw_unlock(struct go_rwmutex *rw)
 {
-	return gsched_rwmutex_unlock(rw->h);
+	return gsched_rwmutex_unlock(&rw->m);
 }
 
 #endif

@@ -729,6 +729,8 @@ static uint64_t build_select(int s)
 			break;
 		case GSCHED_SEL_LOCK_WORD:
 		case GSCHED_SEL_WGWAIT_WORD:
+		case GSCHED_SEL_RLOCK_WORD:
+		case GSCHED_SEL_WLOCK_WORD:
 			c[i].handle = one_in(20) ? (uint32_t)rnd64() : 0;
 			c[i].buf = word_ptr();
 			break;
