@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A port of Go 1.19's src/sync/rwmutex_test.go: sync.RWMutex is
- * libgsched's rwmutex, used only through go.h's go_rw_*() (a handle
- * today, made and freed there).
+ * libgsched's zero-value rwmutex, used through go.h's go_rw_*().
  *
  * TestParallelReaders: numReaders goroutines all hold the read lock at
  * once (each tells main it has it, then waits to be told to unlock), for
