@@ -150,16 +150,23 @@ static inline int gs_raw_instance(unsigned int nprocs, unsigned int *id)
 	return fd;
 }
 
-/* An address with nothing mapped (NULL when mmap fails). */
+/*
+ * An address with nothing mapped (NULL when mmap fails). The hole stays
+ * a hole: the page is the middle one of three reserved PROT_NONE pages, so
+ * no later mapping of the process lands on it unless it is exactly one
+ * page long and placed there (ASan's fake stacks, thread stacks and task
+ * stacks are all larger). The two neighbours are never unmapped.
+ */
 static inline void *unmapped(void)
 {
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	char *p = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	munmap(p, 4096);
-	return p;
+	if (munmap(p + 4096, 4096))
+		return NULL;
+	return p + 4096;
 }
 
 /* Is @needle anywhere in the kernel log (the whole ring buffer)? */

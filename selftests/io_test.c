@@ -954,10 +954,16 @@ TEST(kill_with_waiters_drops_files)
  * process wakes its signalfd queue first, and the waiter would leave.)
  */
 static int pf_sync[2], pf_ctl[2];
+/*
+ * Not on pf_main's stack: the waiter outlives pf_main, and may still be
+ * woken and run while the process exits (under ASan's
+ * detect_stack_use_after_return a returned frame is unmapped memory).
+ */
+static struct fdw_arg pf_arg;
 
 static long pf_main(void *arg)
 {
-	struct fdw_arg a = { .dir = GSCHED_FD_READ };
+	struct fdw_arg *a = &pf_arg;
 	sigset_t set;
 	int sfd, keep;
 	pid_t pid;
@@ -967,8 +973,9 @@ static long pf_main(void *arg)
 	sigaddset(&set, SIGUSR1);
 	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	T_GE(0, sfd);
-	a.fd = sfd;
-	start_waiter(&a);
+	a->fd = sfd;
+	a->dir = GSCHED_FD_READ;
+	start_waiter(a);
 	/* not O_CLOEXEC, and not the runtime's own fd: fork keeps it */
 	keep = dup(gsched_fd());
 	T_GE(0, keep);

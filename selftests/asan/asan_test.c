@@ -154,16 +154,18 @@ TEST(thousand_tasks_clean)
 static atomic_int spinners_stop;
 
 /*
- * What work() does, in instrumented code only: the same stack buffer
- * with redzones, and a heap buffer the caller allocated once.
+ * What work() does, in instrumented code only: a stack buffer with
+ * redzones (the caller's, see spinner()) and a heap buffer the caller
+ * allocated once.
  */
-static __attribute__((noinline)) long scribble(unsigned char *heap, long i)
+static __attribute__((noinline)) long scribble(volatile unsigned char *stack_buf,
+					       size_t len, unsigned char *heap,
+					       long i)
 {
-	volatile unsigned char stack_buf[200];
 	long s = 0;
-	int k;
+	size_t k;
 
-	for (k = 0; k < (int)sizeof(stack_buf); k++)
+	for (k = 0; k < len; k++)
 		stack_buf[k] = (unsigned char)(i + k);
 	for (k = 0; k < 64; k++) {
 		heap[k] = (unsigned char)i;
@@ -174,23 +176,29 @@ static __attribute__((noinline)) long scribble(unsigned char *heap, long i)
 
 /*
  * The handler never switches a task out while it runs in libasan or libc
- * (preempt.c), and a loop that calls work() each time spends most of its
- * time there: in ASan's allocator, in memset and in the page faults that
- * fresh memory from the allocator's quarantine causes (in an emulated
- * guest nearly all of it), so the signals are declined and the loop is
- * almost never preempted. So the spinners mostly run scribble(), and
- * call work() (malloc and free, on whichever thread the task is on by
- * then) every 64th round. Returns the number of wrong sums.
+ * (preempt.c), so the spinners must spend their time in instrumented
+ * program code. A loop that calls work() each time does not: it lives in
+ * ASan's allocator, in memset and in the page faults that fresh memory
+ * from the quarantine causes (in an emulated guest nearly all of it).
+ * Neither does a loop whose callee has a stack array: with
+ * detect_stack_use_after_return each such call takes a fake frame from
+ * libasan (__asan_stack_malloc_*) and poisons its redzones there. So the
+ * spinner's stack buffer is its own, taken once, scribble() has no
+ * array of its own, and work() (malloc and free, on whichever thread the
+ * task is on by then) runs every 1024th round. Returns the number of
+ * wrong sums.
  */
 static long spinner(void *arg)
 {
+	volatile unsigned char stack_buf[200];
 	unsigned char *heap = malloc(64);
 	long n, bad = 0, v;
 
 	if (!heap)
 		return -1;
 	for (n = 0; !atomic_load(&spinners_stop); n++) {
-		v = n % 64 ? scribble(heap, n & 0xff) : work(n & 0xff);
+		v = n % 1024 ? scribble(stack_buf, sizeof(stack_buf), heap,
+					n & 0xff) : work(n & 0xff);
 		bad += v != work_sum(n & 0xff);
 	}
 	free(heap);
