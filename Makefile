@@ -233,9 +233,10 @@ uninstall:
 # files alone (tools/check-install); the symbol map against gsched.h, the
 # .so and the released ABI (tools/check-symbols); a man page for every
 # exported function, matching the header and rendering without warnings
-# (tools/check-man).
+# (tools/check-man); tools/gtrace's conversion of a sample trace
+# (tools/check-gtrace).
 CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man \
-		tools/check-header
+		tools/check-header tools/check-gtrace
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done
