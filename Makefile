@@ -8,9 +8,11 @@
 #   make check-all       both kernels
 #   make demo            the examples in the guest
 #   make lint            checkpatch + sparse on the module
-#   make install         libgsched, headers, gsched.pc, man pages, gstat
-#                        (PREFIX=/usr/local LIBDIR DESTDIR); make uninstall
-#   make check-static    the host-only checks (install, symbols, man pages)
+#   make install         libgsched, headers, gsched.pc, man pages, gstat,
+#                        gtrace (PREFIX=/usr/local LIBDIR DESTDIR);
+#                        make uninstall
+#   make check-static    the host-only checks (install, symbols, man pages,
+#                        gtrace's conversion)
 #   make asan            libgsched, selftests, examples with ASan (build/asan)
 #   make check-asan, check-valgrind, check-dkms-guest, check-deb-guest
 #                        guest checks outside make check (see below)
@@ -95,7 +97,7 @@ EX_BINS   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 all: module lib selftests examples
 
 help:
-	@sed -n '3,19p' Makefile
+	@sed -n '3,21p' Makefile
 
 # ---- module --------------------------------------------------------------
 # Kbuild writes objects next to the sources, so each kernel gets its own
@@ -157,27 +159,30 @@ $(LIB_OUT)/gsched.pc: lib/gsched.pc.in Makefile
 # ---- install -------------------------------------------------------------
 # make install [PREFIX=/usr/local] [LIBDIR=...] [DESTDIR=...]: the library,
 # its headers (gsched.h and the uapi header as gsched/uapi.h, which
-# gsched.h includes relative to itself), gsched.pc, the man pages, gstat
-# and the bpftrace scripts. make uninstall removes exactly these files.
+# gsched.h includes relative to itself), gsched.pc, the man pages, gstat,
+# the bpftrace scripts, and gtrace with its HTML viewer (gtrace learns the
+# viewer's installed path). make uninstall removes exactly these files.
 # The module is not installed here: dkms.conf builds it for each kernel.
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BPFTRACEDIR := $(DATADIR)/gsched/bpftrace
+GTRACEDIR  := $(DATADIR)/gsched
 INSTALL    ?= install
 
-MAN_PAGES := $(wildcard man/*.[378])
+MAN_PAGES := $(wildcard man/*.[1378])
 BT_SCRIPTS := $(wildcard tools/bpftrace/*.bt)
 
 .PHONY: install uninstall
 install: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/gsched $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(BPFTRACEDIR)
+		$(DESTDIR)$(BPFTRACEDIR) $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 0755 $(LIB_OUT)/libgsched.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libgsched.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgsched.so
@@ -188,7 +193,11 @@ install: lib
 		> $(DESTDIR)$(PKGCONFIGDIR)/gsched.pc
 	$(INSTALL) -m 0755 tools/gstat $(DESTDIR)$(SBINDIR)/gstat
 	$(INSTALL) -m 0755 tools/bpftrace/run $(BT_SCRIPTS) $(DESTDIR)$(BPFTRACEDIR)/
-	@set -e; for s in 3 7 8; do \
+	sed 's|^SHARE_DIR = None$$|SHARE_DIR = "$(GTRACEDIR)"|' tools/gtrace \
+		> $(DESTDIR)$(BINDIR)/gtrace
+	chmod 0755 $(DESTDIR)$(BINDIR)/gtrace
+	$(INSTALL) -m 0644 tools/gtrace.html $(DESTDIR)$(GTRACEDIR)/gtrace.html
+	@set -e; for s in 1 3 7 8; do \
 		pages=$$(ls man/*.$$s 2>/dev/null || true); \
 		[ -n "$$pages" ] || continue; \
 		echo "$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s"; \
@@ -222,6 +231,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libgsched.a $(DESTDIR)$(PKGCONFIGDIR)/gsched.pc \
 		$(DESTDIR)$(INCLUDEDIR)/gsched.h $(DESTDIR)$(INCLUDEDIR)/gsched/uapi.h \
 		$(DESTDIR)$(SBINDIR)/gstat $(DESTDIR)$(BPFTRACEDIR)/run \
+		$(DESTDIR)$(BINDIR)/gtrace $(DESTDIR)$(GTRACEDIR)/gtrace.html \
 		$(addprefix $(DESTDIR)$(BPFTRACEDIR)/,$(notdir $(BT_SCRIPTS))) \
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	rmdir $(DESTDIR)$(INCLUDEDIR)/gsched $(DESTDIR)$(BPFTRACEDIR) \
@@ -233,9 +243,10 @@ uninstall:
 # files alone (tools/check-install); the symbol map against gsched.h, the
 # .so and the released ABI (tools/check-symbols); a man page for every
 # exported function, matching the header and rendering without warnings
-# (tools/check-man).
+# (tools/check-man); tools/gtrace's conversion of a sample trace
+# (tools/check-gtrace).
 CHECK_STATIC := tools/check-install tools/check-symbols tools/check-man \
-		tools/check-header
+		tools/check-header tools/check-gtrace
 .PHONY: check-static
 check-static: lib
 	@set -e; for c in $(CHECK_STATIC); do echo "== $$c"; $$c; done

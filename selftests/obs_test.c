@@ -10,10 +10,12 @@
  *    workload, ends by itself and prints plausible, non-empty results.
  *    These are skipped only when bpftrace is not installed.
  *
- * The binary is also the workload for sync.bt:
+ * The binary is also the workload for sync.bt and tools/gtrace:
  *
  *   obs_test --workload sync     mutex contention, hand-offs, context
  *                                cancels and deadlines
+ *   obs_test --workload gtrace   a bit of everything gtrace shows; prints
+ *                                the instance's sysfs counters at the end
  *
  * Tasks cannot ASSERT: they record what they saw in globals, which the test
  * checks after gsched_run() returns.
@@ -699,6 +701,104 @@ TEST_F_TIMEOUT(obs, tracepoint_chan_op_exact, 240)
 	free(out);
 }
 
+/*
+ * tools/gtrace against the sysfs counters of the same run: gtrace records
+ * every gsched event of `obs_test --workload gtrace`, whose instance keeps
+ * its sysfs directory after gsched_run_opts() returns (a dup of its fd)
+ * and prints its counters then, when no event can happen any more. The
+ * JSON's gsched_counts for that instance must equal them exactly:
+ * spawned and exited (task_create and task_exit events), steals and
+ * global_moves (the sums of the events' counts), handoffs and preemptions
+ * (one event each), with no event lost (ring buffer overrun). Whether
+ * there are hand-offs, preemptions, steals and global moves at all
+ * depends on timing (the workload makes each likely): their numbers are
+ * logged. Like tracepoint_chan_op_exact, skipped without tracefs.
+ */
+/* a line "json <instance>: name value name value ... ;" per instance */
+#define GTRACE_PY							\
+	"import json, sys\n"						\
+	"d = json.load(open(sys.argv[1]))\n"				\
+	"for k, c in sorted(d[\"otherData\"][\"gsched_counts\"].items()):\n" \
+	"    print(\"json %%s: \" %% k + \" \".join(\"%%s %%d\" %% kv\n"	\
+	"          for kv in sorted(c.items())) + \" ;\")\n"
+#define GTRACE_SYSFS	"spawned", "exited", "steals", "global_moves",	\
+			"handoffs", "preemptions"
+
+/* The integer after " @name " in the line of @out that starts @prefix. */
+static long long line_value(const char *out, const char *prefix,
+			    const char *name)
+{
+	const char *s = strstr(out, prefix), *end;
+	char key[64], line[4096];
+	size_t n;
+
+	if (!s)
+		return -1;
+	end = strchr(s, '\n');
+	n = end ? (size_t)(end - s) : strlen(s);
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, s, n);
+	line[n] = 0;
+	snprintf(key, sizeof(key), " %s ", name);
+	return number_after(line, key);
+}
+
+TEST_F_TIMEOUT(obs, gtrace_counts_match_sysfs, 300)
+{
+	static const char *const exact[] = { GTRACE_SYSFS };
+	char prefix[64];
+	long long id, v;
+	unsigned int i;
+	int status;
+	char *out;
+
+	if (access("/sys/kernel/tracing/events/gsched/gsched_chan_op", F_OK))
+		SKIP(return, "tracefs not mounted at /sys/kernel/tracing");
+	if (system("command -v python3 >/dev/null 2>&1"))
+		SKIP(return, "python3 not found (tools/gtrace needs it)");
+	out = run_cmd(&status,
+		"cd %s && j=$(mktemp /tmp/gtrace.XXXXXX) && "
+		"tools/gtrace -o $j -- build/selftests/obs_test --workload gtrace "
+		"2>&1; echo \"gtrace status $?\"; "
+		"python3 -c '" GTRACE_PY "' $j 2>&1; "
+		"rm -f $j",
+		root);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "gtrace status 0"));
+	EXPECT_NE(NULL, strstr(out, "gtrace workload: ok"));
+	id = number_after(out, "sysfs instance ");
+	ASSERT_LE(0, id) TH_LOG("%.4000s", out);
+	snprintf(prefix, sizeof(prefix), "json %lld: ", id);
+	ASSERT_NE(NULL, strstr(out, prefix)) TH_LOG("%.4000s", out);
+	for (i = 0; i < ARRAY_SIZE(exact); i++) {
+		v = line_value(out, "sysfs instance ", exact[i]);
+		EXPECT_LE(0, v) TH_LOG("sysfs %s", exact[i]);
+		EXPECT_EQ(v, line_value(out, prefix, exact[i]))
+			TH_LOG("%s: sysfs %lld", exact[i], v);
+	}
+	EXPECT_EQ(0, line_value(out, prefix, "overrun"));
+	/* 1 main + the workload's tasks, all ended */
+	EXPECT_LT(400, line_value(out, prefix, "spawned"));
+	EXPECT_LT(0, line_value(out, prefix, "workers"));
+	/* a task_run opens a slice: every worker lane has one */
+	EXPECT_LE(line_value(out, prefix, "task_run"),
+		  line_value(out, prefix, "slices"));
+	EXPECT_LT(0, line_value(out, prefix, "chan_op"));
+	TH_LOG("gtrace: workers %lld slices %lld steals %lld global_moves "
+	       "%lld handoffs %lld preemptions %lld",
+	       line_value(out, prefix, "workers"),
+	       line_value(out, prefix, "slices"),
+	       line_value(out, prefix, "steals"),
+	       line_value(out, prefix, "global_moves"),
+	       line_value(out, prefix, "handoffs"),
+	       line_value(out, prefix, "preemptions"));
+	if (!_metadata->passed)
+		TH_LOG("%.6000s", out);
+	free(out);
+}
+
 TEST_F_TIMEOUT(obs, bpftrace_blockedchans, 240)
 {
 	long long blocked, waits;
@@ -808,12 +908,152 @@ static long wl_sync_main(void *arg)
 	return n != WL_CANCELS + WL_TIMEOUTS || atomic_load(&wl_fail);
 }
 
+/* ---- the gtrace workload ----------------------------------------------- */
+
+#define GT_TASKS	400	/* spawned at once: P 0's ring overflows */
+#define GT_YIELDS	3
+#define GT_PINGS	200
+#define GT_SPIN_MS	100	/* > preempt_ms (10): preempted */
+#define GT_SPINS	3
+
+static gsched_mutex_t gt_mu;
+static atomic_int gt_fail;
+static atomic_long gt_sum;
+static int gt_pipe[2];
+static int gt_keep = -1, gt_inst = -1;
+
+/* yields, and a short critical section on a shared mutex */
+static long gt_small(void *arg)
+{
+	int i;
+
+	for (i = 0; i < GT_YIELDS; i++)
+		gsched_yield();
+	if (gsched_mutex_lock(&gt_mu)) {
+		atomic_fetch_add(&gt_fail, 1);
+		return 1;
+	}
+	gsched_yield();		/* held across a yield: others queue */
+	atomic_fetch_add(&gt_sum, (long)arg);
+	gsched_mutex_unlock(&gt_mu);
+	return 0;
+}
+
+/* ping-pong over two unbuffered channels */
+static long gt_pong(void *arg)
+{
+	gsched_chan_t *c = arg;
+	uint64_t v;
+
+	while (gsched_chan_recv(c[0], &v) == 1)
+		if (gsched_chan_send(c[1], &v))
+			return 1;
+	return 0;
+}
+
+/* blocks its worker in read() (outside gsched): a hand-off */
+static long gt_reader(void *arg)
+{
+	char c;
+
+	return read(gt_pipe[0], &c, 1) == 1 ? 0 : 1;
+}
+
+static long gt_writer(void *arg)
+{
+	gsched_sleep(50 * MS);
+	return write(gt_pipe[1], "x", 1) == 1 ? 0 : 1;
+}
+
+/* runs without a scheduling call for GT_SPIN_MS: preempted */
+static long gt_spinner(void *arg)
+{
+	uint64_t end;
+	int i;
+
+	for (i = 0; i < GT_SPINS; i++) {
+		end = now_ns() + GT_SPIN_MS * MS;
+		while (now_ns() < end)
+			;
+		gsched_yield();
+	}
+	return 0;
+}
+
+static long wl_gtrace_main(void *arg)
+{
+	struct gsched_spawn_attr j = { .flags = GSCHED_JOINABLE };
+	static int ids[GT_TASKS + 4];
+	gsched_chan_t c[2];
+	uint64_t v;
+	long r, fails = 0;
+	int i, n = 0;
+
+	/* keeps the instance, and its sysfs directory, after the run */
+	gt_inst = gsched_instance_id();
+	gt_keep = dup(gsched_fd());
+	if (gt_keep < 0 || gsched_mutex_init(&gt_mu) ||
+	    gsched_chan_make(&c[0], sizeof(v), 0) ||
+	    gsched_chan_make(&c[1], sizeof(v), 0))
+		return 1;
+	ids[n++] = gsched_spawn_ex(gt_reader, NULL, &j);
+	ids[n++] = gsched_spawn_ex(gt_writer, NULL, &j);
+	ids[n++] = gsched_spawn_ex(gt_spinner, NULL, &j);
+	ids[n++] = gsched_spawn_ex(gt_pong, c, &j);
+	for (i = 0; i < GT_TASKS; i++)
+		ids[n++] = gsched_spawn_ex(gt_small, (void *)(long)i, &j);
+	for (i = 0; i < GT_PINGS; i++) {
+		v = i;
+		if (gsched_chan_send(c[0], &v) ||
+		    gsched_chan_recv(c[1], &v) != 1 || v != (uint64_t)i)
+			fails++;
+	}
+	gsched_chan_close(c[0]);
+	for (i = 0; i < n; i++)
+		if (ids[i] < 0 || gsched_join(ids[i], &r) || r)
+			fails++;
+	gsched_chan_release(c[0]);
+	gsched_chan_release(c[1]);
+	if (atomic_load(&gt_sum) != (long)GT_TASKS * (GT_TASKS - 1) / 2)
+		fails++;
+	return fails || atomic_load(&gt_fail);
+}
+
+/*
+ * After the run: every task ended, every worker left, so the counters
+ * are final. The instance is still there, held by gt_keep.
+ */
+static int wl_gtrace(void)
+{
+	static const char *const files[] = { GTRACE_SYSFS, "switches" };
+	struct gsched_opts o = { .nprocs = 2 };
+	long ev = -1;
+	unsigned int i;
+	int ret;
+
+	if (pipe(gt_pipe))
+		return 1;
+	ret = gsched_run_opts(&o, wl_gtrace_main, NULL, &ev);
+	printf("gtrace workload: %s\n", !ret && !ev ? "ok" : "FAILED");
+	if (gt_keep >= 0) {
+		printf("sysfs instance %d:", gt_inst);
+		for (i = 0; i < ARRAY_SIZE(files); i++)
+			printf(" %s %lld", files[i],
+			       gs_sysfs_inst(gt_inst, files[i]));
+		printf(" ;\n");
+		close(gt_keep);
+	}
+	return ret || ev;
+}
+
 static int run_workload(const char *name)
 {
 	struct gsched_opts o = { .nprocs = 2 };
 	long ev = -1;
 	int ret;
 
+	if (!strcmp(name, "gtrace"))
+		return wl_gtrace();
 	if (strcmp(name, "sync")) {
 		fprintf(stderr, "obs_test: unknown workload '%s'\n", name);
 		return 2;
