@@ -202,7 +202,7 @@ GS_API int gsched_mutex_trylock(gsched_mutex_t *m)
 	return -EBUSY;
 }
 
-GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
+static int gs_mutex_unlock(gsched_mutex_t *m)
 {
 	uint32_t old = GSCHED_MUTEX_LOCKED;
 
@@ -219,6 +219,15 @@ GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
 	}
 	/* waiters or hand-off mode: the module wakes or hands over */
 	return gs_word_op(GSCHED_WORD_UNLOCK, m, 0);
+}
+
+/* Go 1.19's sync.fatal() messages (mutex.go, rwmutex.go) */
+#define GS_UNLOCK_UNLOCKED	"sync: unlock of unlocked mutex"
+
+GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
+{
+	return gs_misuse(gs_mutex_unlock(m), -EPERM, GS_FATAL,
+			 GS_UNLOCK_UNLOCKED);
 }
 
 /*
@@ -305,7 +314,7 @@ GS_API int gsched_rwmutex_tryrlock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
+static int gs_rwmutex_runlock(gsched_rwmutex_t *rw)
 {
 	uint32_t old, n;
 	int i;
@@ -327,6 +336,12 @@ GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
 			return 0;
 	}
 	return gs_word_op(GSCHED_WORD_RUNLOCK, rw, 0);
+}
+
+GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
+{
+	return gs_misuse(gs_rwmutex_runlock(rw), -EPERM, GS_FATAL,
+			 "sync: RUnlock of unlocked RWMutex");
 }
 
 GS_API int gsched_rwmutex_lock(gsched_rwmutex_t *rw)
@@ -356,7 +371,7 @@ GS_API int gsched_rwmutex_trylock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RWTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
+static int gs_rwmutex_unlock(gsched_rwmutex_t *rw)
 {
 	uint32_t old = GSCHED_RW_WRITER;
 
@@ -375,6 +390,12 @@ GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RWUNLOCK, rw, 0);
 }
 
+GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
+{
+	return gs_misuse(gs_rwmutex_unlock(rw), -EPERM, GS_FATAL,
+			 "sync: Unlock of unlocked RWMutex");
+}
+
 GS_API int gsched_wg_init(gsched_wg_t *wg)
 {
 	if (!wg)
@@ -383,7 +404,7 @@ GS_API int gsched_wg_init(gsched_wg_t *wg)
 	return 0;
 }
 
-GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
+static int gs_wg_add(gsched_wg_t *wg, long delta)
 {
 	uint64_t old, new;
 	int64_t v;
@@ -410,6 +431,20 @@ GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
 			return 0;
 	}
 	return gs_word_op(GSCHED_WORD_ADD, wg, delta);
+}
+
+/*
+ * Go's panics (waitgroup.go). Its counter is an int32 that wraps, so an
+ * Add beyond INT32_MAX is its "negative" too. Go finds the reuse in the
+ * Wait that was woken; the module finds it in the Add.
+ */
+GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
+{
+	int ret = gs_misuse(gs_wg_add(wg, delta), -ERANGE, GS_PANIC,
+			    "sync: negative WaitGroup counter");
+
+	return gs_misuse(ret, -EBUSY, GS_PANIC, "sync: WaitGroup is reused "
+			 "before previous Wait has returned");
 }
 
 GS_API int gsched_wg_done(gsched_wg_t *wg)
@@ -456,6 +491,17 @@ GS_API int gsched_cond_init(gsched_cond_t *c)
 	return gs_sync_make(c, GSCHED_SYNC_COND);
 }
 
+/*
+ * A cond wait's -EPERM inside a task: @m was not locked (Go's Wait calls
+ * L.Unlock(): a fatal error). Outside a task -EPERM says only that.
+ */
+int gs_cond_misuse(int ret)
+{
+	if (ret == -EPERM && gs_in_task())
+		return gs_misuse(ret, -EPERM, GS_FATAL, GS_UNLOCK_UNLOCKED);
+	return ret;
+}
+
 GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 {
 	int ret;
@@ -469,7 +515,7 @@ GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 	 * meanwhile; -EFAULT): either way not ours to lock again.
 	 */
 	if (ret < 0)
-		return ret;
+		return gs_cond_misuse(ret);
 	/* the module unlocked it once the task was queued: take it back */
 	return gsched_mutex_lock(m);
 }
@@ -503,7 +549,7 @@ GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 		fn(arg);
 		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
 	}
-	return gsched_mutex_unlock(&o->m);
+	return gs_mutex_unlock(&o->m);
 }
 
 /*
