@@ -418,10 +418,10 @@ struct gsched_once {
 /**
  * gsched_once() - run @fn once; later callers wait for it to finish
  *
- * A @fn that fails (returns) still counts as done. A @fn that ends its
- * task with gsched_exit() leaves the once locked: later callers wait
- * forever (a deadlock report if nothing else runs). A done once costs one
- * acquire load.
+ * A @fn that fails (returns) still counts as done, and so does one that
+ * ends its task with gsched_exit(), as Go counts a function that panics
+ * or calls runtime.Goexit: the callers waiting for it return, and @fn is
+ * not called again. A done once costs one acquire load.
  * Return: 0, or a negative errno from the lock.
  */
 int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg);

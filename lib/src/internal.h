@@ -12,6 +12,9 @@
 
 #define GS_API __attribute__((visibility("default")))
 
+/* Nested Onces a task tracks for gsched_exit() (sync.c); deeper: not */
+#define GS_ONCE_MAX	8
+
 /*
  * User half of a task. Lives at the top of its own stack mapping:
  *   [guard page][stack ... grows down][struct gs_task]
@@ -27,6 +30,9 @@ struct gs_task {
 	int saved_errno;	/* errno of the task while switched out */
 	int op_err;		/* 0, or -errno when its last op was refused */
 	int64_t result;		/* result of its last blocking op */
+	/* sync.c: the Onces whose functions it runs, outermost first */
+	uintptr_t onces[GS_ONCE_MAX];
+	unsigned int nonces;
 	struct gs_task *prev, *next;	/* live list, gs_rt.lock */
 	struct gs_san san;	/* ASan and valgrind (sanitize.h) */
 };
@@ -85,6 +91,8 @@ static inline int gs_misuse(int ret, int err, const char *prefix,
 }
 
 /* sync.c */
+/* gsched_exit(): complete the Onces whose functions the task runs */
+void gs_once_exit(struct gs_task *t);
 int gs_cond_misuse(int ret);
 int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
 		 gsched_chan_t done);

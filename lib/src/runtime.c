@@ -335,10 +335,14 @@ GS_API void gsched_yield(void)
 
 GS_API void gsched_exit(long value)
 {
-	if (!gs_self_task()) {
+	struct gs_task *t = gs_self_task();
+
+	if (!t) {
 		fprintf(stderr, "gsched: gsched_exit() outside a task\n");
 		abort();
 	}
+	/* Go's Goexit runs once.Do's deferred calls: the Onces are done */
+	gs_once_exit(t);
 	gs_block(GSCHED_OP_EXIT, 0, value, NULL);
 	__builtin_unreachable();
 }

@@ -535,20 +535,50 @@ GS_API int gsched_sync_release(uint32_t handle)
 	return gs_sync_op(GSCHED_SYNC_RELEASE, handle, 0, NULL);
 }
 
+/*
+ * Go's once.Do defers done.Store(1) and Unlock, so a function that
+ * panics or calls runtime.Goexit counts as done. Here the function's task
+ * may end inside it with gsched_exit(): gs_once_run() records the Once in
+ * the task (its address, bit 0 set for the GSCHED_0.2 layout; no pointer
+ * into the stack, so a function left by longjmp() leaves nothing that
+ * dangles), and gsched_exit() completes every Once still recorded,
+ * innermost first, before the task goes (gs_once_exit()). GS_ONCE_MAX
+ * nested Onces are tracked; one nested deeper stays locked if its task
+ * exits inside it, as every Once did before. A Do that returns drops
+ * whatever was recorded above it (left by longjmp()).
+ */
+#define GS_ONCE_V02	((uintptr_t)1)
+
+static void gs_once_run(uintptr_t rec, uint32_t *done, void (*fn)(void *),
+			void *arg)
+{
+	/* a task keeps its gs_task when it moves to another worker */
+	struct gs_task *t = gs_self_task();
+	unsigned int n = t ? t->nonces : GS_ONCE_MAX;
+
+	if (n < GS_ONCE_MAX) {
+		t->onces[n] = rec;
+		t->nonces = n + 1;
+	}
+	fn(arg);
+	if (n < GS_ONCE_MAX)
+		t->nonces = n;
+	/* pairs with gsched_once()'s acquire load: fn's effects are seen */
+	__atomic_store_n(done, 1, __ATOMIC_RELEASE);
+}
+
 GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 {
 	int ret;
 
-	/* pairs with the release below: fn's effects are visible */
+	/* pairs with the release in gs_once_run(): fn's effects are visible */
 	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
 		return 0;
 	ret = gsched_mutex_lock(&o->m);
 	if (ret)
 		return ret;
-	if (!o->done) {
-		fn(arg);
-		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
-	}
+	if (!o->done)
+		gs_once_run((uintptr_t)o, &o->done, fn, arg);
 	return gs_mutex_unlock(&o->m);
 }
 
@@ -598,10 +628,15 @@ GS_API int gs_compat_gsched_mutex_trylock(uint32_t m)
 	return gs_sync_op(GSCHED_SYNC_TRYLOCK, m, 0, NULL);
 }
 
+static int gs_compat_unlock(uint32_t m)
+{
+	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+}
+
 GS_COMPAT(gsched_mutex_unlock, GSCHED_0.2);
 GS_API int gs_compat_gsched_mutex_unlock(uint32_t m)
 {
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+	return gs_compat_unlock(m);
 }
 
 GS_COMPAT(gsched_wg_init, GSCHED_0.2);
@@ -685,6 +720,8 @@ struct gs_once_v02 {
 	int done;
 	uint32_t m;
 };
+_Static_assert(_Alignof(struct gs_once_v02) > 1 &&
+	       _Alignof(struct gsched_once) > 1, "GS_ONCE_V02 needs bit 0");
 
 GS_COMPAT(gsched_once, GSCHED_0.2);
 GS_API int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
@@ -711,9 +748,29 @@ GS_API int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
 	ret = gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
 	if (ret)
 		return ret;
-	if (!o->done) {
-		fn(arg);
-		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	if (!o->done)
+		gs_once_run((uintptr_t)o | GS_ONCE_V02, (uint32_t *)&o->done, fn,
+			    arg);
+	return gs_compat_unlock(m);
+}
+
+void gs_once_exit(struct gs_task *t)
+{
+	struct gs_once_v02 *old;
+	struct gsched_once *o;
+	uintptr_t rec;
+
+	while (t->nonces) {
+		rec = t->onces[--t->nonces];
+		if (rec & GS_ONCE_V02) {
+			old = (struct gs_once_v02 *)(rec & ~GS_ONCE_V02);
+			__atomic_store_n(&old->done, 1, __ATOMIC_RELEASE);
+			gs_compat_unlock(__atomic_load_n(&old->m,
+							 __ATOMIC_RELAXED));
+		} else {
+			o = (struct gsched_once *)rec;
+			__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+			gs_mutex_unlock(&o->m);
+		}
 	}
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
 }
