@@ -563,6 +563,144 @@ TEST(once_failed_fn_not_rerun)
 	EXPECT_EQ(1, second_saw_finished);
 }
 
+/*
+ * ==== a Once whose function ends its task with gsched_exit() ====
+ *
+ * Go's once.Do defers done.Store(1), so a function that panics or calls
+ * runtime.Goexit counts as done: the callers waiting in Do return, the
+ * function is not called again, and a later Do returns at once. Nested
+ * Onces are all completed, innermost first; a Once whose function had
+ * returned before the task exits is not touched again.
+ */
+static struct gsched_once oexit, oouter, oinner, oreturned;
+static atomic_int oexit_calls, oexit_started, oexit_bad;
+static gsched_chan_t oexit_go;
+
+static void oexit_fn(void *arg)
+{
+	atomic_fetch_add(&oexit_calls, 1);
+	atomic_store(&oexit_started, 1);
+	/* until main has seen the waiters block behind us */
+	T_EQ(1, gsched_chan_recv(oexit_go, NULL));
+	gsched_exit(42);
+}
+
+static void oexit_not_again(void *arg)
+{
+	atomic_fetch_add(&oexit_bad, 1);
+}
+
+static long oexit_runner(void *arg)
+{
+	gsched_once(&oexit, oexit_fn, NULL);
+	t_fail(__LINE__, "gsched_once() returned to an exited task", 0, 1);
+	return -1;
+}
+
+static long oexit_waiter(void *arg)
+{
+	return gsched_once(&oexit, oexit_not_again, NULL);
+}
+
+static void oinner_fn(void *arg)
+{
+	atomic_fetch_add(&oexit_calls, 1);
+	gsched_exit(7);
+}
+
+static void oouter_fn(void *arg)
+{
+	atomic_fetch_add(&oexit_calls, 1);
+	gsched_once(&oinner, oinner_fn, NULL);
+	t_fail(__LINE__, "the inner Do returned", 0, 1);
+}
+
+static long onested_runner(void *arg)
+{
+	gsched_once(&oouter, oouter_fn, NULL);
+	t_fail(__LINE__, "the outer Do returned", 0, 1);
+	return -1;
+}
+
+static void oreturned_fn(void *arg)
+{
+	atomic_fetch_add(&oexit_calls, 1);
+}
+
+static long oreturned_runner(void *arg)
+{
+	gsched_chan_t go = (gsched_chan_t)(uintptr_t)arg;
+
+	T_EQ(0, gsched_once(&oreturned, oreturned_fn, NULL));
+	/* main takes the Once's mutex now; our exit must leave it alone */
+	T_EQ(1, gsched_chan_recv(go, NULL));
+	gsched_exit(5);
+}
+
+static long oexit_main(void *arg)
+{
+	struct gsched_once zero = GSCHED_ONCE_INIT;
+	gsched_chan_t go;
+	int r, w[3], i;
+
+	oexit = oouter = oinner = oreturned = zero;
+	T_EQ(0, gsched_chan_make(&oexit_go, 0, 0));
+	r = spawn_j(oexit_runner, NULL);
+	while (!atomic_load(&oexit_started))
+		gsched_yield();
+	for (i = 0; i < 3; i++)
+		w[i] = spawn_j(oexit_waiter, NULL);
+	for (i = 0; i < 3; i++)		/* behind the Once's mutex */
+		T_EQ(GSCHED_WAIT_MUTEX, wait_blocked_sleeping(w[i]));
+	T_EQ(0, gsched_chan_send(oexit_go, NULL));
+	T_EQ(42, join_val(r));
+	for (i = 0; i < 3; i++)
+		T_EQ(0, join_val(w[i]));
+	T_EQ(1, atomic_load(&oexit_calls));
+	T_EQ(0, atomic_load(&oexit_bad));
+	/* done, and its mutex free: a later Do returns at once */
+	T_EQ(1, __atomic_load_n(&oexit.done, __ATOMIC_ACQUIRE));
+	T_EQ(0, gsched_once(&oexit, oexit_not_again, NULL));
+	T_EQ(0, gsched_mutex_trylock(&oexit.m));
+	T_EQ(0, gsched_mutex_unlock(&oexit.m));
+
+	/* nested: both Onces are done and unlocked */
+	T_EQ(7, join_val(spawn_j(onested_runner, NULL)));
+	T_EQ(3, atomic_load(&oexit_calls));
+	T_EQ(0, gsched_once(&oouter, oexit_not_again, NULL));
+	T_EQ(0, gsched_once(&oinner, oexit_not_again, NULL));
+	T_EQ(0, gsched_mutex_trylock(&oouter.m));
+	T_EQ(0, gsched_mutex_trylock(&oinner.m));
+	T_EQ(0, gsched_mutex_unlock(&oouter.m));
+	T_EQ(0, gsched_mutex_unlock(&oinner.m));
+	T_EQ(0, atomic_load(&oexit_bad));
+
+	/* a Do that returned is not completed again when its task exits */
+	T_EQ(0, gsched_chan_make(&go, 0, 0));
+	r = spawn_j(oreturned_runner, (void *)(uintptr_t)go);
+	while (!__atomic_load_n(&oreturned.done, __ATOMIC_ACQUIRE))
+		gsched_yield();
+	T_EQ(0, gsched_mutex_lock(&oreturned.m));
+	T_EQ(0, gsched_chan_send(go, NULL));
+	T_EQ(5, join_val(r));
+	T_EQ(-EBUSY, gsched_mutex_trylock(&oreturned.m));	/* still ours */
+	T_EQ(0, gsched_mutex_unlock(&oreturned.m));
+	T_EQ(4, atomic_load(&oexit_calls));
+	gsched_chan_release(go);
+	gsched_chan_release(oexit_go);
+	return 0;
+}
+
+TEST(once_fn_exits_task_one_p)
+{
+	RUN_OK(&one_p, oexit_main);
+}
+
+TEST(once_fn_exits_task_two_p)
+{
+	RUN_OK(&two_p, oexit_main);
+}
+
 /* ==== wait group below zero; reuse before Wait returned ==== */
 
 static long wg_waiter(void *arg)

@@ -53,6 +53,15 @@ struct gsched_opts {
 #define GSCHED_OPT_NO_PREEMPT	(1U << 0)
 /** No spare workers: a task blocked in a system call keeps its P. */
 #define GSCHED_OPT_NO_HANDOFF	(1U << 1)
+/**
+ * Go's panics (as GSCHED_PANIC=1 in the environment does): the misuses Go
+ * panics on (send on or close of a closed channel, close of the nil
+ * channel, unlock of an unlocked mutex or rwmutex, a negative or reused
+ * wait group, a second wait on an fd, a deadlock) print Go's message and
+ * the tasks on stderr and exit the process with status 2, instead of
+ * returning their error. Off by default.
+ */
+#define GSCHED_OPT_PANIC	(1U << 2)
 
 /**
  * gsched_run() - start the runtime and run @fn as the main task
@@ -70,7 +79,8 @@ struct gsched_opts {
  *
  * Return: 0 when main returned; -EDEADLK when every task was asleep with
  * nothing to wake them (Go's "all goroutines are asleep - deadlock!", also
- * reported in the kernel log); -ENOENT when the module is not loaded;
+ * reported in the kernel log; in panic mode, GSCHED_OPT_PANIC, the process
+ * exits with status 2 instead); -ENOENT when the module is not loaded;
  * -EPROTO when it is too old; -EBUSY when a runtime already runs in this
  * process; other -errno from the kernel.
  */
@@ -193,8 +203,9 @@ int gsched_chan_make(gsched_chan_t *ch, size_t elem_size, unsigned int cap);
 /**
  * gsched_chan_send() - ch <- *val, blocking until a receiver or room
  *
- * Return: 0; -EPIPE when the channel is (or gets) closed (Go panics; see
- * gsched_chan_export_ex() for a close by a process that went away);
+ * Return: 0; -EPIPE when the channel is (or gets) closed (Go panics, and
+ * so does panic mode, GSCHED_OPT_PANIC; see gsched_chan_export_ex() for a
+ * close by a process that went away);
  * blocks forever on the nil channel; -EBADF for a bad handle.
  */
 int gsched_chan_send(gsched_chan_t ch, const void *val);
@@ -218,7 +229,8 @@ int gsched_chan_tryrecv(gsched_chan_t ch, void *val);
  * gsched_chan_close() - close(ch): receivers drain the buffer then get
  * (zero, 0); blocked and later senders get -EPIPE.
  *
- * Return: 0; -EINVAL for a closed or nil channel.
+ * Return: 0; -EINVAL for a closed or nil channel (Go panics, and so does
+ * panic mode, GSCHED_OPT_PANIC).
  */
 int gsched_chan_close(gsched_chan_t ch);
 
@@ -263,7 +275,8 @@ int gsched_chan_export(gsched_chan_t ch);
  * -EPIPE from a send is a bug in the program, as Go's panic says; on a
  * channel exported with GSCHED_EXPORT_CLOSE_ON_EXIT it is how a sender
  * learns that the exporting process went away, like write(2) to a pipe
- * whose reader exited (but without SIGPIPE): handle it.
+ * whose reader exited (but without SIGPIPE): handle it, and do not run
+ * such a program in panic mode (GSCHED_OPT_PANIC), where it would panic.
  * Return: the fd (O_CLOEXEC); -EINVAL for an unknown flag (or a module
  * without the flag); -EPERM for GSCHED_EXPORT_CLOSE_ON_EXIT on a channel
  * the runtime owns (a context's done channel); other -errno as
@@ -319,6 +332,11 @@ int gsched_select(const struct gsched_select_case *cases, unsigned int n,
  *
  * GSCHED_NO_FASTPATH=1 in the environment makes every mutex, rwmutex and
  * wait group operation enter the module (the reference path).
+ *
+ * Where Go has a fatal error or a panic (an unlock of an unlocked mutex
+ * or rwmutex, a cond wait with the mutex unlocked, a negative or reused
+ * wait group) these calls return -EPERM, -ERANGE or -EBUSY; in panic mode
+ * (GSCHED_OPT_PANIC, GSCHED_PANIC=1) they print Go's message and exit 2.
  */
 typedef struct gsched_mutex {
 	uint32_t state;		/* GSCHED_MUTEX_* bits (uapi/gsched.h) */
@@ -400,10 +418,10 @@ struct gsched_once {
 /**
  * gsched_once() - run @fn once; later callers wait for it to finish
  *
- * A @fn that fails (returns) still counts as done. A @fn that ends its
- * task with gsched_exit() leaves the once locked: later callers wait
- * forever (a deadlock report if nothing else runs). A done once costs one
- * acquire load.
+ * A @fn that fails (returns) still counts as done, and so does one that
+ * ends its task with gsched_exit(), as Go counts a function that panics
+ * or calls runtime.Goexit: the callers waiting for it return, and @fn is
+ * not called again. A done once costs one acquire load.
  * Return: 0, or a negative errno from the lock.
  */
 int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg);
@@ -526,7 +544,8 @@ unsigned long gsched_preemptions(void);
  * File descriptors (Documentation/gsched.rst, "File descriptors"). A task
  * waits for readiness without blocking its worker: the module hooks the
  * file's poll wait queue. At most one task of the runtime may wait per fd
- * and direction (-EBUSY, Go's double wait). The I/O helpers expect
+ * and direction (-EBUSY, Go's "fatal error: runtime: double wait" in panic
+ * mode, GSCHED_OPT_PANIC). The I/O helpers expect
  * non-blocking fds (gsched_accept() and gsched_connect() make them so); on
  * a blocking fd the call itself may block the worker, which then hands off
  * its P.

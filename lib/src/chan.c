@@ -84,9 +84,13 @@ static int gs_chan_block(uint32_t op, gsched_chan_t ch, const void *val)
 	return err ? err : (int)r;
 }
 
+/* Go's chan.go messages (panic mode: gs_misuse()) */
+#define GS_SEND_CLOSED	"send on closed channel"
+
 GS_API int gsched_chan_send(gsched_chan_t ch, const void *val)
 {
-	return gs_chan_block(GSCHED_OP_SEND, ch, val);
+	return gs_misuse(gs_chan_block(GSCHED_OP_SEND, ch, val), -EPIPE,
+			 GS_PANIC, GS_SEND_CLOSED);
 }
 
 GS_API int gsched_chan_recv(gsched_chan_t ch, void *val)
@@ -100,8 +104,10 @@ GS_API int gsched_chan_recv(gsched_chan_t ch, void *val)
 
 GS_API int gsched_chan_trysend(gsched_chan_t ch, const void *val)
 {
-	return gs_chan_op(GSCHED_CHAN_TRYSEND, ch, (uint64_t)(uintptr_t)val,
-			  NULL);
+	/* Go's select with a default panics on a closed channel too */
+	return gs_misuse(gs_chan_op(GSCHED_CHAN_TRYSEND, ch,
+				    (uint64_t)(uintptr_t)val, NULL),
+			 -EPIPE, GS_PANIC, GS_SEND_CLOSED);
 }
 
 GS_API int gsched_chan_tryrecv(gsched_chan_t ch, void *val)
@@ -118,7 +124,18 @@ GS_API int gsched_chan_tryrecv(gsched_chan_t ch, void *val)
 
 GS_API int gsched_chan_close(gsched_chan_t ch)
 {
-	return gs_chan_op(GSCHED_CHAN_CLOSE, ch, 0, NULL);
+	struct gsched_chan_op o;
+	int ret = gs_chan_op(GSCHED_CHAN_CLOSE, ch, 0, NULL);
+
+	if (ret < 0 && __atomic_load_n(&gs_panic_mode, __ATOMIC_RELAXED)) {
+		if (!ch)
+			gs_panic(GS_PANIC, "close of nil channel");
+		/* -EINVAL is a handle of another kind too: ask the channel */
+		if (ret == -EINVAL && !gs_chan_op(GSCHED_CHAN_INFO, ch, 0, &o) &&
+		    o.ok)
+			gs_panic(GS_PANIC, "close of closed channel");
+	}
+	return ret;
 }
 
 GS_API int gsched_chan_release(gsched_chan_t ch)
@@ -178,6 +195,29 @@ GS_API int gsched_chan_cap(gsched_chan_t ch)
 	return ret ? ret : (int)o.cap;
 }
 
+/*
+ * Panic mode: a send case that found its channel closed, or an fd case
+ * that another task of the runtime already waits on (Go's netpoll throws
+ * on a second waiter; Go's net package never lets a program get there).
+ */
+static int gs_select_misuse(const struct gsched_select_case *cases,
+			    unsigned int n, int ret)
+{
+	unsigned int i;
+
+	if ((ret != -EPIPE && ret != -EBUSY) ||
+	    !__atomic_load_n(&gs_panic_mode, __ATOMIC_RELAXED))
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (ret == -EPIPE && cases[i].dir == GSCHED_SEL_SEND)
+			gs_panic(GS_PANIC, GS_SEND_CLOSED);
+		if (ret == -EBUSY && (cases[i].dir == GSCHED_SEL_FDREAD ||
+				      cases[i].dir == GSCHED_SEL_FDWRITE))
+			gs_panic(GS_FATAL, "runtime: double wait");
+	}
+	return ret;
+}
+
 GS_API int gsched_select(const struct gsched_select_case *cases,
 			 unsigned int n, unsigned int flags,
 			 uint64_t timeout_ns, int *ok)
@@ -197,13 +237,13 @@ GS_API int gsched_select(const struct gsched_select_case *cases,
 		return -EPERM;
 	r = gs_block(GSCHED_OP_SELECT, 0, (int64_t)(uintptr_t)&sel, &err);
 	if (err)
-		return err;
+		return gs_select_misuse(cases, n, err);
 	/* the module wrote index and ok when it resumed the task */
 	gs_vg_defined(&sel, sizeof(sel));
 	if (ok)
 		*ok = (int)sel.ok;
 	if (r < 0)
-		return (int)r;
+		return gs_select_misuse(cases, n, (int)r);
 	if (sel.index < n && cases[sel.index].dir == GSCHED_SEL_RECV)
 		gs_chan_received(cases[sel.index].handle,
 				 (const void *)(uintptr_t)cases[sel.index].buf);

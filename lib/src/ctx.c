@@ -371,7 +371,7 @@ GS_API int gsched_cond_wait_ctx(gsched_ctx_t ctx, gsched_cond_t c,
 			   gsched_ctx_done(ctx));
 	/* refused, or the module could not unlock it: not ours to lock */
 	if (ret < 0)
-		return ret;
+		return gs_cond_misuse(ret);
 	lret = gsched_mutex_lock(m);
 	if (ret == 1)
 		return gs_ctx_fired(ctx);

@@ -12,6 +12,9 @@
 
 #define GS_API __attribute__((visibility("default")))
 
+/* Nested Onces a task tracks for gsched_exit() (sync.c); deeper: not */
+#define GS_ONCE_MAX	8
+
 /*
  * User half of a task. Lives at the top of its own stack mapping:
  *   [guard page][stack ... grows down][struct gs_task]
@@ -27,6 +30,9 @@ struct gs_task {
 	int saved_errno;	/* errno of the task while switched out */
 	int op_err;		/* 0, or -errno when its last op was refused */
 	int64_t result;		/* result of its last blocking op */
+	/* sync.c: the Onces whose functions it runs, outermost first */
+	uintptr_t onces[GS_ONCE_MAX];
+	unsigned int nonces;
 	struct gs_task *prev, *next;	/* live list, gs_rt.lock */
 	struct gs_san san;	/* ASan and valgrind (sanitize.h) */
 };
@@ -59,8 +65,35 @@ struct gs_worker *gs_cur(void);
 int gs_ioctl(unsigned long cmd, void *arg);
 int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err);
 bool gs_in_task(void);
+struct gs_task *gs_self_task(void);
+/* for panic.c: @fn on every task not yet reaped, oldest first, locked */
+void gs_live_each(void (*fn)(struct gs_task *t, void *arg), void *arg);
+
+/*
+ * panic.c: GSCHED_PANIC=1 or GSCHED_OPT_PANIC, for one gsched_run(). The
+ * misuses Go panics on then print Go's message and a goroutine dump and
+ * exit with status 2 instead of returning their error.
+ */
+extern bool gs_panic_mode;
+void gs_panic_setup(const struct gsched_opts *opts);
+void gs_panic_teardown(void);
+__attribute__((noreturn)) void gs_panic(const char *prefix, const char *msg);
+#define GS_PANIC	"panic: "
+#define GS_FATAL	"fatal error: "
+
+/* @ret unchanged, after a panic when the mode is on and @ret is @err */
+static inline int gs_misuse(int ret, int err, const char *prefix,
+			    const char *msg)
+{
+	if (ret == err && __atomic_load_n(&gs_panic_mode, __ATOMIC_RELAXED))
+		gs_panic(prefix, msg);
+	return ret;
+}
 
 /* sync.c */
+/* gsched_exit(): complete the Onces whose functions the task runs */
+void gs_once_exit(struct gs_task *t);
+int gs_cond_misuse(int ret);
 int gs_sync_wait(uint32_t dir, uint32_t handle, uint64_t buf,
 		 gsched_chan_t done);
 int gs_word_wait(uint32_t dir, uint32_t handle, void *addr,

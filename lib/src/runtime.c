@@ -83,6 +83,22 @@ static void gs_live_del(struct gs_task *t)
 	pthread_mutex_unlock(&gs_rt.lock);
 }
 
+/*
+ * For panic.c's goroutine dump: @fn on each task not yet reaped (exited
+ * ones too), oldest first (gs_live_add() adds at the head). A task is not
+ * freed while the lock is held: gs_live_del() comes first.
+ */
+void gs_live_each(void (*fn)(struct gs_task *t, void *arg), void *arg)
+{
+	struct gs_task *t;
+
+	pthread_mutex_lock(&gs_rt.lock);
+	if (gs_rt.live.next)
+		for (t = gs_rt.live.prev; t != &gs_rt.live; t = t->prev)
+			fn(t, arg);
+	pthread_mutex_unlock(&gs_rt.lock);
+}
+
 int gs_ioctl(unsigned long cmd, void *arg)
 {
 	return ioctl(gs_rt.fd, cmd, arg) < 0 ? -errno : 0;
@@ -201,7 +217,7 @@ int64_t gs_block(uint32_t op, uint32_t arg32, int64_t arg64, int *op_err)
 	return t->result;
 }
 
-static struct gs_task *gs_self_task(void)
+struct gs_task *gs_self_task(void)
 {
 	struct gs_worker *w = gs_cur();
 
@@ -263,6 +279,8 @@ static int gs_spawn(gsched_fn_t fn, void *arg, size_t size,
 		gs_stack_free(t);
 		return ret;
 	}
+	/* for the goroutine dump; its worker stores the same before it runs */
+	__atomic_store_n(&t->id, sp.id, __ATOMIC_RELAXED);
 	return (int)sp.id;
 }
 
@@ -317,10 +335,14 @@ GS_API void gsched_yield(void)
 
 GS_API void gsched_exit(long value)
 {
-	if (!gs_self_task()) {
+	struct gs_task *t = gs_self_task();
+
+	if (!t) {
 		fprintf(stderr, "gsched: gsched_exit() outside a task\n");
 		abort();
 	}
+	/* Go's Goexit runs once.Do's deferred calls: the Onces are done */
+	gs_once_exit(t);
 	gs_block(GSCHED_OP_EXIT, 0, value, NULL);
 	__builtin_unreachable();
 }
@@ -450,7 +472,8 @@ static void gs_worker_loop(struct gs_worker *w)
 			break;
 		} else {
 			t = (struct gs_task *)(uintptr_t)sw.next_cookie;
-			t->id = sw.next_id;
+			/* atomic: gs_spawn() and panic.c's dump too */
+			__atomic_store_n(&t->id, sw.next_id, __ATOMIC_RELAXED);
 			t->op_err = 0;
 			t->result = sw.next_result;
 			w->p = sw.next_p;
@@ -661,6 +684,8 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 	ret = gs_ioctl(GSCHED_IOC_SPAWN, &sp);
 	if (ret)
 		goto out_free;
+	main_t->id = sp.id;
+	gs_panic_setup(opts);			/* panic.c */
 
 	for (i = 0; i < gs_rt.nworkers; i++)
 		gs_rt.workers[i].index = i;
@@ -689,6 +714,9 @@ GS_API int gsched_run_opts(const struct gsched_opts *opts, gsched_fn_t fn,
 			pthread_join(gs_rt.threads[i], NULL);
 
 	ret = 0;
+	/* Go's throw: the tasks are still listed, the instance still open */
+	if (gs_rt.workers[0].deadlock && gs_panic_mode)
+		gs_panic(GS_FATAL, "all goroutines are asleep - deadlock!");
 	if (gs_rt.workers[0].deadlock)
 		ret = -EDEADLK;
 	else if (exit_value)
@@ -701,6 +729,7 @@ out_free:
 	free(gs_rt.workers);
 	gs_rt.workers = NULL;
 out_close:
+	gs_panic_teardown();			/* panic.c */
 	close(fd);
 	__atomic_store_n(&gs_rt.fd, -1, __ATOMIC_RELEASE);
 	if (restore)

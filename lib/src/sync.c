@@ -202,7 +202,7 @@ GS_API int gsched_mutex_trylock(gsched_mutex_t *m)
 	return -EBUSY;
 }
 
-GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
+static int gs_mutex_unlock(gsched_mutex_t *m)
 {
 	uint32_t old = GSCHED_MUTEX_LOCKED;
 
@@ -219,6 +219,15 @@ GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
 	}
 	/* waiters or hand-off mode: the module wakes or hands over */
 	return gs_word_op(GSCHED_WORD_UNLOCK, m, 0);
+}
+
+/* Go 1.19's sync.fatal() messages (mutex.go, rwmutex.go) */
+#define GS_UNLOCK_UNLOCKED	"sync: unlock of unlocked mutex"
+
+GS_API int gsched_mutex_unlock(gsched_mutex_t *m)
+{
+	return gs_misuse(gs_mutex_unlock(m), -EPERM, GS_FATAL,
+			 GS_UNLOCK_UNLOCKED);
 }
 
 /*
@@ -305,7 +314,7 @@ GS_API int gsched_rwmutex_tryrlock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
+static int gs_rwmutex_runlock(gsched_rwmutex_t *rw)
 {
 	uint32_t old, n;
 	int i;
@@ -327,6 +336,12 @@ GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
 			return 0;
 	}
 	return gs_word_op(GSCHED_WORD_RUNLOCK, rw, 0);
+}
+
+GS_API int gsched_rwmutex_runlock(gsched_rwmutex_t *rw)
+{
+	return gs_misuse(gs_rwmutex_runlock(rw), -EPERM, GS_FATAL,
+			 "sync: RUnlock of unlocked RWMutex");
 }
 
 GS_API int gsched_rwmutex_lock(gsched_rwmutex_t *rw)
@@ -356,7 +371,7 @@ GS_API int gsched_rwmutex_trylock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RWTRYLOCK, rw, 0);
 }
 
-GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
+static int gs_rwmutex_unlock(gsched_rwmutex_t *rw)
 {
 	uint32_t old = GSCHED_RW_WRITER;
 
@@ -375,6 +390,12 @@ GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
 	return gs_word_op(GSCHED_WORD_RWUNLOCK, rw, 0);
 }
 
+GS_API int gsched_rwmutex_unlock(gsched_rwmutex_t *rw)
+{
+	return gs_misuse(gs_rwmutex_unlock(rw), -EPERM, GS_FATAL,
+			 "sync: Unlock of unlocked RWMutex");
+}
+
 GS_API int gsched_wg_init(gsched_wg_t *wg)
 {
 	if (!wg)
@@ -383,7 +404,7 @@ GS_API int gsched_wg_init(gsched_wg_t *wg)
 	return 0;
 }
 
-GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
+static int gs_wg_add(gsched_wg_t *wg, long delta)
 {
 	uint64_t old, new;
 	int64_t v;
@@ -410,6 +431,20 @@ GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
 			return 0;
 	}
 	return gs_word_op(GSCHED_WORD_ADD, wg, delta);
+}
+
+/*
+ * Go's panics (waitgroup.go). Its counter is an int32 that wraps, so an
+ * Add beyond INT32_MAX is its "negative" too. Go finds the reuse in the
+ * Wait that was woken; the module finds it in the Add.
+ */
+GS_API int gsched_wg_add(gsched_wg_t *wg, long delta)
+{
+	int ret = gs_misuse(gs_wg_add(wg, delta), -ERANGE, GS_PANIC,
+			    "sync: negative WaitGroup counter");
+
+	return gs_misuse(ret, -EBUSY, GS_PANIC, "sync: WaitGroup is reused "
+			 "before previous Wait has returned");
 }
 
 GS_API int gsched_wg_done(gsched_wg_t *wg)
@@ -456,6 +491,17 @@ GS_API int gsched_cond_init(gsched_cond_t *c)
 	return gs_sync_make(c, GSCHED_SYNC_COND);
 }
 
+/*
+ * A cond wait's -EPERM inside a task: @m was not locked (Go's Wait calls
+ * L.Unlock(): a fatal error). Outside a task -EPERM says only that.
+ */
+int gs_cond_misuse(int ret)
+{
+	if (ret == -EPERM && gs_in_task())
+		return gs_misuse(ret, -EPERM, GS_FATAL, GS_UNLOCK_UNLOCKED);
+	return ret;
+}
+
 GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 {
 	int ret;
@@ -469,7 +515,7 @@ GS_API int gsched_cond_wait(gsched_cond_t c, gsched_mutex_t *m)
 	 * meanwhile; -EFAULT): either way not ours to lock again.
 	 */
 	if (ret < 0)
-		return ret;
+		return gs_cond_misuse(ret);
 	/* the module unlocked it once the task was queued: take it back */
 	return gsched_mutex_lock(m);
 }
@@ -489,21 +535,51 @@ GS_API int gsched_sync_release(uint32_t handle)
 	return gs_sync_op(GSCHED_SYNC_RELEASE, handle, 0, NULL);
 }
 
+/*
+ * Go's once.Do defers done.Store(1) and Unlock, so a function that
+ * panics or calls runtime.Goexit counts as done. Here the function's task
+ * may end inside it with gsched_exit(): gs_once_run() records the Once in
+ * the task (its address, bit 0 set for the GSCHED_0.2 layout; no pointer
+ * into the stack, so a function left by longjmp() leaves nothing that
+ * dangles), and gsched_exit() completes every Once still recorded,
+ * innermost first, before the task goes (gs_once_exit()). GS_ONCE_MAX
+ * nested Onces are tracked; one nested deeper stays locked if its task
+ * exits inside it, as every Once did before. A Do that returns drops
+ * whatever was recorded above it (left by longjmp()).
+ */
+#define GS_ONCE_V02	((uintptr_t)1)
+
+static void gs_once_run(uintptr_t rec, uint32_t *done, void (*fn)(void *),
+			void *arg)
+{
+	/* a task keeps its gs_task when it moves to another worker */
+	struct gs_task *t = gs_self_task();
+	unsigned int n = t ? t->nonces : GS_ONCE_MAX;
+
+	if (n < GS_ONCE_MAX) {
+		t->onces[n] = rec;
+		t->nonces = n + 1;
+	}
+	fn(arg);
+	if (n < GS_ONCE_MAX)
+		t->nonces = n;
+	/* pairs with gsched_once()'s acquire load: fn's effects are seen */
+	__atomic_store_n(done, 1, __ATOMIC_RELEASE);
+}
+
 GS_API int gsched_once(struct gsched_once *o, void (*fn)(void *), void *arg)
 {
 	int ret;
 
-	/* pairs with the release below: fn's effects are visible */
+	/* pairs with the release in gs_once_run(): fn's effects are visible */
 	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
 		return 0;
 	ret = gsched_mutex_lock(&o->m);
 	if (ret)
 		return ret;
-	if (!o->done) {
-		fn(arg);
-		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
-	}
-	return gsched_mutex_unlock(&o->m);
+	if (!o->done)
+		gs_once_run((uintptr_t)o, &o->done, fn, arg);
+	return gs_mutex_unlock(&o->m);
 }
 
 /*
@@ -552,10 +628,15 @@ GS_API int gs_compat_gsched_mutex_trylock(uint32_t m)
 	return gs_sync_op(GSCHED_SYNC_TRYLOCK, m, 0, NULL);
 }
 
+static int gs_compat_unlock(uint32_t m)
+{
+	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+}
+
 GS_COMPAT(gsched_mutex_unlock, GSCHED_0.2);
 GS_API int gs_compat_gsched_mutex_unlock(uint32_t m)
 {
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
+	return gs_compat_unlock(m);
 }
 
 GS_COMPAT(gsched_wg_init, GSCHED_0.2);
@@ -639,6 +720,8 @@ struct gs_once_v02 {
 	int done;
 	uint32_t m;
 };
+_Static_assert(_Alignof(struct gs_once_v02) > 1 &&
+	       _Alignof(struct gsched_once) > 1, "GS_ONCE_V02 needs bit 0");
 
 GS_COMPAT(gsched_once, GSCHED_0.2);
 GS_API int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
@@ -665,9 +748,29 @@ GS_API int gs_compat_gsched_once(struct gs_once_v02 *o, void (*fn)(void *),
 	ret = gs_sync_wait(GSCHED_SEL_LOCK, m, 0, 0);
 	if (ret)
 		return ret;
-	if (!o->done) {
-		fn(arg);
-		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	if (!o->done)
+		gs_once_run((uintptr_t)o | GS_ONCE_V02, (uint32_t *)&o->done, fn,
+			    arg);
+	return gs_compat_unlock(m);
+}
+
+void gs_once_exit(struct gs_task *t)
+{
+	struct gs_once_v02 *old;
+	struct gsched_once *o;
+	uintptr_t rec;
+
+	while (t->nonces) {
+		rec = t->onces[--t->nonces];
+		if (rec & GS_ONCE_V02) {
+			old = (struct gs_once_v02 *)(rec & ~GS_ONCE_V02);
+			__atomic_store_n(&old->done, 1, __ATOMIC_RELEASE);
+			gs_compat_unlock(__atomic_load_n(&old->m,
+							 __ATOMIC_RELAXED));
+		} else {
+			o = (struct gsched_once *)rec;
+			__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+			gs_mutex_unlock(&o->m);
+		}
 	}
-	return gs_sync_op(GSCHED_SYNC_UNLOCK, m, 0, NULL);
 }

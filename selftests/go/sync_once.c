@@ -11,13 +11,16 @@
  * Go's increment is over too soon for that to be likely. Do must return
  * 0 for every caller.
  *
- * Left out: TestOncePanic. C has no panics: Go's test checks that a
- * function that panics still counts as done. The nearest thing in C, a
- * function that ends its task with gsched_exit(), is documented to leave
- * the once locked for ever (gsched_once(3)), so there is no behaviour to
- * port; a function that gives up early by returning counts as done, which
- * selftests/sync_test.c's once_failed_fn_not_rerun checks. Also left out:
- * the benchmark.
+ * TestOncePanic: Go checks that a function that panics still counts as
+ * done ("Once.Do called twice" otherwise). C has no panics; the nearest
+ * thing, a function that leaves by ending its task with gsched_exit()
+ * (Go's runtime.Goexit, which runs the same deferred done.Store(1)),
+ * counts as done too. Adapted: the Do runs in a task of its own, whose
+ * exit value stands for the recovered panic ("Once.Do did not panic"
+ * when the Do returned instead). selftests/sync_test.c's
+ * once_fn_exits_task_* check the waiters and nested Onces; a function
+ * that returns early counts as done (once_failed_fn_not_rerun). Left
+ * out: the benchmark.
  */
 #include "go.h"
 
@@ -67,6 +70,36 @@ static long test_once(void *arg)
 TEST(TestOnce)
 {
 	RUN_OK(&go_default_procs, test_once);
+}
+
+static struct gsched_once once_panic = GSCHED_ONCE_INIT;
+
+static void panic_fn(void *arg)
+{
+	gsched_exit(1);			/* panic("failed") */
+}
+
+static void called_twice(void *arg)
+{
+	T_EQ(0, 1);			/* Once.Do called twice */
+}
+
+static long do_panic(void *arg)
+{
+	gsched_once(&once_panic, panic_fn, NULL);
+	return 0;			/* Once.Do did not panic */
+}
+
+static long test_once_panic(void *arg)
+{
+	T_EQ(1, join_val(spawn_j(do_panic, NULL)));
+	T_EQ(0, gsched_once(&once_panic, called_twice, NULL));
+	return 0;
+}
+
+TEST(TestOncePanic)
+{
+	RUN_OK(&go_default_procs, test_once_panic);
 }
 
 TEST_HARNESS_MAIN
