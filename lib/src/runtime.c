@@ -279,8 +279,11 @@ static int gs_spawn(gsched_fn_t fn, void *arg, size_t size,
 		gs_stack_free(t);
 		return ret;
 	}
-	/* for the goroutine dump; its worker stores the same before it runs */
-	__atomic_store_n(&t->id, sp.id, __ATOMIC_RELAXED);
+	/*
+	 * Not t->id = sp.id here: a detached task may have run, exited and
+	 * been freed by now. Its worker stores the id before it first runs
+	 * (the goroutine dump leaves out a task that has not run yet).
+	 */
 	return (int)sp.id;
 }
 
@@ -472,7 +475,7 @@ static void gs_worker_loop(struct gs_worker *w)
 			break;
 		} else {
 			t = (struct gs_task *)(uintptr_t)sw.next_cookie;
-			/* atomic: gs_spawn() and panic.c's dump too */
+			/* atomic: panic.c's dump reads it */
 			__atomic_store_n(&t->id, sw.next_id, __ATOMIC_RELAXED);
 			t->op_err = 0;
 			t->result = sw.next_result;
