@@ -213,7 +213,7 @@ TEST(timer_wake_ahead_of_global_queue)
 
 static atomic_int per_worker[2];
 static atomic_int started_on[2];
-static long long seen_steals;
+static long long seen_steals, seen_handoffs;
 static atomic_int bad_p;		/* gsched_worker() out of range */
 
 static long busy(void *arg)
@@ -257,6 +257,7 @@ static long burst_main(void *arg)
 		if (ids[i] <= 0 || gsched_join(ids[i], NULL))
 			return -1;
 	seen_steals = gs_sysfs_inst(gsched_instance_id(), "steals");
+	seen_handoffs = gs_sysfs_inst(gsched_instance_id(), "handoffs");
 	return 0;
 }
 
@@ -270,9 +271,15 @@ TEST(burst_is_stolen)
 	EXPECT_EQ(200, per_worker[0] + per_worker[1]);
 	EXPECT_GT(per_worker[0], 0);
 	EXPECT_GT(per_worker[1], 0);
-	EXPECT_GT(seen_steals, 0);
-	TH_LOG("worker0 %d worker1 %d steals %lld", per_worker[0],
-	       per_worker[1], seen_steals);
+	/*
+	 * The other worker gets tasks by stealing them, or by being handed
+	 * the first worker's P (and its queue) while that worker's thread
+	 * sleeps in the kernel: a page fault of a fresh stack can, under
+	 * emulation (seen once in the 6.1 guest: 95/105 tasks, 0 steals).
+	 */
+	EXPECT_GT(seen_steals + seen_handoffs, 0);
+	TH_LOG("worker0 %d worker1 %d steals %lld handoffs %lld",
+	       per_worker[0], per_worker[1], seen_steals, seen_handoffs);
 }
 
 /* ---- join ---- */
